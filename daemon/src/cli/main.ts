@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { RegistryClient } from '@mcphub/registry';
+import { Command, CommanderError } from 'commander';
+import { startDaemon } from '../daemon.js';
+import { HubError } from '../errors.js';
+import { loadOrCreateSigningKey } from '../keys/signing-key.js';
+import { createLogger } from '../logger.js';
+import { issueRegistryToken, parseTtl } from '../tokens/token-service.js';
+import { VERSION } from '../version.js';
+import { addConfigOptions, configFromOptions } from './config-options.js';
+
+const out = (s: string) => process.stdout.write(`${s}\n`);
+
+function buildProgram(): Command {
+  const program = new Command('mcphub')
+    .description('MCP Hub: certify MCP servers and run them safely')
+    .version(VERSION)
+    .showHelpAfterError()
+    .exitOverride();
+
+  addConfigOptions(
+    program
+      .command('daemon')
+      .description('Run the hub (:8080) and the registry (:8081) with embedded defaults'),
+  ).action(async (opts: Record<string, unknown>) => {
+    const config = configFromOptions(opts);
+    const logger = createLogger(config.log.level);
+    const daemon = await startDaemon(config, logger);
+    out(`MCP Hub ${VERSION} is running`);
+    if (daemon.hubUrl) out(`  Hub:          ${daemon.hubUrl}  (API docs: ${daemon.hubUrl}/docs)`);
+    out(`  Registry:     ${daemon.registryUrl}`);
+    out(`  Admin token:  ${daemon.adminTokenFile}  (readable by you only)`);
+    out(`  Data:         ${daemon.home}`);
+    out('Press Ctrl+C to stop.');
+    let signals = 0;
+    const stop = (signal: string) => {
+      signals += 1;
+      if (signals > 1) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(130);
+      }
+      logger.info({ signal }, 'signal received');
+      daemon.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+
+  const token = program.command('token').description('Registry tokens');
+  addConfigOptions(
+    token
+      .command('create')
+      .description("Mint a registry token signed with this hub's key (needs read access to MCPHUB_HOME)")
+      .requiredOption('--scope <scope...>', 'registry:read, registry:publish and/or registry:admin')
+      .requiredOption('--resource <pattern...>', 'package patterns: "*", "acme/*" or "acme/files"')
+      .option('--ttl <duration>', 'lifetime, e.g. 15m, 1h, 7d', '1h')
+      .option('--sub <name>', 'subject recorded in the token', 'local-admin'),
+  ).action(async (opts: Record<string, unknown>) => {
+    const config = configFromOptions(opts);
+    const key = await loadOrCreateSigningKey(config.home);
+    const { token: jwt } = await issueRegistryToken(
+      key,
+      {
+        sub: String(opts.sub),
+        scope: opts.scope as string[],
+        resource: opts.resource as string[],
+        ttlSeconds: parseTtl(String(opts.ttl)),
+      },
+      config.registry.tokenMaxTtlSeconds,
+    );
+    out(jwt);
+  });
+
+  program
+    .command('publish')
+    .description('Publish a bundle and its manifest to a registry')
+    .argument('<bundle>', 'the bundle (.tar.gz)')
+    .requiredOption('--manifest <file>', 'manifest JSON')
+    .option('--registry <url>', 'registry URL', process.env.MCPHUB_REGISTRY_URL ?? 'http://127.0.0.1:8081')
+    .option('--token <jwt>', 'token with registry:publish (or env MCPHUB_TOKEN)', process.env.MCPHUB_TOKEN)
+    .option('--snapshot <file>', 'security snapshot to attach')
+    .option('--attestation <file>', 'attestation (DSSE envelope) to attach')
+    .action(async (bundle: string, opts: Record<string, string | undefined>) => {
+      if (!opts.token) throw new HubError('HUB_ERR_USAGE', 'publish needs --token or MCPHUB_TOKEN');
+      let manifest: unknown;
+      try {
+        manifest = JSON.parse(readFileSync(opts.manifest!, 'utf8'));
+      } catch (err) {
+        throw new HubError(
+          'HUB_ERR_USAGE',
+          `Cannot read manifest ${opts.manifest}: ${(err as Error).message}`,
+        );
+      }
+      const client = new RegistryClient({ baseUrl: opts.registry!, token: opts.token });
+      const result = await client.publish({
+        manifest,
+        bundle: readFileSync(bundle),
+        ...(opts.snapshot ? { snapshot: readFileSync(opts.snapshot) } : {}),
+        ...(opts.attestation ? { attestation: readFileSync(opts.attestation) } : {}),
+      });
+      out(JSON.stringify(result, null, 2));
+    });
+
+  addConfigOptions(program.command('config').description('Print the effective configuration')).action(
+    (opts: Record<string, unknown>) => {
+      out(JSON.stringify(configFromOptions(opts), null, 2));
+    },
+  );
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    const e = err as Error & { code?: string };
+    process.stderr.write(`mcphub: ${e.code ? `${e.code}: ` : ''}${e.message}\n`);
+    process.exitCode = e.code === 'HUB_ERR_USAGE' || e.code === 'HUB_ERR_CONFIG_INVALID' ? 2 : 1;
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,100 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { HubError } from '../errors.js';
+import { configKeys, envNameOf, flagNameOf, loadConfig } from './load.js';
+
+const tempHome = (config?: unknown) => {
+  const home = mkdtempSync(join(tmpdir(), 'mcphub-config-'));
+  if (config !== undefined) writeFileSync(join(home, 'config.json'), JSON.stringify(config));
+  return home;
+};
+
+const codeOf = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (err) {
+    return { code: (err as HubError).code, message: (err as Error).message };
+  }
+  throw new Error('expected an error');
+};
+
+describe('loadConfig layering', () => {
+  it('uses the documented defaults under ~/.mcphub', () => {
+    const cfg = loadConfig({ env: {}, homeDir: '/home/alice' });
+    expect(cfg.home).toBe('/home/alice/.mcphub');
+    expect(cfg.hub).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(cfg.registry.port).toBe(8081);
+    expect(cfg.registry.reads).toBe('loopback');
+    expect(cfg.roles).toEqual(['hub', 'registry', 'worker', 'scanner']);
+  });
+
+  it('applies config.json < env < flags, leaf by leaf', () => {
+    const home = tempHome({
+      hub: { port: 9000, host: '127.0.0.2' },
+      registry: { port: 9001 },
+      log: { level: 'warn' },
+    });
+    const cfg = loadConfig({
+      env: { MCPHUB_HOME: home, MCPHUB_HUB_PORT: '9100', MCPHUB_REGISTRY_MAX_BUNDLE_BYTES: '2048' },
+      flags: { 'hub-port': '9200', roles: 'hub,registry' },
+    });
+    expect(cfg.hub.port).toBe(9200); // flag beats env beats file
+    expect(cfg.hub.host).toBe('127.0.0.2'); // file value kept where nothing overrides it
+    expect(cfg.registry.port).toBe(9001);
+    expect(cfg.registry.maxBundleBytes).toBe(2048);
+    expect(cfg.log.level).toBe('warn');
+    expect(cfg.roles).toEqual(['hub', 'registry']);
+  });
+
+  it('--home beats MCPHUB_HOME and decides which config.json is read', () => {
+    const a = tempHome({ hub: { port: 1111 } });
+    const b = tempHome({ hub: { port: 2222 } });
+    expect(loadConfig({ env: { MCPHUB_HOME: a }, flags: { home: b } }).hub.port).toBe(2222);
+  });
+
+  it('refuses an out-of-range port and names the key', () => {
+    const err = codeOf(() => loadConfig({ env: { MCPHUB_HOME: tempHome(), MCPHUB_HUB_PORT: '70000' } }));
+    expect(err.code).toBe('HUB_ERR_CONFIG_INVALID');
+    expect(err.message).toContain('/hub/port');
+  });
+
+  it('refuses a non-numeric port instead of silently using a default', () => {
+    const err = codeOf(() =>
+      loadConfig({ env: { MCPHUB_HOME: tempHome() }, flags: { 'registry-port': 'eighty' } }),
+    );
+    expect(err.code).toBe('HUB_ERR_CONFIG_INVALID');
+    expect(err.message).toContain('/registry/port');
+  });
+
+  it('refuses unknown keys in config.json (a typo must not be ignored)', () => {
+    const err = codeOf(() => loadConfig({ env: { MCPHUB_HOME: tempHome({ hub: { prot: 1 } }) } }));
+    expect(err.code).toBe('HUB_ERR_CONFIG_INVALID');
+    expect(err.message).toContain('prot');
+  });
+
+  it('refuses a config.json that is not a JSON object', () => {
+    const home = tempHome();
+    writeFileSync(join(home, 'config.json'), '[1,2');
+    expect(codeOf(() => loadConfig({ env: { MCPHUB_HOME: home } })).code).toBe('HUB_ERR_CONFIG_INVALID');
+  });
+
+  it('refuses unknown roles and unknown flags', () => {
+    const home = tempHome();
+    expect(codeOf(() => loadConfig({ env: { MCPHUB_HOME: home, MCPHUB_ROLES: 'hub,miner' } })).code).toBe(
+      'HUB_ERR_CONFIG_INVALID',
+    );
+    expect(
+      codeOf(() => loadConfig({ env: { MCPHUB_HOME: home }, flags: { 'hub-prot': '1' } })).message,
+    ).toContain('--hub-prot');
+  });
+
+  it('derives env and flag names from the schema', () => {
+    expect(envNameOf(['registry', 'maxBundleBytes'])).toBe('MCPHUB_REGISTRY_MAX_BUNDLE_BYTES');
+    expect(flagNameOf(['registry', 'maxBundleBytes'])).toBe('registry-max-bundle-bytes');
+    const keys = configKeys().map((k) => k.env);
+    expect(keys).toContain('MCPHUB_HUB_PORT');
+    expect(keys).toContain('MCPHUB_LOG_LEVEL');
+  });
+});

@@ -1,0 +1,72 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+const Port = Type.Integer({ minimum: 0, maximum: 65535 });
+const Host = Type.String({ minLength: 1, maxLength: 253 });
+
+export const ROLES = ['hub', 'registry', 'worker', 'scanner'] as const;
+export const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
+
+/**
+ * The one configuration schema. Layering (lowest first): these defaults, then
+ * `$MCPHUB_HOME/config.json`, then `MCPHUB_*` environment variables, then command-line flags.
+ * Each leaf `a.bC` is settable as env `MCPHUB_A_B_C` and flag `--a-b-c`.
+ */
+export const ConfigSchema = Type.Object(
+  {
+    home: Type.String({ minLength: 1, description: 'Data directory (MCPHUB_HOME)' }),
+    roles: Type.Array(Role, { minItems: 1, uniqueItems: true, default: [...ROLES] }),
+    hub: Type.Object(
+      {
+        host: Host,
+        port: Port,
+        publicUrl: Type.Optional(Type.String({ format: 'uri', description: 'URL other parties use' })),
+      },
+      { additionalProperties: false },
+    ),
+    registry: Type.Object(
+      {
+        host: Host,
+        port: Port,
+        url: Type.Optional(
+          Type.String({ description: 'Registry URL the hub publishes to and clients read from' }),
+        ),
+        reads: Type.Union([Type.Literal('open'), Type.Literal('loopback'), Type.Literal('token')]),
+        maxManifestBytes: Type.Integer({ minimum: 1024 }),
+        maxBundleBytes: Type.Integer({ minimum: 1024 }),
+        tokenMaxTtlSeconds: Type.Integer({ minimum: 60 }),
+      },
+      { additionalProperties: false },
+    ),
+    log: Type.Object(
+      {
+        level: Type.Union(
+          ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    shutdownGraceMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+export type RoleName = (typeof ROLES)[number];
+
+export function defaultConfig(home: string): Config {
+  return {
+    home,
+    roles: [...ROLES],
+    hub: { host: '127.0.0.1', port: 8080 },
+    registry: {
+      host: '127.0.0.1',
+      port: 8081,
+      reads: 'loopback',
+      maxManifestBytes: 64 * 1024,
+      maxBundleBytes: 256 * 1024 * 1024,
+      tokenMaxTtlSeconds: 7 * 24 * 3600,
+    },
+    log: { level: 'info' },
+    shutdownGraceMs: 10_000,
+  };
+}

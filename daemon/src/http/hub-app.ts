@@ -1,0 +1,164 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { Type } from '@sinclair/typebox';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Config } from '../config/schema.js';
+import type { HubDb } from '../db/database.js';
+import { HubError } from '../errors.js';
+import { jwksOf, type SigningKey } from '../keys/signing-key.js';
+import type { Logger } from '../logger.js';
+import {
+  authenticate,
+  hasScope,
+  issueRegistryToken,
+  type Principal,
+  parseTtl,
+} from '../tokens/token-service.js';
+import { VERSION } from '../version.js';
+import { installErrorHandling } from './errors.js';
+
+export interface HubAppDeps {
+  config: Config;
+  db: HubDb;
+  signingKey: SigningKey;
+  logger: Logger;
+  /** The registry this hub publishes to, as clients should reach it. */
+  registryUrl: string;
+  startedAt?: number;
+}
+
+const ErrorBody = Type.Object({ code: Type.String(), message: Type.String(), statusCode: Type.Integer() });
+
+/** Builds the hub web app (REST API, JWKS, health, OpenAPI) without listening; tests use `inject()`. */
+export async function buildHubApp(deps: HubAppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ role: 'hub' }),
+    forceCloseConnections: 'idle',
+    bodyLimit: 1024 * 1024,
+  });
+  const startedAt = deps.startedAt ?? Date.now();
+  installErrorHandling(app);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'MCP Hub API', version: VERSION, description: 'Control plane of MCP Hub' },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  async function requireScope(req: FastifyRequest, scope: string): Promise<Principal> {
+    const principal = await authenticate(deps.db, req.headers.authorization);
+    if (!principal) throw new HubError('HUB_ERR_UNAUTHENTICATED');
+    if (!hasScope(principal, scope))
+      throw new HubError('HUB_ERR_FORBIDDEN', `This action needs the ${scope} scope`);
+    return principal;
+  }
+
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'Liveness and readiness of the daemon',
+        response: {
+          200: Type.Object({
+            status: Type.Literal('ok'),
+            version: Type.String(),
+            roles: Type.Array(Type.String()),
+            uptimeSeconds: Type.Number(),
+            checks: Type.Object({ database: Type.String() }),
+          }),
+          503: ErrorBody,
+        },
+      },
+    },
+    async () => {
+      await deps.db.selectFrom('settings').select('key').limit(1).execute();
+      return {
+        status: 'ok' as const,
+        version: VERSION,
+        roles: deps.config.roles,
+        uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+        checks: { database: 'ok' },
+      };
+    },
+  );
+
+  app.get(
+    '/.well-known/jwks.json',
+    {
+      schema: {
+        tags: ['system'],
+        summary: "The hub's public signing keys (verify registry tokens and attestations)",
+        response: { 200: Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) }) },
+      },
+    },
+    async (_req, reply) => {
+      reply.header('cache-control', 'public, max-age=300');
+      return jwksOf(deps.signingKey);
+    },
+  );
+
+  app.get(
+    '/api/v1/info',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'Where this hub and its registry are',
+        response: {
+          200: Type.Object({ version: Type.String(), registryUrl: Type.String(), jwksUrl: Type.String() }),
+        },
+      },
+    },
+    async (req) => ({
+      version: VERSION,
+      registryUrl: deps.registryUrl,
+      jwksUrl: `${req.protocol}://${req.host}/.well-known/jwks.json`,
+    }),
+  );
+
+  app.post(
+    '/api/v1/tokens',
+    {
+      schema: {
+        tags: ['tokens'],
+        summary: 'Mint a short-lived registry token (admin only)',
+        security: [{ bearer: [] }],
+        body: Type.Object(
+          {
+            scope: Type.Array(Type.String(), { minItems: 1, maxItems: 3 }),
+            resource: Type.Array(Type.String({ maxLength: 130 }), { minItems: 1, maxItems: 50 }),
+            ttl: Type.String({ default: '1h', maxLength: 16 }),
+            sub: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({ token: Type.String(), expiresAt: Type.String() }),
+          400: ErrorBody,
+          401: ErrorBody,
+          403: ErrorBody,
+        },
+      },
+    },
+    async (req, reply) => {
+      const principal = await requireScope(req, 'hub:admin');
+      const body = req.body as { scope: string[]; resource: string[]; ttl: string; sub?: string };
+      const issued = await issueRegistryToken(
+        deps.signingKey,
+        {
+          sub: body.sub ?? principal.name,
+          scope: body.scope,
+          resource: body.resource,
+          ttlSeconds: parseTtl(body.ttl),
+        },
+        deps.config.registry.tokenMaxTtlSeconds,
+      );
+      return reply.status(201).send(issued);
+    },
+  );
+
+  return app;
+}

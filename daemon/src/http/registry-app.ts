@@ -1,0 +1,43 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { type ObjectStore, registryPlugin } from '@mcphub/registry';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { createLocalJWKSet } from 'jose';
+import type { Config } from '../config/schema.js';
+import type { HubDb } from '../db/database.js';
+import type { Jwks } from '../keys/signing-key.js';
+import type { Logger } from '../logger.js';
+import { TOKEN_ISSUER } from '../tokens/token-service.js';
+import { VERSION } from '../version.js';
+
+export interface RegistryAppDeps {
+  config: Config;
+  db: HubDb;
+  store: ObjectStore;
+  jwks: Jwks;
+  logger: Logger;
+}
+
+/** The registry role: the @mcphub/registry plugin on its own port, with its OpenAPI at /docs. */
+export async function buildRegistryServer(deps: RegistryAppDeps): Promise<FastifyInstance> {
+  const { registry } = deps.config;
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ role: 'registry' }),
+    forceCloseConnections: 'idle',
+    bodyLimit: registry.maxManifestBytes,
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'MCP Hub Registry', version: VERSION, description: 'Content-addressed registry (/v1)' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(registryPlugin, {
+    db: deps.db,
+    store: deps.store,
+    auth: { getKey: createLocalJWKSet(deps.jwks), issuer: TOKEN_ISSUER, reads: registry.reads },
+    limits: { maxManifestBytes: registry.maxManifestBytes, maxBundleBytes: registry.maxBundleBytes },
+  });
+  return app;
+}
