@@ -1,0 +1,24 @@
+// The system tools the test suite needs, with how to check, install and start each.
+// `ensure-peers.mjs` reads this list before any test runs.
+export const PEERS = [
+  {
+    name: 'git',
+    why: 'ingest of git sources',
+    check: ['git', ['--version']],
+    apt: 'git',
+  },
+  {
+    name: 'bubblewrap',
+    why: 'the Linux sandbox (mcphub run)',
+    check: ['bwrap', ['--version']],
+    apt: 'bubblewrap',
+    platform: 'linux',
+  },
+  {
+    name: 'prlimit',
+    why: 'rlimits for sandboxed servers',
+    check: ['prlimit', ['--version']],
+    apt: 'util-linux',
+    platform: 'linux',
+  },
+];
