@@ -1,0 +1,125 @@
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import type {} from '@fastify/multipart';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { RegistryPrincipal } from '../auth.js';
+import type { RegistryContext } from '../context.js';
+import { isRegistryError, RegistryError } from '../errors.js';
+import { PublishSession } from '../publish/publish-session.js';
+import { toResolvedVersion } from './presenters.js';
+import { ResolvedVersionSchema, routeSchema, withErrors } from './schemas.js';
+
+const MULTIPART_ERRORS: Record<string, RegistryError['code']> = {
+  FST_MP_PREMATURE_CLOSE: 'REG_ERR_UPLOAD_ABORTED',
+  FST_PARTS_LIMIT: 'REG_ERR_UNEXPECTED_PART',
+  FST_FILES_LIMIT: 'REG_ERR_UNEXPECTED_PART',
+  FST_FIELDS_LIMIT: 'REG_ERR_UNEXPECTED_PART',
+  FST_REQ_FILE_TOO_LARGE: 'REG_ERR_BLOB_TOO_LARGE',
+  FST_PROTO_VIOLATION: 'REG_ERR_INVALID_MULTIPART',
+  FST_INVALID_JSON_FIELD_ERROR: 'REG_ERR_INVALID_MANIFEST',
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 'REG_ERR_UNSUPPORTED_MEDIA_TYPE',
+};
+
+/** Aborts when the client goes away before the body is complete (a truncated upload). */
+function abortOnPrematureClose(raw: IncomingMessage): AbortController {
+  const controller = new AbortController();
+  raw.once('close', () => {
+    if (!raw.complete) controller.abort(new RegistryError('REG_ERR_UPLOAD_ABORTED'));
+  });
+  return controller;
+}
+
+function toUploadError(error: unknown, signal: AbortSignal): unknown {
+  if (signal.aborted && !(isRegistryError(error) && error.code !== 'REG_ERR_ABORTED')) {
+    return new RegistryError('REG_ERR_UPLOAD_ABORTED', undefined, { cause: error });
+  }
+  if (isRegistryError(error)) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && MULTIPART_ERRORS[code]) {
+    return new RegistryError(MULTIPART_ERRORS[code], undefined, { cause: error });
+  }
+  // Busboy reports malformed bodies as plain errors ("Unexpected end of form", "Malformed part header").
+  if (error instanceof Error && !('statusCode' in error)) {
+    return new RegistryError('REG_ERR_INVALID_MULTIPART', `Malformed multipart upload: ${error.message}`, {
+      cause: error,
+    });
+  }
+  return error;
+}
+
+async function readManifestFile(file: Readable, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of file) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw new RegistryError('REG_ERR_MANIFEST_TOO_LARGE');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function registerPublishRoute(app: FastifyInstance, ctx: RegistryContext): void {
+  const principals = new WeakMap<FastifyRequest, RegistryPrincipal>();
+  const { limits } = ctx;
+  const largestBlob = Math.max(limits.maxBundleBytes, limits.maxSnapshotBytes, limits.maxAttestationBytes);
+
+  app.post(
+    '/v1/publish',
+    {
+      schema: routeSchema({
+        tags: ['registry'],
+        summary: 'Publish a version: multipart manifest, bundle and optional snapshot and attestation',
+        description:
+          'Parts in order: `manifest` (JSON, field or file), then `bundle` (tar.gz) and any declared `snapshot` ' +
+          'and `attestation`. Needs `registry:publish` for the name. 201 new, 200 identical re-publish, ' +
+          '409 same version with another digest.',
+        consumes: ['multipart/form-data'],
+        response: withErrors({ 200: ResolvedVersionSchema, 201: ResolvedVersionSchema }),
+      }),
+      // Authenticate before a single body byte is read.
+      onRequest: async (request) => {
+        principals.set(request, await ctx.access.requireScope(request, 'publish'));
+      },
+    },
+    async (request, reply) => {
+      const principal = principals.get(request);
+      if (!principal) throw new RegistryError('REG_ERR_TOKEN_MISSING');
+      if (!request.isMultipart()) throw new RegistryError('REG_ERR_UNSUPPORTED_MEDIA_TYPE');
+      const controller = abortOnPrematureClose(request.raw);
+      const session = new PublishSession(ctx, principal, controller.signal);
+      try {
+        const parts = request.parts({
+          limits: {
+            parts: 4,
+            fields: 1,
+            files: 4,
+            fieldSize: limits.maxManifestBytes,
+            fileSize: largestBlob + 1,
+            fieldNameSize: 32,
+            headerPairs: 32,
+          },
+        });
+        for await (const part of parts) {
+          if (part.type === 'field') {
+            if (part.fieldname !== 'manifest') {
+              throw new RegistryError('REG_ERR_UNEXPECTED_PART', `Unexpected field ${part.fieldname}`);
+            }
+            if (part.valueTruncated) throw new RegistryError('REG_ERR_MANIFEST_TOO_LARGE');
+            const value = typeof part.value === 'string' ? part.value : JSON.stringify(part.value);
+            await session.acceptManifest(Buffer.from(value, 'utf8'));
+          } else if (part.fieldname === 'manifest') {
+            await session.acceptManifest(await readManifestFile(part.file, limits.maxManifestBytes));
+          } else {
+            await session.acceptBlob(part.fieldname, part.file);
+          }
+        }
+        const result = await session.commit();
+        reply.code(result.created ? 201 : 200);
+        return toResolvedVersion(result.record);
+      } catch (error) {
+        await session.discard();
+        throw toUploadError(error, controller.signal);
+      }
+    },
+  );
+}
