@@ -43,7 +43,7 @@ describe('manifest', () => {
     ['a name with ..', withField({ name: 'acme/fi..les' }), 'REG_ERR_INVALID_NAME'],
     ['a name with two slashes', withField({ name: 'acme/files/x' }), 'REG_ERR_INVALID_NAME'],
     ['a name with a control char', withField({ name: 'acme/fi\u0001les' }), 'REG_ERR_INVALID_NAME'],
-    ['version 1.2', withField({ version: '1.2' }), 'REG_ERR_INVALID_MANIFEST'],
+    ['version 1.2', withField({ version: '1.2' }), 'REG_ERR_INVALID_VERSION'],
     ['version v1.2.3', withField({ version: 'v1.2.3' }), 'REG_ERR_INVALID_VERSION'],
     ['version ^1.2.3', withField({ version: '^1.2.3' }), 'REG_ERR_INVALID_VERSION'],
     ['version 01.2.3', withField({ version: '01.2.3' }), 'REG_ERR_INVALID_VERSION'],

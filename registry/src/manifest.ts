@@ -27,8 +27,8 @@ const RelativePath = Type.String({ minLength: 1, maxLength: 512 });
 export const ManifestSchema = Type.Object(
   {
     schemaVersion: Type.Literal(1),
-    name: Type.String({ minLength: 3, maxLength: 193 }),
-    version: Type.String({ minLength: 5, maxLength: 128 }),
+    name: Type.String({ maxLength: 193 }),
+    version: Type.String({ maxLength: 128 }),
     description: Type.Optional(Type.String({ maxLength: 2048 })),
     runtime: Type.Object(
       {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -19,6 +19,8 @@ export const ISSUER = 'https://hub.test';
 
 export interface RegistryFixture {
   app: FastifyInstance;
+  root: string;
+  publicKey: CryptoKey;
   store: FsObjectStore;
   db: Kysely<any>;
   privateKey: CryptoKey;
@@ -47,6 +49,8 @@ export async function createRegistryFixture(
   await app.ready();
   return {
     app,
+    root,
+    publicKey,
     store,
     db,
     privateKey,
@@ -148,5 +152,7 @@ export async function observableState(fixture: RegistryFixture, names: string[])
   }
   const keys: string[] = [];
   for await (const info of fixture.store.list('artifacts', '')) keys.push(info.key);
-  return { listing, packages, keys: keys.sort() };
+  // In-flight writes of the fs store live outside the bucket, under .tmp: they must be gone too.
+  const inFlight = await readdir(path.join(fixture.root, '.tmp')).catch(() => []);
+  return { listing, packages, keys: keys.sort(), inFlight };
 }

@@ -54,14 +54,15 @@ export class DigestingCounter extends Transform {
 
   private sizeError(): RegistryError | undefined {
     const { maxBytes, declaredSize, field } = this.options;
-    if (this.count > maxBytes) {
-      return new RegistryError('REG_ERR_BLOB_TOO_LARGE', `${field} exceeds the limit of ${maxBytes} bytes`);
-    }
+    // The declared size is checked first: it is never above the limit, and it is the more precise answer.
     if (this.count > declaredSize) {
       return new RegistryError(
         'REG_ERR_DIGEST_MISMATCH',
         `${field} is larger than its declared size ${declaredSize}`,
       );
+    }
+    if (this.count > maxBytes) {
+      return new RegistryError('REG_ERR_BLOB_TOO_LARGE', `${field} exceeds the limit of ${maxBytes} bytes`);
     }
     return undefined;
   }
