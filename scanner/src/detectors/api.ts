@@ -84,6 +84,17 @@ export interface SanitizerSpec {
   clears: readonly string[] | 'all';
 }
 
+/**
+ * A validation `if`: its condition text (leading `!`/`not` removed) matched against `pattern`.
+ * 'valid' = the check passes for good values (allowlist, regex); 'invalid' = it flags bad ones.
+ */
+export interface GuardSpec {
+  languages: readonly Language[];
+  pattern: RegExp;
+  meaning: 'valid' | 'invalid';
+  clears: readonly string[] | 'all';
+}
+
 export interface TaintRule {
   /** Groups sinks for sanitizers: `shlex.quote` clears 'shell' but not 'sql'. */
   sinkKind: string;
@@ -91,6 +102,7 @@ export interface TaintRule {
   sources?: readonly SourceKind[];
   sinks: readonly SinkSpec[];
   sanitizers?: readonly SanitizerSpec[];
+  guards?: readonly GuardSpec[];
 }
 
 export interface ReportOptions {

@@ -1,0 +1,133 @@
+/** Raw findings and surfaces → the deterministic report (everything but `run` is a pure function of the input). */
+import { createHash } from 'node:crypto';
+import type { FileSurface } from '../surface/entries.js';
+import type { RawFinding } from '../taint/engine.js';
+import {
+  type FileEntry,
+  type Finding,
+  type FindingClass,
+  type McpSurface,
+  type ScanError,
+  type ScanMode,
+  type ScanReport,
+  SEVERITIES,
+  type Severity,
+} from '../types.js';
+import { REPORT_SCHEMA_VERSION, SCANNER_NAME, SCANNER_VERSION } from '../version.js';
+
+function cmp(a: string | number, b: string | number): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function normalize(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().slice(0, 300);
+}
+
+export function snippetOf(text: string, startLine: number, endLine: number): string {
+  const lines = text.split('\n').slice(startLine - 1, Math.min(endLine, startLine + 2));
+  return lines.map((l) => l.replace(/\s+$/, '')).join('\n');
+}
+
+export function toFindings(raw: readonly RawFinding[]): Finding[] {
+  const byPlace = new Map<string, Finding>();
+  for (const r of raw) {
+    const d = r.detector;
+    const location = {
+      file: r.file.path,
+      startLine: r.node.startPosition.row + 1,
+      startColumn: r.node.startPosition.column + 1,
+      endLine: r.node.endPosition.row + 1,
+      endColumn: r.node.endPosition.column + 1,
+    };
+    const finding: Finding = {
+      id: '',
+      ruleId: d.id,
+      class: d.class,
+      severity: r.severity ?? d.severity,
+      confidence: r.confidence ?? d.confidence,
+      title: d.title,
+      message: r.message,
+      cwe: [...d.cwe],
+      location,
+      ...(r.tool ? { tool: r.tool } : {}),
+      trace: r.trace,
+      snippet: snippetOf(r.file.text, location.startLine, location.endLine),
+      remediation: d.remediation,
+    };
+    const key = `${d.id}|${location.file}|${location.startLine}|${location.startColumn}|${r.tool ?? ''}`;
+    const prev = byPlace.get(key);
+    // Several sources can reach one sink: keep the shortest trace, the one easiest to review.
+    if (!prev || r.trace.length < prev.trace.length || (r.trace.length === prev.trace.length && r.message < prev.message)) {
+      byPlace.set(key, finding);
+    }
+  }
+  const findings = [...byPlace.values()].sort(
+    (a, b) =>
+      cmp(a.location.file, b.location.file) ||
+      cmp(a.location.startLine, b.location.startLine) ||
+      cmp(a.location.startColumn, b.location.startColumn) ||
+      cmp(a.ruleId, b.ruleId) ||
+      cmp(a.tool ?? '', b.tool ?? ''),
+  );
+  // Stable ids: what the finding is and where (file, code), not line numbers, so unrelated edits keep them.
+  const seen = new Map<string, number>();
+  for (const f of findings) {
+    const base = `${f.ruleId}\0${f.location.file}\0${normalize(f.snippet)}\0${f.tool ?? ''}`;
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    f.id = createHash('sha256').update(`${base}\0${n}`).digest('hex').slice(0, 20);
+  }
+  return findings;
+}
+
+export function mergeSurfaces(parts: readonly FileSurface[]): McpSurface {
+  const tools = parts.flatMap((p) => p.tools);
+  const transports = parts.flatMap((p) => p.transports);
+  const auth = parts.flatMap((p) => p.auth);
+  const byLoc = (a: { location: { file: string; startLine: number; startColumn: number } }, b: typeof a) =>
+    cmp(a.location.file, b.location.file) ||
+    cmp(a.location.startLine, b.location.startLine) ||
+    cmp(a.location.startColumn, b.location.startColumn);
+  return {
+    tools: tools.sort((a, b) => byLoc(a, b) || cmp(a.name, b.name)),
+    transports: transports.sort((a, b) => byLoc(a, b) || cmp(a.kind, b.kind)),
+    auth: auth.sort((a, b) => byLoc(a, b) || cmp(a.kind, b.kind)),
+  };
+}
+
+export interface ReportParts {
+  mode: ScanMode;
+  files: FileEntry[];
+  surface: McpSurface;
+  findings: Finding[];
+  errors: ScanError[];
+  startedAt: Date;
+  durationMs: number;
+}
+
+export function buildReport(parts: ReportParts): ScanReport {
+  const byClass: Partial<Record<FindingClass, number>> = {};
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const f of parts.findings) {
+    byClass[f.class] = (byClass[f.class] ?? 0) + 1;
+    bySeverity[f.severity] += 1;
+  }
+  const sortedClasses = Object.fromEntries(
+    Object.entries(byClass).sort(([a], [b]) => cmp(a, b)),
+  ) as Partial<Record<FindingClass, number>>;
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    scanner: { name: SCANNER_NAME, version: SCANNER_VERSION },
+    mode: parts.mode,
+    files: [...parts.files].sort((a, b) => cmp(a.path, b.path)),
+    surface: parts.surface,
+    findings: parts.findings,
+    summary: { total: parts.findings.length, byClass: sortedClasses, bySeverity },
+    errors: [...parts.errors].sort((a, b) => cmp(a.file ?? '', b.file ?? '') || cmp(a.code, b.code)),
+    run: {
+      startedAt: parts.startedAt.toISOString(),
+      durationMs: parts.durationMs,
+      filesScanned: parts.files.filter((f) => f.status !== 'skipped').length,
+    },
+  };
+}

@@ -1,0 +1,71 @@
+/** What the surface extractors hand to the taint engine: the functions whose inputs are attacker data. */
+import type { SyntaxNode } from 'tree-sitter';
+import type { SourceKind } from '../detectors/api.js';
+import type { FileContext } from '../taint/file-context.js';
+import type { Location, McpAuthSignal, McpTool, McpTransport } from '../types.js';
+
+export interface EntryPoint {
+  file: FileContext;
+  /** The handler itself, or null when only its name is known (resolved by the engine). */
+  fn: SyntaxNode | null;
+  handlerName?: string;
+  kind: SourceKind;
+  /** '*' when one handler serves every tool (low-level SDKs): the name is read from `case "x":`. */
+  tool?: string;
+  /** Parameter positions that carry attacker data; others (ctx, res, w) are not sources. */
+  taintedParams: number[];
+  /** Bound names validated by the SDK as non-strings (destructured zod numbers, int hints). */
+  cleanNames: string[];
+  /** Fields of an arguments object validated as non-strings. */
+  safeFields: string[];
+}
+
+export interface FileSurface {
+  tools: McpTool[];
+  transports: McpTransport[];
+  auth: McpAuthSignal[];
+  entries: EntryPoint[];
+}
+
+export function emptyFileSurface(): FileSurface {
+  return { tools: [], transports: [], auth: [], entries: [] };
+}
+
+export function locationOf(file: FileContext, node: SyntaxNode): Location {
+  return {
+    file: file.path,
+    startLine: node.startPosition.row + 1,
+    startColumn: node.startPosition.column + 1,
+    endLine: node.endPosition.row + 1,
+    endColumn: node.endPosition.column + 1,
+  };
+}
+
+/** Param types that the SDK validates into something that cannot carry an injection payload. */
+export function isNonStringType(type: string): boolean {
+  return ['number', 'integer', 'boolean', 'enum'].includes(type);
+}
+
+/** Finds the tool a low-level handler is dealing with at `node`: `case "x":` or `if name == "x"`. */
+export function toolNameAt(node: SyntaxNode, stop: SyntaxNode | null): string | undefined {
+  let prev: SyntaxNode = node;
+  for (let n = node.parent; n && n.id !== stop?.id; prev = n, n = n.parent) {
+    if (n.type === 'switch_case' || n.type === 'expression_case' || n.type === 'case_clause') {
+      const value = n.childForFieldName('value') ?? n.namedChildren[0];
+      const m = value ? /^["'`]([^"'`]+)["'`]$/.exec(value.text.trim()) : null;
+      if (m?.[1]) return m[1];
+      const pattern = n.namedChildren.find((c) => c.type === 'case_pattern');
+      const pm = pattern ? /^["']([^"']+)["']$/.exec(pattern.text.trim()) : null;
+      if (pm?.[1]) return pm[1];
+    }
+    if (n.type === 'if_statement' || n.type === 'elif_clause') {
+      const consequence = n.childForFieldName('consequence');
+      if (consequence && consequence.id === prev.id) {
+        const cond = n.childForFieldName('condition')?.text ?? '';
+        const m = /\b(?:name|tool|toolName|tool_name)\s*(?:===|==)\s*["'`]([^"'`]+)["'`]/.exec(cond);
+        if (m?.[1]) return m[1];
+      }
+    }
+  }
+  return undefined;
+}

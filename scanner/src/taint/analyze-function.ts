@@ -1,0 +1,445 @@
+/**
+ * Intra-procedural taint propagation over one function body (or a module's top level), in source
+ * order. Calls to project functions use their summaries; sinks record hits carrying the label
+ * that reached them. Labels of kind 'param' turn into the function's own summary.
+ */
+import type { SyntaxNode } from 'tree-sitter';
+import type { CallView, NodeQuery, PickedArg, VisitContext } from '../detectors/api.js';
+import type { TraceStep } from '../types.js';
+import { canonicalPath, rawPath } from './callee.js';
+import { MUTATORS } from './catalog.js';
+import type { FileContext, FunctionRecord } from './file-context.js';
+import { nodeKey } from './file-context.js';
+import { checkGuard } from './guards.js';
+import {
+  addSafeField,
+  CLEAN,
+  dropField,
+  type Label,
+  liveFor,
+  sanitize,
+  type Taint,
+  taintOf,
+  union,
+  withStep,
+} from './labels.js';
+import { createNodeQuery } from './node-query.js';
+import type { CompiledRules, CompiledSink } from './rules.js';
+import type { Summary } from './summaries.js';
+
+export interface SinkHit {
+  sink: CompiledSink;
+  /** The sink call (in the file where it is written, which may differ from the analysed one). */
+  file: FileContext;
+  node: SyntaxNode;
+  label: Label;
+  note?: string;
+  /** Where in the analysed function the flow was observed (the sink itself or the call into it). */
+  at: SyntaxNode;
+}
+
+export interface AnalysisHost {
+  rules: CompiledRules;
+  summaryOf(fn: FunctionRecord): Summary | undefined;
+  resolveCall(file: FileContext, call: CallView): FunctionRecord[];
+  isEntry(node: SyntaxNode): boolean;
+  checkBudget(): void;
+  /** Present in the final pass only: node visitors of detectors. */
+  onCall?: (call: CallView, ctx: Omit<VisitContext, 'report'> & { at: SyntaxNode }) => void;
+}
+
+export interface FunctionResult {
+  returns: Taint;
+  hits: SinkHit[];
+  defs: Map<string, SyntaxNode>;
+  env: Map<string, Taint>;
+}
+
+const COMPREHENSIONS = new Set([
+  'list_comprehension',
+  'set_comprehension',
+  'dictionary_comprehension',
+  'generator_expression',
+]);
+const LOOPS = ['for_statement', 'for_in_statement', 'while_statement', 'do_statement', 'for_in_clause'];
+
+export function stepAt(file: FileContext, node: SyntaxNode, kind: TraceStep['kind'], note: string): TraceStep {
+  return { kind, file: file.path, line: node.startPosition.row + 1, column: node.startPosition.column + 1, note };
+}
+
+function short(text: string): string {
+  const one = text.replace(/\s+/g, ' ');
+  return one.length > 60 ? `${one.slice(0, 57)}...` : one;
+}
+
+export function analyzeFunction(
+  host: AnalysisHost,
+  file: FileContext,
+  fn: SyntaxNode | null,
+  initial: Map<string, Taint>,
+): FunctionResult {
+  const { adapter } = file;
+  const lang = file.language;
+  const env = new Map<string, Taint>(initial);
+  const defs = new Map<string, SyntaxNode>();
+  let memo = new Map<string, Taint>();
+  const hits = new Map<string, SinkHit>();
+  let returns: Taint = CLEAN;
+  let depth = 0;
+
+  const lookupDef = (name: string) => defs.get(name) ?? file.moduleDefs.get(name);
+  const q: NodeQuery = createNodeQuery(adapter, lookupDef);
+
+  const readVar = (name: string, node: SyntaxNode): Taint => {
+    const local = env.get(name);
+    if (local) return local;
+    if (fn !== null) {
+      const global = file.moduleEnv.get(name);
+      if (global) return global;
+    }
+    const spec = host.rules.source(lang, canonicalPath(name, file, lookupDef), 'member');
+    return spec ? sourceTaint(spec.kind, spec.note, node) : CLEAN;
+  };
+
+  const sourceTaint = (kind: Label['origin']['kind'], note: string, node: SyntaxNode): Taint =>
+    taintOf([
+      {
+        origin: {
+          kind,
+          note: `${note}: ${short(node.text)}`,
+          file: file.path,
+          line: node.startPosition.row + 1,
+          column: node.startPosition.column + 1,
+        },
+        steps: [],
+        sanitized: [],
+        safeFields: [],
+      },
+    ]);
+
+  const bind = (target: SyntaxNode, value: Taint, valueNode: SyntaxNode | null, augmented: boolean) => {
+    const plain = adapter.isIdentifier(target);
+    if (target.type === 'object_pattern') {
+      // `const { cmd, count } = args`: each name gets the field's taint, validated fields stay clean.
+      for (const part of target.namedChildren) {
+        const key =
+          part.type === 'pair_pattern' ? part.childForFieldName('key')?.text : adapter.bindingNames(part)[0];
+        const fieldTaint = key ? dropField(value, key) : value;
+        for (const name of adapter.bindingNames(part)) {
+          env.set(name, withStep(fieldTaint, stepAt(file, part, 'step', `${name} = ${short(valueNode?.text ?? '')}`)));
+        }
+      }
+      return;
+    }
+    for (const name of adapter.bindingNames(target)) {
+      const stepped = withStep(value, stepAt(file, target, 'step', `${name} = ${short(valueNode?.text ?? '')}`));
+      if (augmented || !plain) env.set(name, union(env.get(name) ?? CLEAN, stepped));
+      else env.set(name, stepped);
+      if (plain && valueNode && !augmented) defs.set(name, valueNode);
+    }
+  };
+
+  const assign = (node: SyntaxNode): Taint | null => {
+    const asg = adapter.assignment(node);
+    if (!asg) return null;
+    const { targets, value, augmented } = asg;
+    const single = targets.length === 1 ? targets[0] : undefined;
+    const targetList = single && /pattern_list|tuple_pattern|expression_list/.test(single.type) ? single.namedChildren : targets;
+    const values = value && /expression_list|tuple|pattern_list/.test(value.type) ? value.namedChildren : null;
+    if (values && values.length === targetList.length && targetList.length > 1) {
+      let all: Taint = CLEAN;
+      targetList.forEach((t, i) => {
+        const v = values[i] as SyntaxNode;
+        const vt = evalNode(v);
+        all = union(all, vt);
+        bind(t, vt, v, augmented);
+      });
+      return all;
+    }
+    const vt = value ? evalNode(value) : CLEAN;
+    for (const t of targets) bind(t, vt, value, augmented);
+    return vt;
+  };
+
+  const bindParams = (inner: SyntaxNode, taint: Taint) => {
+    for (const p of adapter.functionParams(inner)) for (const name of p.names) env.set(name, taint);
+  };
+
+  const walkClosure = (inner: SyntaxNode, paramTaint: Taint) => {
+    if (host.isEntry(inner)) return;
+    bindParams(inner, paramTaint);
+    const body = adapter.functionBody(inner);
+    if (!body) return;
+    depth++;
+    if (adapter.functionTypes.has(inner.type) && body.type !== 'block' && body.type !== 'statement_block') {
+      evalNode(body); // expression-bodied arrow / lambda
+    } else {
+      walk(body);
+    }
+    depth--;
+  };
+
+  const argTaint = (node: SyntaxNode | undefined): Taint => (node ? evalNode(node) : CLEAN);
+
+  const pickArgs = (call: CallView, sink: CompiledSink): PickedArg[] => {
+    if (sink.spec.pick) return sink.spec.pick(call, q);
+    const out: PickedArg[] = [];
+    for (const ref of sink.spec.args ?? [0]) {
+      if (typeof ref === 'number') {
+        const a = call.args[ref];
+        if (a) out.push({ node: a });
+      } else if (ref === 'receiver') {
+        if (call.receiver) out.push({ node: call.receiver });
+      } else if ('kw' in ref) {
+        const a = call.kwargs.get(ref.kw);
+        if (a) out.push({ node: a });
+      } else {
+        for (const a of call.args.slice(ref.rest)) out.push({ node: a });
+      }
+    }
+    return out;
+  };
+
+  const recordHit = (hit: SinkHit) => {
+    const key = `${nodeKey(hit.node)}|${hit.sink.detector.id}|${hit.label.origin.kind}:${hit.label.origin.paramIndex ?? ''}:${hit.label.origin.line}:${hit.label.origin.column}:${hit.label.origin.tool ?? ''}`;
+    const prev = hits.get(key);
+    if (!prev || hit.label.steps.length < prev.label.steps.length) hits.set(key, hit);
+  };
+
+  const paramArg = (call: CallView, target: FunctionRecord, index: number): SyntaxNode | undefined => {
+    // Python methods called through an object: `self` is not among the call's arguments.
+    const first = target.params[0]?.name;
+    const offset = target.isMethod && lang === 'python' && (first === 'self' || first === 'cls') && call.receiver ? 1 : 0;
+    const param = target.params[index];
+    if (param?.name && call.kwargs.has(param.name)) return call.kwargs.get(param.name);
+    return call.args[index - offset];
+  };
+
+  const evalCall = (node: SyntaxNode): Taint => {
+    const raw = adapter.call(node);
+    if (!raw) return CLEAN;
+    const rawCallee = rawPath(raw.calleeNode, adapter);
+    const callee = canonicalPath(rawCallee, file, lookupDef);
+    const call: CallView = {
+      node,
+      language: lang,
+      callee,
+      rawCallee,
+      args: raw.args,
+      kwargs: raw.kwargs,
+      receiver: raw.receiver,
+      isNew: raw.isNew,
+    };
+    const receiverTaint = raw.receiver ? evalNode(raw.receiver) : CLEAN;
+    const fnArgs: SyntaxNode[] = [];
+    let argsTaint: Taint = CLEAN;
+    for (const a of [...raw.args, ...raw.kwargs.values()]) {
+      if (adapter.functionTypes.has(a.type)) fnArgs.push(a);
+      else argsTaint = union(argsTaint, evalNode(a));
+    }
+    for (const f of fnArgs) walkClosure(f, union(receiverTaint, argsTaint));
+    host.onCall?.(call, { file: file.path, language: lang, q, tool: undefined, at: node });
+
+    for (const sink of host.rules.sinks(lang, callee)) {
+      if (sink.spec.when && !sink.spec.when(call, q)) continue;
+      for (const picked of pickArgs(call, sink)) {
+        for (const label of liveFor(evalNode(picked.node), sink.sinkKind)) {
+          recordHit({ sink, file, node, label, at: node, ...(picked.note ? { note: picked.note } : {}) });
+        }
+      }
+    }
+
+    const targets = host.resolveCall(file, call);
+    let result: Taint = CLEAN;
+    let summarized = false;
+    for (const target of targets) {
+      const summary = host.summaryOf(target);
+      if (!summary) continue;
+      summarized = true;
+      const callStep = (i: number) =>
+        stepAt(file, node, 'call', `passed to ${target.name ?? 'function'}() as ${target.params[i]?.name ?? `#${i}`}`);
+      for (const s of summary.sinks) {
+        const a = paramArg(call, target, s.paramIndex);
+        for (const label of liveFor(argTaint(a), s.sink.sinkKind)) {
+          if (s.sanitized.includes(s.sink.sinkKind)) continue;
+          recordHit({
+            sink: s.sink,
+            file: s.file,
+            node: s.node,
+            at: node,
+            label: { ...label, steps: [...label.steps, callStep(s.paramIndex), ...s.steps] },
+            ...(s.note ? { note: s.note } : {}),
+          });
+        }
+      }
+      for (const r of summary.returns) {
+        const a = paramArg(call, target, r.paramIndex);
+        let t = withStep(argTaint(a), stepAt(file, node, 'return', `returned by ${target.name ?? 'function'}()`));
+        if (r.sanitized.length > 0) t = sanitize(t, r.sanitized);
+        result = union(result, t);
+      }
+      result = union(result, taintOf(summary.returnSources));
+    }
+
+    const clears = host.rules.sanitizer(lang, callee);
+    const source = host.rules.source(lang, callee, 'call');
+    const method = rawCallee.includes('.') ? (rawCallee.split('.').pop() ?? '') : '';
+    if (clears === 'all') return CLEAN;
+    if (source) return sourceTaint(source.kind, source.note, node);
+    if (!summarized) {
+      let recv = receiverTaint;
+      // `args.get("count")`, `request.GetString("path", "")`: a field read through a method.
+      const key = raw.args[0] ? adapter.stringValue(raw.args[0]) : null;
+      if (key !== null) recv = dropField(recv, key);
+      result = union(recv, argsTaint);
+      if (raw.receiver && adapter.isIdentifier(raw.receiver) && MUTATORS[lang].includes(method) && argsTaint.size > 0) {
+        const name = raw.receiver.text;
+        env.set(name, union(env.get(name) ?? readVar(name, raw.receiver), argsTaint));
+      }
+    }
+    return clears ? sanitize(result, clears) : result;
+  };
+
+  function evalNode(node: SyntaxNode): Taint {
+    const key = nodeKey(node);
+    const cached = memo.get(key);
+    if (cached) return cached;
+    host.checkBudget();
+    const t = evalUncached(node);
+    memo.set(key, t);
+    return t;
+  }
+
+  function evalUncached(node: SyntaxNode): Taint {
+    if (adapter.functionTypes.has(node.type)) return CLEAN; // analysed as its own function
+    if (adapter.call(node)) return evalCall(node);
+    const assigned = assign(node);
+    if (assigned) return assigned;
+    if (adapter.isIdentifier(node)) return readVar(node.text, node);
+    if (adapter.isLiteral(node)) return CLEAN;
+    const member = adapter.member(node);
+    if (member) {
+      const path = canonicalPath(rawPath(node, adapter), file, lookupDef);
+      const spec = host.rules.source(lang, path, 'member');
+      if (spec) return sourceTaint(spec.kind, spec.note, node);
+      return dropField(evalNode(member.object), member.property);
+    }
+    if (node.type === 'keyed_element' || node.type === 'pair') {
+      const value = node.childForFieldName('value') ?? node.namedChildren[1];
+      return value ? evalNode(value) : CLEAN;
+    }
+    if (node.type === 'keyword_argument') {
+      const value = node.childForFieldName('value');
+      return value ? evalNode(value) : CLEAN;
+    }
+    const children = node.namedChildren;
+    if (COMPREHENSIONS.has(node.type)) {
+      // Bind the loop variables before evaluating the element expression.
+      children.sort((a, b) => Number(b.type === 'for_in_clause') - Number(a.type === 'for_in_clause'));
+    }
+    const loop = adapter.forBinding(node);
+    if (loop) {
+      const it = evalNode(loop.iterable);
+      for (const t of loop.targets) bind(t, it, loop.iterable, false);
+      return it;
+    }
+    let t: Taint = CLEAN;
+    for (const c of children) t = union(t, evalNode(c));
+    return t;
+  }
+
+  /** Returns what to run after the if-statement, and whether the consequence was already walked. */
+  const applyGuard = (
+    node: SyntaxNode,
+    condition: SyntaxNode,
+    consequence: SyntaxNode,
+  ): { walked: boolean; after: () => void } | null => {
+    const initializer = node.childForFieldName('initializer');
+    const guard = checkGuard(adapter, host.rules.guards(lang), condition, initializer, consequence);
+    if (!guard) return null;
+    const sanitizeNames = () => {
+      for (const target of guard.targets) {
+        const member = adapter.member(target);
+        if (member && adapter.isIdentifier(member.object) && guard.clears === 'all') {
+          const name = member.object.text;
+          env.set(name, addSafeField(readVar(name, member.object), member.property));
+        } else if (adapter.isIdentifier(target)) {
+          env.set(target.text, sanitize(readVar(target.text, target), guard.clears));
+        }
+      }
+    };
+    if (guard.when === 'after') return { walked: false, after: sanitizeNames };
+    const saved = new Map(guard.targets.filter((t) => adapter.isIdentifier(t)).map((t) => [t.text, env.get(t.text)]));
+    sanitizeNames();
+    walk(consequence);
+    for (const [name, t] of saved) {
+      if (t) env.set(name, t);
+      else env.delete(name);
+    }
+    return { walked: true, after: () => {} };
+  };
+
+  function walk(node: SyntaxNode): void {
+    host.checkBudget();
+    if (adapter.functionTypes.has(node.type)) return; // separate record; closures are walked as call args
+    if (node.type === 'decorated_definition' || node.type === 'class_definition' || node.type === 'class_declaration') {
+      for (const c of node.namedChildren) walk(c);
+      return;
+    }
+    if (adapter.call(node) || adapter.assignment(node)) {
+      evalNode(node);
+      return;
+    }
+    const ret = adapter.returnValue(node);
+    if (ret !== undefined) {
+      if (ret) {
+        const t = evalNode(ret);
+        if (depth === 0) returns = union(returns, withStep(t, stepAt(file, node, 'return', 'returned')));
+      }
+      return;
+    }
+    const loop = adapter.forBinding(node);
+    if (loop) {
+      evalNode(node);
+      for (const c of node.namedChildren) {
+        if (c.id !== loop.iterable.id && !loop.targets.some((t) => t.id === c.id)) walk(c);
+      }
+      return;
+    }
+    const ifParts = adapter.ifParts(node);
+    if (ifParts) {
+      const init = node.childForFieldName('initializer');
+      if (init) walk(init);
+      evalNode(ifParts.condition);
+      const guard = applyGuard(node, ifParts.condition, ifParts.consequence);
+      for (const c of node.namedChildren) {
+        if (c.id === ifParts.condition.id || c.id === init?.id) continue;
+        if (guard?.walked && c.id === ifParts.consequence.id) continue;
+        walk(c);
+      }
+      guard?.after();
+      return;
+    }
+    if (adapter.member(node) || adapter.isIdentifier(node)) {
+      evalNode(node);
+      return;
+    }
+    for (const c of node.namedChildren) walk(c);
+  }
+
+  const body = fn ? adapter.functionBody(fn) : file.root;
+  if (body) {
+    const hasLoop = body.descendantsOfType(LOOPS).length > 0;
+    const exprBody = fn !== null && body.type !== 'block' && body.type !== 'statement_block';
+    for (let pass = 0; pass < (hasLoop ? 2 : 1); pass++) {
+      memo = new Map();
+      if (exprBody) {
+        const t = evalNode(body);
+        returns = union(returns, t);
+      } else {
+        walk(body);
+      }
+    }
+  }
+  return { returns, hits: [...hits.values()], defs, env };
+}

@@ -1,0 +1,91 @@
+/**
+ * Validation guards: `if not re.fullmatch(...): raise`, `if (!ALLOWED.includes(x)) throw`,
+ * `if _, ok := allowed[x]; !ok { return }`. Recognised on the condition's text, because the
+ * shapes differ per language but read the same.
+ */
+import type { SyntaxNode } from 'tree-sitter';
+import type { GuardSpec } from '../detectors/api.js';
+import type { LangAdapter } from '../lang/adapter.js';
+
+export interface GuardMatch {
+  targets: SyntaxNode[];
+  clears: readonly string[] | 'all';
+  /** 'after': the branch exits, the rest of the block is validated. 'within': the branch is. */
+  when: 'after' | 'within';
+}
+
+function exits(adapter: LangAdapter, consequence: SyntaxNode): boolean {
+  if (adapter.isExit(consequence)) return true;
+  const stmts = consequence.namedChildren.filter((c) => c.type !== 'comment');
+  const last = stmts[stmts.length - 1];
+  if (!last) return false;
+  if (adapter.isExit(last)) return true;
+  return last.type === 'expression_statement' && adapter.isExit(last);
+}
+
+function stripParens(text: string): string {
+  let t = text.trim();
+  while (t.startsWith('(') && t.endsWith(')')) t = t.slice(1, -1).trim();
+  return t;
+}
+
+function candidates(adapter: LangAdapter, roots: SyntaxNode[]): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const visit = (n: SyntaxNode, parentIsMemberObject: boolean) => {
+    const member = adapter.member(n);
+    if (member) {
+      out.push(n);
+      visit(member.object, true);
+      return;
+    }
+    if (adapter.isIdentifier(n)) {
+      if (!parentIsMemberObject) out.push(n);
+      return;
+    }
+    for (const c of n.namedChildren) visit(c, false);
+  };
+  for (const r of roots) visit(r, false);
+  return out;
+}
+
+export function checkGuard(
+  adapter: LangAdapter,
+  guards: readonly GuardSpec[],
+  condition: SyntaxNode,
+  initializer: SyntaxNode | null,
+  consequence: SyntaxNode,
+): GuardMatch | null {
+  if (guards.length === 0) return null;
+  const whole = stripParens(condition.text);
+  const disjunction = /\|\||\bor\b/.test(whole);
+  const conjunction = /&&|\band\b/.test(whole);
+  const parts = whole.split(/\|\||&&|\band\b|\bor\b/).map(stripParens);
+  const branchExits = exits(adapter, consequence);
+  for (const part of parts) {
+    let negated = /^(!|not\s)/.test(part);
+    let inner = stripParens(part.replace(/^(!|not\s+)/, ''));
+    if (/\bnot in\b/.test(inner)) {
+      negated = !negated;
+      inner = inner.replace(/\bnot in\b/, 'in');
+    }
+    // Go's comma-ok idiom: the check lives in the initializer, the condition is just `!ok`.
+    if (/^\w+$/.test(inner) && initializer) {
+      const rhs = initializer.text.split(/:?=/).slice(1).join('=').trim();
+      if (rhs) inner = rhs;
+    }
+    for (const g of guards) {
+      if (!g.pattern.test(inner)) continue;
+      const roots = initializer ? [condition, initializer] : [condition];
+      const targets = candidates(adapter, roots).filter((n) => inner.includes(n.text) || part.includes(n.text));
+      if (targets.length === 0) continue;
+      if (g.meaning === 'valid' && negated && branchExits && !conjunction) {
+        return { targets, clears: g.clears, when: 'after' };
+      }
+      if (g.meaning === 'valid' && !negated && !disjunction) return { targets, clears: g.clears, when: 'within' };
+      if (g.meaning === 'invalid' && !negated && branchExits && !conjunction) {
+        return { targets, clears: g.clears, when: 'after' };
+      }
+    }
+  }
+  return null;
+}
