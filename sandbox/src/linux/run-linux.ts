@@ -1,0 +1,384 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { buildSandboxEnv } from '../env.js';
+import { SandboxError } from '../errors.js';
+import { achievedFeatures, emptyNamespaces, type IsolationReport } from '../isolation-report.js';
+import { resolveMounts } from '../mounts.js';
+import { type AllowlistProxy, startAllowlistProxy } from '../net/proxy.js';
+import { DEFAULT_LIMITS, type IsolationFeature, type Limits } from '../policy/schema.js';
+import type { SandboxedProcess, SandboxExit, StartSandboxedOptions } from '../run-types.js';
+import { buildBwrapArgs } from './bwrap-args.js';
+import {
+  type AppliedCgroup,
+  type CgroupStats,
+  cgroupPids,
+  createCgroups,
+  killCgroup,
+  readCgroupStats,
+  removeCgroups,
+} from './cgroup-runtime.js';
+import { type CgroupPlan, planCgroups } from './cgroups.js';
+import { type LinuxSandboxPlan, SANDBOX_PATHS } from './plan.js';
+import { probeLinuxHost, probeRuntimeLayout } from './probe.js';
+import { buildSeccompFilter, DENIED_SYSCALLS } from './seccomp.js';
+
+export const LAUNCHER_HOST_PATH = fileURLToPath(new URL('../../assets/sandbox-launcher.mjs', import.meta.url));
+export const PROXY_PORT_INSIDE = 3128;
+const SECCOMP_FD = 3;
+const INFO_FD = 4;
+
+/**
+ * Joins the run's cgroups *before* exec: the shell writes its own pid into each cgroup.procs, then
+ * execs prlimit → bwrap, so every process of the sandbox starts inside its limits (no window in
+ * which a fork could escape them). The paths come through the environment, never the script text.
+ */
+export const CGROUP_SHIM =
+  'IFS=:; for f in $MCPHUB_CGROUP_PROCS; do echo $$ > "$f" || exit 125; done; unset IFS MCPHUB_CGROUP_PROCS; exec "$@"';
+
+const NS = ['user', 'pid', 'net', 'ipc', 'uts', 'mnt', 'cgroup'] as const;
+
+function readText(p: string): string | undefined {
+  try {
+    return readFileSync(p, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function statusField(pid: number, field: string): string | undefined {
+  return readText(`/proc/${pid}/status`)?.match(new RegExp(`^${field}:\\s*(\\S+)`, 'm'))?.[1];
+}
+
+function ppidOf(pid: number): number | undefined {
+  const s = readText(`/proc/${pid}/stat`);
+  if (!s) return undefined;
+  return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/** Descendants of `root` (scan of /proc; used when there is no cgroup to list them). */
+function descendants(root: number): number[] {
+  const all = (() => {
+    try {
+      return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+    } catch {
+      return [];
+    }
+  })();
+  const out: number[] = [];
+  let frontier = [root];
+  while (frontier.length) {
+    const next = all.filter((p) => frontier.includes(ppidOf(p) ?? -1));
+    out.push(...next);
+    frontier = next;
+  }
+  return out;
+}
+
+
+function nsOf(pid: number | 'self', ns: string): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/${ns}`);
+  } catch {
+    return undefined;
+  }
+}
+
+function readInfo(stream: Readable): Promise<{ 'child-pid'?: number } | undefined> {
+  return new Promise((resolve) => {
+    let buf = '';
+    const done = (v: { 'child-pid'?: number } | undefined) => {
+      stream.removeAllListeners('data');
+      resolve(v);
+    };
+    stream.setEncoding('utf8');
+    stream.on('data', (d: string) => {
+      buf += d;
+      try {
+        done(JSON.parse(buf));
+      } catch {}
+    });
+    stream.once('end', () => {
+      try {
+        done(JSON.parse(buf));
+      } catch {
+        done(undefined);
+      }
+    });
+    stream.once('error', () => done(undefined));
+  });
+}
+
+/** Which explicitly requested limits need which cgroup controller. */
+function requiredControllers(limits: Limits): ('memory' | 'cpu' | 'pids')[] {
+  const r: ('memory' | 'cpu' | 'pids')[] = [];
+  if (limits.memoryMb !== undefined) r.push('memory');
+  if (limits.cpuShare !== undefined) r.push('cpu');
+  if (limits.pids !== undefined) r.push('pids');
+  return r;
+}
+
+export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<SandboxedProcess> {
+  const policy = o.policy;
+  const warn = o.onWarning ?? ((m: string) => process.stderr.write(`mcphub sandbox: ${m}\n`));
+  const warnings: string[] = [];
+  const note = (m: string) => {
+    warnings.push(m);
+    warn(m);
+  };
+  const limits: Required<Limits> = { ...DEFAULT_LIMITS, ...policy.limits };
+  const probe = o.probe ?? probeLinuxHost(o.bwrapPath ? { bwrapPath: o.bwrapPath } : {});
+  const required = new Set<IsolationFeature>(policy.isolation.require);
+
+  // ---- fail closed on what cannot be had -------------------------------------------------------
+  if (!probe.bwrap.path) {
+    throw new SandboxError('SBX_ERR_BWRAP_MISSING', 'install it with: apt-get install -y bubblewrap', {
+      fix: 'apt-get install -y bubblewrap',
+    });
+  }
+  if (!probe.userns.ok) {
+    if (probe.uid !== 0 || required.has('user-namespace')) {
+      throw new SandboxError('SBX_ERR_USERNS_BLOCKED', probe.userns.why, {
+        apparmorRestricted: probe.userns.apparmorRestricted,
+      });
+    }
+    note(`no user namespace (${probe.userns.why}); running as root with the other namespaces`);
+  }
+  if (!probe.seccomp.ok || !probe.seccomp.arch) throw new SandboxError('SBX_ERR_SECCOMP_UNAVAILABLE', probe.seccomp.why);
+  const explicitControllers = requiredControllers(policy.limits);
+  const layout = probe.cgroup.layout;
+  let cgPlan: CgroupPlan | undefined;
+  if (layout) {
+    cgPlan = planCgroups(limits, layout, `mcphub-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const missing = explicitControllers.filter((c) => !cgPlan!.limited.includes(c));
+    if (missing.length) {
+      throw new SandboxError('SBX_ERR_CGROUP_UNAVAILABLE', `no ${missing.join(', ')} controller: ${probe.cgroup.why}`);
+    }
+    for (const c of ['memory', 'cpu', 'pids'] as const) {
+      if (!cgPlan.limited.includes(c)) note(`default ${c} limit not applied: no ${c} controller`);
+    }
+  } else if (explicitControllers.length) {
+    throw new SandboxError('SBX_ERR_CGROUP_UNAVAILABLE', probe.cgroup.why);
+  } else {
+    note(`default resource limits not applied: ${probe.cgroup.why}`);
+  }
+  const predicted = new Set<IsolationFeature>([
+    'pid-namespace',
+    'ipc-namespace',
+    'uts-namespace',
+    'mount-namespace',
+    'seccomp',
+    'no-new-privileges',
+    'cap-drop',
+  ]);
+  if (probe.userns.ok) predicted.add('user-namespace');
+  if (policy.network.mode !== 'host') predicted.add('net-namespace');
+  for (const c of cgPlan?.limited ?? []) predicted.add(`cgroup-${c}` as IsolationFeature);
+  if (probe.prlimit) predicted.add('rlimits');
+  const unmet = [...required].filter((f) => !predicted.has(f));
+  if (unmet.length) {
+    throw new SandboxError('SBX_ERR_ISOLATION_UNMET', `cannot provide: ${unmet.join(', ')}`, { unmet });
+  }
+
+  // ---- build the plan (touches the host: real paths, temp dir, proxy) ---------------------------
+  const mounts = resolveMounts(policy.filesystem.mounts);
+  if (mounts.walkTruncated) note('a mounted tree was too large to scan fully for .git/hooks, .mcp.json, .gitconfig');
+  const runDir = mkdtempSync(join(tmpdir(), 'mcphub-run-'));
+  let proxy: AllowlistProxy | undefined;
+  let applied: AppliedCgroup | undefined;
+  const cleanupSetup = async () => {
+    await proxy?.close();
+    if (applied) await removeCgroups(applied.plan);
+    rmSync(runDir, { recursive: true, force: true });
+  };
+
+  try {
+    if (policy.network.mode === 'allowlist') {
+      proxy = await startAllowlistProxy({
+        socketPath: join(runDir, 'proxy.sock'),
+        allow: policy.network.allow,
+        ...(o.onProxyEvent ? { onEvent: o.onProxyEvent } : {}),
+      });
+    }
+    const runtime = probeRuntimeLayout();
+    const proxyUrl = proxy ? `http://127.0.0.1:${PROXY_PORT_INSIDE}` : undefined;
+    const env = buildSandboxEnv(policy, o.hostEnv ?? process.env, {
+      home: SANDBOX_PATHS.home,
+      tmpdir: '/tmp',
+      nodeDir: dirname(runtime.node),
+      ...(proxyUrl ? { proxyUrl, socksUrl: `socks5h://127.0.0.1:${PROXY_PORT_INSIDE}` } : {}),
+    });
+    const command = o.command === 'node' ? runtime.node : o.command;
+    const args = o.args ?? [];
+    if (proxy) {
+      env.MCPHUB_PROXY_SOCKET = SANDBOX_PATHS.proxySocket;
+      env.MCPHUB_PROXY_PORT = String(PROXY_PORT_INSIDE);
+    }
+    const plan: LinuxSandboxPlan = {
+      command: proxy ? runtime.node : command,
+      args: proxy ? [SANDBOX_PATHS.launcher, '--', command, ...args] : args,
+      packageDir: o.cwd,
+      cwd: SANDBOX_PATHS.app,
+      runtime,
+      network: {
+        mode: policy.network.mode,
+        ...(proxy ? { proxySocket: proxy.socketPath, proxyPort: PROXY_PORT_INSIDE } : {}),
+      },
+      ...(proxy ? { launcher: LAUNCHER_HOST_PATH } : {}),
+      mounts,
+      env,
+      seccompFd: SECCOMP_FD,
+      infoFd: INFO_FD,
+      disableUserns: probe.userns.ok && probe.bwrap.disableUserns,
+    };
+    const bwrapArgs = buildBwrapArgs(plan);
+    const seccomp = buildSeccompFilter(probe.seccomp.arch);
+    if (cgPlan) applied = createCgroups(cgPlan);
+
+    const argv = probe.prlimit
+      ? [probe.prlimit, `--nofile=${limits.openFiles}:${limits.openFiles}`, '--core=0:0', '--', probe.bwrap.path, ...bwrapArgs]
+      : [probe.bwrap.path, ...bwrapArgs];
+    if (!probe.prlimit) note('prlimit not found: open-files and core-dump rlimits not applied');
+
+    const std = o.stdio ?? 'pipe';
+    const started = Date.now();
+    const child: ChildProcess = spawn('/bin/sh', ['-c', CGROUP_SHIM, 'mcphub-shim', ...argv], {
+      stdio: [std, std, std, 'pipe', 'pipe'],
+      cwd: runDir,
+      env: { PATH: '/usr/bin:/bin', MCPHUB_CGROUP_PROCS: applied?.plan.procs.join(':') ?? '' },
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+      child.once('error', () => resolve({ code: null, signal: null }));
+    });
+    (child.stdio[SECCOMP_FD] as Writable).on('error', () => {});
+    (child.stdio[SECCOMP_FD] as Writable).end(seccomp);
+    const info = await Promise.race([readInfo(child.stdio[INFO_FD] as Readable), exited.then(() => undefined)]);
+    const sandboxPid = info?.['child-pid'];
+    if (!sandboxPid) {
+      const ex = await Promise.race([exited, sleep(2000).then(() => undefined)]);
+      child.kill('SIGKILL');
+      await cleanupSetup();
+      throw new SandboxError(
+        'SBX_ERR_SPAWN_FAILED',
+        `bwrap exited before starting the sandbox (code ${ex?.code ?? '?'}${ex?.code === 125 ? ', could not join cgroup' : ''})`,
+      );
+    }
+
+    // ---- observe what was actually achieved ----------------------------------------------------
+    const namespaces = emptyNamespaces();
+    for (const ns of NS) {
+      const mine = nsOf('self', ns);
+      const theirs = nsOf(sandboxPid, ns);
+      namespaces[ns] = !!mine && !!theirs && mine !== theirs;
+    }
+    const candidates = () =>
+      (applied ? cgroupPids(applied.plan) : descendants(sandboxPid)).filter((p) => p !== child.pid && p !== sandboxPid);
+    let seccompVerified = false;
+    let nnp: boolean | null = null;
+    let capsDropped: boolean | null = null;
+    for (let i = 0; i < 200 && !seccompVerified; i++) {
+      for (const p of candidates()) {
+        if (nsOf(p, 'pid') !== nsOf(sandboxPid, 'pid')) continue;
+        if (statusField(p, 'Seccomp') === '2') {
+          seccompVerified = true;
+          nnp = statusField(p, 'NoNewPrivs') === '1';
+          capsDropped = /^0+$/.test(statusField(p, 'CapEff') ?? 'x') && /^0+$/.test(statusField(p, 'CapBnd') ?? 'x');
+          break;
+        }
+      }
+      if (seccompVerified || child.exitCode !== null) break;
+      await sleep(5);
+    }
+    if (!seccompVerified) note('could not observe the sandboxed process in time to verify seccomp');
+
+    const base = {
+      platform: process.platform,
+      backend: 'bwrap' as const,
+      sandboxed: true,
+      unsafeNoSandbox: false,
+      namespaces,
+      observed: true,
+      seccomp: { enabled: true, verified: seccompVerified, deniedSyscalls: [...DENIED_SYSCALLS] },
+      noNewPrivileges: nnp,
+      capabilitiesDropped: capsDropped,
+      cgroup: {
+        version: applied?.plan.version ?? null,
+        controllers: applied?.plan.limited ?? [],
+        ...applied?.plan.applied,
+        skipped: applied?.skipped ?? [],
+      },
+      rlimits: probe.prlimit
+        ? { nofile: limits.openFiles, core: 0, via: 'prlimit' as const }
+        : { via: 'none' as const },
+      wallTimeSec: limits.wallTimeSec,
+      network: {
+        mode: policy.network.mode,
+        allow: policy.network.allow,
+        ...(proxy ? { proxy: proxy.socketPath } : {}),
+      },
+      filesystem: mounts,
+      warnings,
+    };
+    const isolation: IsolationReport = { ...base, achieved: achievedFeatures(base) };
+    // Namespaces were observed; anything required but absent now means the run must not continue.
+    const lost = [...required].filter((f) => !isolation.achieved.includes(f) && f !== 'seccomp' && f !== 'cap-drop' && f !== 'no-new-privileges');
+    if (lost.length) {
+      child.kill('SIGKILL');
+      await exited;
+      await cleanupSetup();
+      throw new SandboxError('SBX_ERR_ISOLATION_UNMET', `observed without: ${lost.join(', ')}`, { unmet: lost });
+    }
+
+    // ---- supervise -------------------------------------------------------------------------------
+    let forced: 'wall-time' | 'killed' | undefined;
+    const killAll = () => {
+      if (applied) killCgroup(applied.plan);
+      child.kill('SIGKILL');
+    };
+    const wall = setTimeout(() => {
+      forced ??= 'wall-time';
+      killAll();
+    }, limits.wallTimeSec * 1000);
+    wall.unref();
+
+    const result: Promise<SandboxExit> = exited.then(async ({ code, signal }) => {
+      clearTimeout(wall);
+      const stats: CgroupStats = applied ? readCgroupStats(applied.plan) : {};
+      const reason = forced ?? ((stats.oomKills ?? 0) > 0 ? 'oom' : 'exit');
+      const proxyEvents = proxy?.events ?? [];
+      await cleanupSetup();
+      return { exitCode: code, signal, reason, durationMs: Date.now() - started, stats, proxyEvents };
+    });
+
+    return {
+      child,
+      isolation,
+      sandboxPid,
+      wait: () => result,
+      stats: () => (applied ? readCgroupStats(applied.plan) : {}),
+      stop: async (graceMs = o.killGraceMs ?? 2000) => {
+        if (child.exitCode === null && child.signalCode === null) {
+          forced ??= 'killed';
+          for (const p of applied ? cgroupPids(applied.plan) : [sandboxPid, ...descendants(sandboxPid)]) {
+            try {
+              process.kill(p, 'SIGTERM');
+            } catch {}
+          }
+          const t = setTimeout(killAll, graceMs);
+          await exited;
+          clearTimeout(t);
+        }
+        return result;
+      },
+    };
+  } catch (err) {
+    await cleanupSetup();
+    throw err;
+  }
+}

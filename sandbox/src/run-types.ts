@@ -1,0 +1,52 @@
+import type { ChildProcess } from 'node:child_process';
+import type { IsolationReport } from './isolation-report.js';
+import type { CgroupStats } from './linux/cgroup-runtime.js';
+import type { LinuxHostProbe } from './linux/probe.js';
+import type { ProxyEvent } from './net/proxy.js';
+import type { Policy } from './policy/schema.js';
+
+export interface StartSandboxedOptions {
+  /** `node` means the host's node binary (bound read-only inside). */
+  command: string;
+  args?: string[];
+  /** Host directory of the package; read-only at /app inside, and the working directory. */
+  cwd: string;
+  policy: Policy;
+  /** 'pipe' (default) for an MCP client to talk over child.stdin/stdout; 'inherit' for `mcphub run`. */
+  stdio?: 'pipe' | 'inherit';
+  /** Host environment that `env.allow` names are taken from (default process.env). */
+  hostEnv?: NodeJS.ProcessEnv;
+  /** Run with no isolation at all. Reported loudly; never the default. */
+  unsafeNoSandbox?: boolean;
+  bwrapPath?: string;
+  /** Reuse a probe (doctor/CLI) instead of probing per run. */
+  probe?: LinuxHostProbe;
+  /** SIGTERM → SIGKILL grace for stop() (ms). */
+  killGraceMs?: number;
+  onProxyEvent?: (e: ProxyEvent) => void;
+  /** Where warnings go (default: stderr, so MCP stdout stays clean). */
+  onWarning?: (message: string) => void;
+}
+
+export type ExitReason = 'exit' | 'oom' | 'wall-time' | 'killed';
+
+export interface SandboxExit {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  reason: ExitReason;
+  durationMs: number;
+  stats: CgroupStats;
+  proxyEvents: ProxyEvent[];
+}
+
+export interface SandboxedProcess {
+  child: ChildProcess;
+  isolation: IsolationReport;
+  /** Host pid of the sandbox's first process inside its namespaces (Linux), when known. */
+  sandboxPid?: number;
+  wait(): Promise<SandboxExit>;
+  /** SIGTERM, then SIGKILL after the grace period; resolves with the exit. */
+  stop(graceMs?: number): Promise<SandboxExit>;
+  /** Live resource usage (cgroup counters) while running. */
+  stats(): CgroupStats;
+}
