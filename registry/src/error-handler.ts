@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { RegistryError, type RegistryErrorBody, type RegistryErrorCode } from './errors.js';
 
 const FASTIFY_ERRORS: Record<string, RegistryErrorCode> = {
+  FST_ERR_VALIDATION: 'REG_ERR_VALIDATION',
   FST_ERR_CTP_BODY_TOO_LARGE: 'REG_ERR_BODY_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'REG_ERR_UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'REG_ERR_VALIDATION',

@@ -7,6 +7,7 @@ import { registerBlobRoute } from './routes/blobs.js';
 import { registerPackageRoutes } from './routes/packages.js';
 import { registerPublishRoute } from './routes/publish.js';
 import { registerVersionRoutes } from './routes/versions.js';
+import { typeboxValidatorCompiler } from './validator-compiler.js';
 
 /**
  * The registry's `/v1/*` routes as an encapsulated fastify plugin: its error handler and multipart
@@ -17,6 +18,7 @@ export const registryPlugin: FastifyPluginAsync<RegistryPluginOptions> = async (
   await ctx.store.ensureBucket(ctx.bucket);
   if (!app.hasContentTypeParser('multipart/form-data')) await app.register(multipart);
   app.setErrorHandler(registryErrorHandler);
+  app.setValidatorCompiler(typeboxValidatorCompiler);
   registerPublishRoute(app, ctx);
   registerVersionRoutes(app, ctx);
   registerBlobRoute(app, ctx);
