@@ -16,6 +16,15 @@ export {
   verifyRegistryToken,
 } from './auth.js';
 export {
+  type BlobSource,
+  type DownloadResult,
+  type PublishInput,
+  RegistryClient,
+  RegistryClientError,
+  type RegistryClientOptions,
+  verifyBytes,
+} from './client.js';
+export {
   ARTIFACTS_BUCKET,
   DEFAULT_REGISTRY_LIMITS,
   type RegistryAuthOptions,

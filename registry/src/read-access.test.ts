@@ -26,7 +26,10 @@ describe('read access policies', () => {
   async function seed(fx: RegistryFixture) {
     const token = await fx.token({ resource: ['*'] });
     const bundle = makeBundle('acme bundle');
-    expect((await publish(fx, publishParts(makeManifest('acme/files', '1.0.0', bundle), bundle), token)).statusCode).toBe(201);
+    expect(
+      (await publish(fx, publishParts(makeManifest('acme/files', '1.0.0', bundle), bundle), token))
+        .statusCode,
+    ).toBe(201);
     const other = publishParts(makeManifest('other/secret', '1.0.0', otherBundle), otherBundle);
     expect((await publish(fx, other, token)).statusCode).toBe(201);
   }
@@ -43,7 +46,11 @@ describe('read access policies', () => {
   });
 
   it('loopback: open to 127.0.0.1 without a token', async () => {
-    const response = await loopback.app.inject({ method: 'GET', url: '/v1/packages', remoteAddress: '127.0.0.1' });
+    const response = await loopback.app.inject({
+      method: 'GET',
+      url: '/v1/packages',
+      remoteAddress: '127.0.0.1',
+    });
     expect(response.statusCode).toBe(200);
     expect(response.json().packages).toHaveLength(2);
   });
@@ -84,13 +91,21 @@ describe('read access policies', () => {
   for (const url of crossOrgReads) {
     it(`token: refuses ${url} to a token scoped to another org (cross-tenant read)`, async () => {
       const token = await tokenOnly.token({ scope: ['registry:read'], resource: ['acme/*'] });
-      const response = await tokenOnly.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+      const response = await tokenOnly.app.inject({
+        method: 'GET',
+        url,
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(response.json()).toMatchObject({ code: 'REG_ERR_FORBIDDEN', statusCode: 403 });
     });
   }
 
   it('token: even loopback clients need a token', async () => {
-    const response = await tokenOnly.app.inject({ method: 'GET', url: '/v1/packages', remoteAddress: '127.0.0.1' });
+    const response = await tokenOnly.app.inject({
+      method: 'GET',
+      url: '/v1/packages',
+      remoteAddress: '127.0.0.1',
+    });
     expect(response.json()).toMatchObject({ code: 'REG_ERR_TOKEN_MISSING', statusCode: 401 });
   });
 
@@ -129,7 +144,8 @@ describe('token helpers', () => {
   });
 
   it('recognises loopback addresses only', () => {
-    for (const a of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1']) expect(isLoopbackAddress(a)).toBe(true);
+    for (const a of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1'])
+      expect(isLoopbackAddress(a)).toBe(true);
     for (const a of ['10.0.0.1', '::ffff:10.0.0.1', '128.0.0.1', '127.0.0.1.evil', undefined, '']) {
       expect(isLoopbackAddress(a)).toBe(false);
     }
@@ -146,7 +162,11 @@ describe('token helpers', () => {
       kid: 'k1',
     });
     const principal = await verifyRegistryToken(token, { getKey: publicKey, issuer: ISSUER });
-    expect(principal).toEqual({ sub: 'hub', scopes: new Set(['registry:publish', 'hub:*']), resources: ['acme/*'] });
+    expect(principal).toEqual({
+      sub: 'hub',
+      scopes: new Set(['registry:publish', 'hub:*']),
+      resources: ['acme/*'],
+    });
     const viaResolver = await verifyRegistryToken(token, {
       getKey: async (header) => {
         expect(header).toMatchObject({ alg: 'EdDSA', kid: 'k1' });
