@@ -1,1 +1,61 @@
-export {};
+// Public API of @mcphub/sandbox: what `mcphub run` and `mcphub doctor` need.
+
+export { type DoctorFeature, type DoctorReport, doctor, formatDoctor } from './doctor.js';
+export { buildSandboxEnv } from './env.js';
+export { isSandboxError, SANDBOX_ERRORS, SandboxError, type SandboxErrorCode } from './errors.js';
+export { canonicalJson } from './guard/canonical-json.js';
+export { canonicalToolsDigest, type ToolDefinition } from './guard/tools-digest.js';
+export {
+  createToolsGuard,
+  type GuardEvent,
+  type GuardMode,
+  type GuardState,
+  TOOLS_CHANGED_ERROR_CODE,
+  type ToolsGuard,
+  type ToolsGuardOptions,
+} from './guard/tools-guard.js';
+export { achievedFeatures, type IsolationReport } from './isolation-report.js';
+export { buildBwrapArgs } from './linux/bwrap-args.js';
+export type { CgroupStats } from './linux/cgroup-runtime.js';
+export { type CgroupLayout, type CgroupPlan, planCgroups } from './linux/cgroups.js';
+export { type LinuxSandboxPlan, type RuntimeLayout, SANDBOX_PATHS } from './linux/plan.js';
+export { type LinuxHostProbe, probeLinuxHost } from './linux/probe.js';
+export { buildSeccompFilter, DENIED_SYSCALLS, disassembleSeccomp, type SeccompArch } from './linux/seccomp.js';
+export { buildSbplProfile, type MacosSandboxPlan } from './macos/sbpl.js';
+export { StreamClientTransport } from './mcp/stream-client-transport.js';
+export { type Mask, type ResolvedMounts, resolveMounts } from './mounts.js';
+export { matchAllowlist, parseAllowEntry } from './net/allowlist.js';
+export { type AllowlistProxy, type ProxyEvent, startAllowlistProxy } from './net/proxy.js';
+export { ANYWHERE_DENY_LIST, HOME_DENY_LIST } from './policy/deny-list.js';
+export {
+  evaluatePolicy,
+  formatDenials,
+  type PolicyCandidate,
+  type PolicyDecision,
+  type PolicyEvaluation,
+} from './policy/evaluate.js';
+export {
+  loadPolicy,
+  loadPolicyFile,
+  mergePolicyInputs,
+  type PolicyInput,
+  parsePolicyText,
+  resolvePolicy,
+} from './policy/load.js';
+export {
+  DEFAULT_LIMITS,
+  ISOLATION_FEATURES,
+  type IsolationFeature,
+  type Limits,
+  type Mount,
+  type NetworkMode,
+  type Policy,
+  PolicySchema,
+} from './policy/schema.js';
+export {
+  type ExitReason,
+  type SandboxedProcess,
+  type SandboxExit,
+  type StartSandboxedOptions,
+  startSandboxed,
+} from './run.js';

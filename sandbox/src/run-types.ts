@@ -19,6 +19,8 @@ export interface StartSandboxedOptions {
   /** Run with no isolation at all. Reported loudly; never the default. */
   unsafeNoSandbox?: boolean;
   bwrapPath?: string;
+  /** Home directory the deny list is anchored at (default os.homedir()). */
+  home?: string;
   /** Reuse a probe (doctor/CLI) instead of probing per run. */
   probe?: LinuxHostProbe;
   /** SIGTERM → SIGKILL grace for stop() (ms). */

@@ -186,7 +186,7 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
   }
 
   // ---- build the plan (touches the host: real paths, temp dir, proxy) ---------------------------
-  const mounts = resolveMounts(policy.filesystem.mounts);
+  const mounts = resolveMounts(policy.filesystem.mounts, o.home ? { home: o.home } : {});
   if (mounts.walkTruncated) note('a mounted tree was too large to scan fully for .git/hooks, .mcp.json, .gitconfig');
   const runDir = mkdtempSync(join(tmpdir(), 'mcphub-run-'));
   let proxy: AllowlistProxy | undefined;

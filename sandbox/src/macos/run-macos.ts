@@ -36,14 +36,14 @@ export async function startMacosSandbox(o: StartSandboxedOptions): Promise<Sandb
     );
   }
   const limits = { ...DEFAULT_LIMITS, ...policy.limits };
-  const mounts = resolveMounts(policy.filesystem.mounts);
+  const mounts = resolveMounts(policy.filesystem.mounts, o.home ? { home: o.home } : {});
   const runDir = realpathSync(mkdtempSync(join(tmpdir(), 'mcphub-run-')));
   let proxy: AllowlistProxy | undefined;
   if (policy.network.mode === 'allowlist') {
     proxy = await startAllowlistProxy({ tcp: true, allow: policy.network.allow, ...(o.onProxyEvent ? { onEvent: o.onProxyEvent } : {}) });
   }
   const node = realpathSync(process.execPath);
-  const home = homedir();
+  const home = o.home ?? homedir();
   const profile = buildSbplProfile({
     runtimeReadPaths: [dirname(dirname(node))],
     exec: [node, '/bin/sh'],
