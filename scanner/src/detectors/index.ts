@@ -1,7 +1,13 @@
 /** The detector catalogue: one import and one entry per detector. The meta-test checks it. */
+import mcpA001 from './a/mcp-a001-shell-command/detector.js';
+import mcpA002 from './a/mcp-a002-argument-injection/detector.js';
+import mcpA003 from './a/mcp-a003-code-eval/detector.js';
+import mcpA004 from './a/mcp-a004-unsafe-deserialization/detector.js';
+import mcpA005 from './a/mcp-a005-template-injection/detector.js';
+import mcpA006 from './a/mcp-a006-program-execution/detector.js';
 import type { Detector } from './api.js';
 
-export const DETECTORS: readonly Detector[] = [];
+export const DETECTORS: readonly Detector[] = [mcpA001, mcpA002, mcpA003, mcpA004, mcpA005, mcpA006];
 
 export function listDetectors(): readonly Detector[] {
   return DETECTORS;

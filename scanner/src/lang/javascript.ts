@@ -6,7 +6,6 @@ import type { AssignInfo, ImportBinding, LangAdapter, ParamInfo, RawCall } from 
 const FUNCTION_TYPES = new Set([
   'function_declaration',
   'function_expression',
-  'function',
   'arrow_function',
   'method_definition',
   'generator_function_declaration',

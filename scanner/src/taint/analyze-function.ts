@@ -136,6 +136,8 @@ export function analyzeFunction(
       if (augmented || !plain) env.set(name, union(env.get(name) ?? CLEAN, stepped));
       else env.set(name, stepped);
       if (plain && valueNode && !augmented) defs.set(name, valueNode);
+      // A list that grew after its literal no longer resolves to that literal.
+      else defs.delete(name);
     }
   };
 
@@ -294,6 +296,7 @@ export function analyzeFunction(
       result = union(recv, argsTaint);
       if (raw.receiver && adapter.isIdentifier(raw.receiver) && MUTATORS[lang].includes(method) && argsTaint.size > 0) {
         const name = raw.receiver.text;
+        defs.delete(name);
         env.set(name, union(env.get(name) ?? readVar(name, raw.receiver), argsTaint));
       }
     }

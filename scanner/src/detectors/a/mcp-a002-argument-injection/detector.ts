@@ -1,0 +1,54 @@
+import type { PickedArg } from '../../api.js';
+import { defineDetector } from '../../api.js';
+import { commandShape, OPTION_SENSITIVE_TOOLS, SHELLS } from '../command-shapes.js';
+import { EXEC_SINKS } from '../exec-callees.js';
+
+export default defineDetector({
+  id: 'MCP-A002',
+  class: 'A',
+  languages: ['python', 'javascript', 'typescript', 'go'],
+  severity: 'high',
+  confidence: 'medium',
+  cwe: ['CWE-88'],
+  title: 'Argument injection into an option-parsing command (git, ssh, curl, tar, …)',
+  remediation:
+    'Put "--" before attacker-supplied positional arguments, reject values that start with "-", ' +
+    'or validate them against a strict pattern (e.g. a URL scheme allowlist for git/curl).',
+  taint: {
+    sinkKind: 'argv',
+    sinks: EXEC_SINKS.map(({ languages, callee }) => ({
+      languages,
+      callee,
+      message: 'Attacker-controlled data is passed as an argument that the program may parse as an option',
+      pick: (call, q) => {
+        const shape = commandShape(call, q);
+        const prog = shape?.program ? q.stringValue(shape.program) : null;
+        if (!shape || prog === null || SHELLS.test(prog) || !OPTION_SENSITIVE_TOOLS.test(prog)) return [];
+        if (shape.argv === null) return shape.argvWhole ? [{ node: shape.argvWhole, note: `argv of ${prog}` }] : [];
+        const picked: PickedArg[] = [];
+        for (const a of shape.argv) {
+          // Everything after "--" is positional for getopt-style parsers.
+          if (q.stringValue(a) === '--') break;
+          if (!q.isConstant(a)) picked.push({ node: a, note: `argument of ${prog}` });
+        }
+        if (shape.argvWhole) picked.push({ node: shape.argvWhole, note: `argv of ${prog}` });
+        return picked;
+      },
+    })),
+    guards: [
+      {
+        languages: ['python'],
+        pattern: /\.startswith\(\s*['"]-['"]\s*\)/,
+        meaning: 'invalid',
+        clears: ['argv'],
+      },
+      {
+        languages: ['javascript', 'typescript'],
+        pattern: /\.startsWith\(\s*['"`]-['"`]\s*\)/,
+        meaning: 'invalid',
+        clears: ['argv'],
+      },
+      { languages: ['go'], pattern: /strings\.HasPrefix\([^,]+,\s*"-"\s*\)/, meaning: 'invalid', clears: ['argv'] },
+    ],
+  },
+});
