@@ -45,6 +45,8 @@ export interface NodeQuery {
   stringValue(node: SyntaxNode): string | null;
   /** Elements of a list/array/slice literal (after `resolve`), or null. */
   elements(node: SyntaxNode): SyntaxNode[] | null;
+  /** For a list variable grown after its literal (`args.append(x)`): the literal's elements, else null. */
+  grownList(node: SyntaxNode): SyntaxNode[] | null;
   /** A property of an object/dict literal (after `resolve`), or null. */
   property(node: SyntaxNode, key: string): SyntaxNode | null;
   /** true / false for a boolean literal (after `resolve`), null otherwise. */

@@ -61,6 +61,11 @@ const COMPREHENSIONS = new Set([
   'dictionary_comprehension',
   'generator_expression',
 ]);
+const INDEXING: Record<string, { object: string; index: string }> = {
+  subscript: { object: 'value', index: 'subscript' },
+  subscript_expression: { object: 'object', index: 'index' },
+  index_expression: { object: 'operand', index: 'index' },
+};
 const LOOPS = ['for_statement', 'for_in_statement', 'while_statement', 'do_statement', 'for_in_clause'];
 
 export function stepAt(file: FileContext, node: SyntaxNode, kind: TraceStep['kind'], note: string): TraceStep {
@@ -82,13 +87,14 @@ export function analyzeFunction(
   const lang = file.language;
   const env = new Map<string, Taint>(initial);
   const defs = new Map<string, SyntaxNode>();
+  const mutated = new Set<string>();
   let memo = new Map<string, Taint>();
   const hits = new Map<string, SinkHit>();
   let returns: Taint = CLEAN;
   let depth = 0;
 
   const lookupDef = (name: string) => defs.get(name) ?? file.moduleDefs.get(name);
-  const q: NodeQuery = createNodeQuery(adapter, lookupDef);
+  const q: NodeQuery = createNodeQuery(adapter, lookupDef, (name) => mutated.has(name));
 
   const readVar = (name: string, node: SyntaxNode): Taint => {
     const local = env.get(name);
@@ -135,9 +141,12 @@ export function analyzeFunction(
       const stepped = withStep(value, stepAt(file, target, 'step', `${name} = ${short(valueNode?.text ?? '')}`));
       if (augmented || !plain) env.set(name, union(env.get(name) ?? CLEAN, stepped));
       else env.set(name, stepped);
-      if (plain && valueNode && !augmented) defs.set(name, valueNode);
-      // A list that grew after its literal no longer resolves to that literal.
-      else defs.delete(name);
+      if (plain && valueNode && !augmented) {
+        defs.set(name, valueNode);
+        mutated.delete(name);
+      } else {
+        mutated.add(name);
+      }
     }
   };
 
@@ -287,7 +296,6 @@ export function analyzeFunction(
     const source = host.rules.source(lang, callee, 'call');
     const method = rawCallee.includes('.') ? (rawCallee.split('.').pop() ?? '') : '';
     if (clears === 'all') return CLEAN;
-    if (source) return sourceTaint(source.kind, source.note, node);
     if (!summarized) {
       let recv = receiverTaint;
       // `args.get("count")`, `request.GetString("path", "")`: a field read through a method.
@@ -296,10 +304,12 @@ export function analyzeFunction(
       result = union(recv, argsTaint);
       if (raw.receiver && adapter.isIdentifier(raw.receiver) && MUTATORS[lang].includes(method) && argsTaint.size > 0) {
         const name = raw.receiver.text;
-        defs.delete(name);
+        mutated.add(name);
         env.set(name, union(env.get(name) ?? readVar(name, raw.receiver), argsTaint));
       }
     }
+    // A read is attacker-influenced twice: as a source of its own, and through what selects it (the path).
+    if (source) result = union(result, sourceTaint(source.kind, source.note, node));
     return clears ? sanitize(result, clears) : result;
   };
 
@@ -326,6 +336,14 @@ export function analyzeFunction(
       const spec = host.rules.source(lang, path, 'member');
       if (spec) return sourceTaint(spec.kind, spec.note, node);
       return dropField(evalNode(member.object), member.property);
+    }
+    const indexed = INDEXING[node.type];
+    if (indexed) {
+      // A lookup returns an element of the container; a tainted key only chooses which one.
+      const object = node.childForFieldName(indexed.object);
+      const index = node.childForFieldName(indexed.index);
+      if (index) evalNode(index);
+      return object ? evalNode(object) : CLEAN;
     }
     if (node.type === 'keyed_element' || node.type === 'pair') {
       const value = node.childForFieldName('value') ?? node.namedChildren[1];

@@ -32,6 +32,14 @@ function stripParens(text: string): string {
 function candidates(adapter: LangAdapter, roots: SyntaxNode[]): SyntaxNode[] {
   const out: SyntaxNode[] = [];
   const visit = (n: SyntaxNode, parentIsMemberObject: boolean) => {
+    const call = adapter.call(n);
+    if (call) {
+      // `x.startswith("-")`, `ALLOWED.includes(x)`: the receiver and the arguments are checked.
+      const callee = adapter.member(call.calleeNode);
+      if (callee) visit(callee.object, false);
+      for (const a of [...call.args, ...call.kwargs.values()]) visit(a, false);
+      return;
+    }
     const member = adapter.member(n);
     if (member) {
       out.push(n);

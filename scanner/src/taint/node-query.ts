@@ -3,10 +3,15 @@ import type { NodeQuery } from '../detectors/api.js';
 import type { LangAdapter } from '../lang/adapter.js';
 import type { DefLookup } from './callee.js';
 
-export function createNodeQuery(adapter: LangAdapter, lookupDef: DefLookup): NodeQuery {
+export function createNodeQuery(
+  adapter: LangAdapter,
+  lookupDef: DefLookup,
+  isMutated: (name: string) => boolean = () => false,
+): NodeQuery {
   const resolve = (node: SyntaxNode): SyntaxNode => {
     let n = node;
-    for (let i = 0; i < 4 && adapter.isIdentifier(n); i++) {
+    // A variable changed after its literal (append, +=) no longer stands for that literal.
+    for (let i = 0; i < 4 && adapter.isIdentifier(n) && !isMutated(n.text); i++) {
       const def = lookupDef(n.text);
       if (!def || def.id === n.id) break;
       n = def;
@@ -26,6 +31,11 @@ export function createNodeQuery(adapter: LangAdapter, lookupDef: DefLookup): Nod
   };
   return {
     resolve,
+    grownList: (node) => {
+      if (!adapter.isIdentifier(node) || !isMutated(node.text)) return null;
+      const def = lookupDef(node.text);
+      return def ? adapter.elements(def) : null;
+    },
     stringValue: (node) => adapter.stringValue(resolve(node)),
     elements: (node) => adapter.elements(resolve(node)),
     property: (node, key) => adapter.property(resolve(node), key),

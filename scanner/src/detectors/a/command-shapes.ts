@@ -87,6 +87,13 @@ function fromList(q: NodeQuery, list: SyntaxNode | undefined): Pick<CommandShape
     const { argv, whole } = expandArgv(q, els.slice(1));
     return { program: els[0] ?? null, argv, argvWhole: whole };
   }
+  const grown = q.grownList(list);
+  if (grown && grown.length > 0) {
+    // ["ssh"] + appends: the program is known, the appended arguments only as a whole.
+    const { argv } = expandArgv(q, grown.slice(1));
+    const afterDashes = (argv ?? []).some((a) => q.stringValue(a) === '--');
+    return { program: grown[0] ?? null, argv, argvWhole: afterDashes ? null : list };
+  }
   // A string without a shell names the program alone; an unknown list is program + args together.
   return q.stringValue(list) !== null || list.type === 'string'
     ? { program: list, argv: [], argvWhole: null }
@@ -134,6 +141,12 @@ export function commandShape(call: CallView, q: NodeQuery): CommandShape | null 
 }
 
 function expandFromArray(q: NodeQuery, list: SyntaxNode): { argv: SyntaxNode[] | null; argvWhole: SyntaxNode | null } {
+  const grown = q.grownList(list);
+  if (grown) {
+    const { argv } = expandArgv(q, grown);
+    const afterDashes = (argv ?? []).some((a) => q.stringValue(a) === '--');
+    return { argv, argvWhole: afterDashes ? null : list };
+  }
   const els = q.elements(list);
   if (!els) return { argv: null, argvWhole: list };
   const { argv, whole } = expandArgv(q, els);

@@ -10,7 +10,7 @@ function decodesIntoInterface(call: { node: SyntaxNode; args: SyntaxNode[] }): b
   let fn: SyntaxNode | null = call.node;
   while (fn && !['function_declaration', 'method_declaration', 'func_literal', 'source_file'].includes(fn.type)) fn = fn.parent;
   const body = fn?.text ?? '';
-  const decl = new RegExp(`\\b(?:var\\s+${target}\\s+|${target}\\s*:?=\\s*(?:new\\()?)(?:\\[\\]|map\\[[^\\]]+\\])?(interface\\{\\}|any)\\b`);
+  const decl = new RegExp(`\\b(?:var\\s+${target}\\s+|${target}\\s*:?=\\s*(?:new\\()?)(?:\\[\\]|map\\[[^\\]]+\\])?(?:interface\\{\\}|any\\b)`);
   return decl.test(body);
 }
 
