@@ -4,6 +4,7 @@ import type { RegistryKey } from './auth.js';
 import { RegistryIndex } from './db/registry-index.js';
 import type { RegistryDatabase } from './db/schema.js';
 import type { ObjectStore } from './object-store/object-store.js';
+import { KeyedLock } from './publish/keyed-lock.js';
 import { type ReadPolicy, RequestAccess } from './request-access.js';
 
 export interface RegistryLimits {
@@ -48,6 +49,8 @@ export interface RegistryContext {
   bucket: string;
   limits: RegistryLimits;
   access: RequestAccess;
+  /** Serialises the commit step of publishes of the same version. */
+  publishLock: KeyedLock;
   now: () => Date;
 }
 
@@ -71,6 +74,7 @@ export function createRegistryContext(options: RegistryPluginOptions): RegistryC
       maxTtlSeconds: options.auth.maxTokenTtlSeconds,
       reads: options.auth.reads ?? 'loopback',
     }),
+    publishLock: new KeyedLock(),
     now: options.now ?? (() => new Date()),
   };
 }

@@ -124,11 +124,12 @@ describe('publish, resolve and download', () => {
 
   it('is immutable: identical re-publish answers 200, another digest for the same version 409', async () => {
     const { bundle, manifest } = await publishVersion('1.0.0');
+    const keysBefore = await storedKeys(fx);
     const again = await publish(fx, publishParts(manifest, bundle));
     expect(again.statusCode).toBe(200);
     expect(again.body.digest).toBe(manifestDigest(manifest));
+    expect(await storedKeys(fx)).toEqual(keysBefore);
 
-    const keysBefore = await storedKeys(fx);
     const otherBundle = makeBundle('different bytes');
     const conflict = await publish(
       fx,
@@ -139,6 +140,25 @@ describe('publish, resolve and download', () => {
     expect(await storedKeys(fx)).toEqual(keysBefore);
     const download = await fx.app.inject({ method: 'GET', url: '/v1/download/acme/files/1.0.0' });
     expect(download.rawPayload.equals(bundle)).toBe(true);
+  });
+
+  it('two concurrent publishes of one version with different bytes: one 201, one 409, no orphan blobs (race)', async () => {
+    const bundles = [makeBundle('racer one'), makeBundle('racer two')];
+    const results = await Promise.all(
+      bundles.map((bundle) => publish(fx, publishParts(makeManifest('acme/race', '1.0.0', bundle), bundle))),
+    );
+    expect(results.map((r) => r.statusCode).sort()).toEqual([201, 409]);
+    const winner = results.find((r) => r.statusCode === 201)!.body;
+    const keys = await storedKeys(fx);
+    expect(keys).toEqual([casKey(winner.digest), casKey(winner.manifest.bundle.digest)].sort());
+  });
+
+  it('two concurrent identical publishes: one 201, one 200', async () => {
+    const bundle = makeBundle('twins');
+    const manifest = makeManifest('acme/twins', '1.0.0', bundle);
+    const results = await Promise.all([1, 2].map(() => publish(fx, publishParts(manifest, bundle))));
+    expect(results.map((r) => r.statusCode).sort()).toEqual([200, 201]);
+    expect(await storedKeys(fx)).toHaveLength(2);
   });
 
   it('stores a blob shared by two versions once (dedup) and never rewrites it', async () => {

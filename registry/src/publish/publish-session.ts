@@ -111,8 +111,13 @@ export class PublishSession {
   /** Verifies what arrived against the manifest, then promotes blobs and indexes the version. */
   async commit(): Promise<PublishResult> {
     if (!this.accepted) throw new RegistryError('REG_ERR_MISSING_PART', 'The manifest part is missing');
-    const { manifest, pkg, declared } = this.accepted;
-    this.verifyStagedAgainst(declared);
+    const accepted = this.accepted;
+    this.verifyStagedAgainst(accepted.declared);
+    const lockKey = `${accepted.pkg.org}/${accepted.pkg.name}@${accepted.manifest.version}`;
+    return this.ctx.publishLock.run(lockKey, () => this.promoteAndIndex(accepted));
+  }
+
+  private async promoteAndIndex({ manifest, pkg }: AcceptedManifest): Promise<PublishResult> {
     const manifestBytes = canonicalManifestBytes(manifest);
     const manifestDigest = sha256Digest(manifestBytes);
     const existing = await this.ctx.index.findVersion(pkg, manifest.version);

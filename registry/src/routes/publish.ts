@@ -117,8 +117,11 @@ export function registerPublishRoute(app: FastifyInstance, ctx: RegistryContext)
         reply.code(result.created ? 201 : 200);
         return toResolvedVersion(result.record);
       } catch (error) {
-        await session.discard();
         throw toUploadError(error, controller.signal);
+      } finally {
+        // Success leaves nothing to discard, except on an identical re-publish (200) whose bytes
+        // were staged but are already stored.
+        await session.discard();
       }
     },
   );
