@@ -33,6 +33,7 @@ export interface RegistryAuthOptions {
 
 export interface RegistryPluginOptions {
   /** Shared database; the registry only touches its own `registry_*` tables. */
+  // biome-ignore lint/suspicious/noExplicitAny: the host's database type is unknown to the registry
   db: Kysely<any>;
   store: ObjectStore;
   auth: RegistryAuthOptions;

@@ -22,6 +22,7 @@ export interface RegistryFixture {
   root: string;
   publicKey: CryptoKey;
   store: FsObjectStore;
+  // biome-ignore lint/suspicious/noExplicitAny: the host's database type is unknown to the registry
   db: Kysely<any>;
   privateKey: CryptoKey;
   token(options?: {
@@ -38,6 +39,7 @@ export async function createRegistryFixture(
 ): Promise<RegistryFixture> {
   const root = await mkdtemp(path.join(tmpdir(), 'registry-test-'));
   const store = new FsObjectStore({ root });
+  // biome-ignore lint/suspicious/noExplicitAny: the host's database type is unknown to the registry
   const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { extractable: true });
   const app = await buildRegistryApp({
@@ -130,6 +132,7 @@ export async function publish(
   fixture: RegistryFixture,
   parts: MultipartPart[],
   token?: string | null,
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON response bodies
 ): Promise<{ statusCode: number; body: any }> {
   const { body, contentType } = buildMultipart(parts);
   const auth = token === null ? undefined : (token ?? (await fixture.token()));

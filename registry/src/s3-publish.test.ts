@@ -4,6 +4,7 @@ import { generateKeyPair } from 'jose';
 import { Kysely, SqliteDialect } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintRegistryToken } from './auth.js';
+import type { RegistryDatabase } from './db/schema.js';
 import { sha256Digest } from './digest.js';
 import type { ObjectStore } from './object-store/object-store.js';
 import { startS3rver } from './object-store/s3rver.fixture.js';
@@ -20,7 +21,9 @@ describe('the registry over S3 (s3rver)', () => {
     s3 = await startS3rver();
     store = s3.store;
     const { privateKey, publicKey } = await generateKeyPair('EdDSA');
-    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
+    const db = new Kysely<RegistryDatabase>({
+      dialect: new SqliteDialect({ database: new Database(':memory:') }),
+    });
     app = await buildRegistryApp({ db, store, auth: { getKey: publicKey, issuer: ISSUER, reads: 'open' } });
     token = await mintRegistryToken(privateKey, {
       sub: 'hub',

@@ -2,10 +2,13 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { createRegistryMigrator, migrateRegistry } from './migrations.js';
+import type { RegistryDatabase } from './schema.js';
 
 describe('registry migrations', () => {
   it('create namespaced tables, track themselves in registry_migrations, and are idempotent', async () => {
-    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
+    const db = new Kysely<RegistryDatabase>({
+      dialect: new SqliteDialect({ database: new Database(':memory:') }),
+    });
     const first = await migrateRegistry(db);
     expect(first.results?.map((r) => [r.migrationName, r.status])).toEqual([
       ['0001_registry_index', 'Success'],
@@ -28,7 +31,9 @@ describe('registry migrations', () => {
   });
 
   it('enforces one row per (org, name, version)', async () => {
-    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
+    const db = new Kysely<RegistryDatabase>({
+      dialect: new SqliteDialect({ database: new Database(':memory:') }),
+    });
     await migrateRegistry(db);
     await db.insertInto('registry_packages').values({ org: 'a', name: 'b', created_at: 'now' }).execute();
     const row = {

@@ -7,6 +7,7 @@ import { RegistryError } from '../errors.js';
  */
 export const REGISTRY_MIGRATIONS: Record<string, Migration> = {
   '0001_registry_index': {
+    // biome-ignore lint/suspicious/noExplicitAny: the host's database type is unknown to the registry
     async up(db: Kysely<any>) {
       await db.schema
         .createTable('registry_packages')
@@ -56,6 +57,7 @@ export const REGISTRY_MIGRATIONS: Record<string, Migration> = {
         .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
         .execute();
     },
+    // biome-ignore lint/suspicious/noExplicitAny: the host's database type is unknown to the registry
     async down(db: Kysely<any>) {
       await db.schema.dropTable('registry_blobs').execute();
       await db.schema.dropTable('registry_versions').execute();
@@ -64,6 +66,7 @@ export const REGISTRY_MIGRATIONS: Record<string, Migration> = {
   },
 };
 
+// biome-ignore lint/suspicious/noExplicitAny: the host's database type is unknown to the registry
 export function createRegistryMigrator(db: Kysely<any>): Migrator {
   return new Migrator({
     db,
@@ -74,6 +77,7 @@ export function createRegistryMigrator(db: Kysely<any>): Migrator {
 }
 
 /** Brings the registry's tables to the latest migration; throws if any migration fails. */
+// biome-ignore lint/suspicious/noExplicitAny: the host's database type is unknown to the registry
 export async function migrateRegistry(db: Kysely<any>): Promise<MigrationResultSet> {
   const result = await createRegistryMigrator(db).migrateToLatest();
   if (result.error) {
