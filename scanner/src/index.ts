@@ -1,3 +1,4 @@
+export { runScanCli } from './cli/run-scan-cli.js';
 export type {
   ArgRef,
   CallView,
@@ -15,7 +16,6 @@ export { SCAN_ERRORS, ScanFailure } from './errors.js';
 export { renderJson } from './report/render-json.js';
 export { renderSarif } from './report/render-sarif.js';
 export { renderText } from './report/render-text.js';
-export { runScanCli } from './cli/run-scan-cli.js';
 export { scanDirectory } from './scan-directory.js';
 export type {
   Confidence,

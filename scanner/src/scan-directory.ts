@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { setImmediate as turn } from 'node:timers/promises';
-import { contentSkipReason, discoverFiles } from './discover/discover-files.js';
 import type { Detector, ReportOptions } from './detectors/api.js';
 import { listDetectors } from './detectors/index.js';
+import { contentSkipReason, discoverFiles } from './discover/discover-files.js';
 import { ScanFailure } from './errors.js';
 import { createParserSet, languageOfGrammar } from './parse/parsers.js';
 import { buildReport, mergeSurfaces, toFindings } from './report/build-report.js';
@@ -46,14 +46,18 @@ function createBudget(limitMs: number): Budget {
 function surfaceOf(file: FileContext, files: readonly FileContext[]): FileSurface {
   if (file.language === 'python') return extractPythonSurface(file);
   if (file.language === 'go') {
-    return extractGoSurface(file, (name) => {
+    const find = (types: string[], name: string) => {
       for (const f of files) {
         if (f.language !== 'go' || f.dir !== file.dir) continue;
-        for (const spec of f.root.descendantsOfType('type_spec')) {
-          if (spec.childForFieldName('name')?.text === name) return spec;
+        for (const n of f.root.descendantsOfType(types)) {
+          if (n.childForFieldName('name')?.text === name) return n;
         }
       }
       return null;
+    };
+    return extractGoSurface(file, {
+      struct: (name) => find(['type_spec'], name),
+      func: (name) => find(['function_declaration', 'method_declaration'], name),
     });
   }
   return extractTypeScriptSurface(file);
@@ -75,7 +79,14 @@ export async function scanDirectory(root: string, options: ScanOptions = {}): Pr
   const candidates = only ? discovery.files.filter((f) => only.has(f.path)) : discovery.files;
   const entries: FileEntry[] = discovery.skipped
     .filter((s) => !only || only.has(s.path))
-    .map((s) => ({ path: s.path, language: null, bytes: 0, sha256: '', status: 'skipped', reason: s.reason }));
+    .map((s) => ({
+      path: s.path,
+      language: null,
+      bytes: 0,
+      sha256: '',
+      status: 'skipped',
+      reason: s.reason,
+    }));
   const errors: ScanError[] = [];
   const parsers = createParserSet();
   const contexts: FileContext[] = [];
@@ -111,7 +122,11 @@ export async function scanDirectory(root: string, options: ScanOptions = {}): Pr
       if (!tree) {
         entry.status = 'skipped';
         entry.reason = 'parse-timeout';
-        errors.push({ code: 'SCAN_ERR_FILE_BUDGET', file: f.path, message: `parsing exceeded ${budgetMs} ms` });
+        errors.push({
+          code: 'SCAN_ERR_FILE_BUDGET',
+          file: f.path,
+          message: `parsing exceeded ${budgetMs} ms`,
+        });
         continue;
       }
       const adapter = parsers.adapter(language);

@@ -30,7 +30,10 @@ function parseArgs(argv: readonly string[]): CliArgs | string {
   const out: Partial<CliArgs> = { format: 'text', failOn: 'none', mode: 'deep' };
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const [flag, inline] =
+      a.startsWith('--') && a.includes('=')
+        ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
+        : [a, undefined];
     const value = () => inline ?? args[++i];
     if (flag === '--format') {
       const v = value();
@@ -81,7 +84,8 @@ export async function runScanCli(argv: readonly string[], io: CliIo): Promise<nu
       ...(showProgress
         ? {
             onProgress: (p) => {
-              if (p.phase === 'parse' && p.total > 0) io.stderr.write(`\rscanning ${p.done + 1}/${p.total} files\x1b[K`);
+              if (p.phase === 'parse' && p.total > 0)
+                io.stderr.write(`\rscanning ${p.done + 1}/${p.total} files\x1b[K`);
               if (p.phase === 'report') io.stderr.write('\r\x1b[K');
             },
           }
@@ -94,7 +98,11 @@ export async function runScanCli(argv: readonly string[], io: CliIo): Promise<nu
   }
   const color = !args.output && args.format === 'text' && io.stdout.isTTY === true && !process.env.NO_COLOR;
   const rendered =
-    args.format === 'json' ? renderJson(report) : args.format === 'sarif' ? renderSarif(report) : renderText(report, { color });
+    args.format === 'json'
+      ? renderJson(report)
+      : args.format === 'sarif'
+        ? renderSarif(report)
+        : renderText(report, { color });
   if (args.output) {
     try {
       await writeFile(args.output, rendered);

@@ -6,7 +6,8 @@ export interface Annotation {
   line: number;
 }
 
-const ANNOTATION = /(?:#|\/\/|\/\*)\s*(todo-expect|expect|ok):\s*([A-Z]+-[A-Z]\d{3}(?:\s*,\s*[A-Z]+-[A-Z]\d{3})*)/;
+const ANNOTATION =
+  /(?:#|\/\/|\/\*)\s*(todo-expect|expect|ok):\s*([A-Z]+-[A-Z]\d{3}(?:\s*,\s*[A-Z]+-[A-Z]\d{3})*)/;
 
 export function parseAnnotations(text: string): Annotation[] {
   const lines = text.split('\n');

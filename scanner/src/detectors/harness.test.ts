@@ -55,16 +55,20 @@ describe('detector fixtures', () => {
         const rel = relative(set.root, abs).split('\\').join('/');
         const annotations = parseAnnotations(readFileSync(abs, 'utf8'));
         const found = report.findings.filter((f) => f.location.file === rel);
-        const has = (rule: string, line: number) => found.some((f) => f.ruleId === rule && f.location.startLine === line);
+        const has = (rule: string, line: number) =>
+          found.some((f) => f.ruleId === rule && f.location.startLine === line);
         for (const a of annotations) {
-          if (a.kind === 'expect' && !has(a.ruleId, a.line)) problems.push(`missing ${a.ruleId} at ${rel}:${a.line}`);
-          if (a.kind === 'ok' && has(a.ruleId, a.line)) problems.push(`unexpected ${a.ruleId} at ${rel}:${a.line} (ok:)`);
+          if (a.kind === 'expect' && !has(a.ruleId, a.line))
+            problems.push(`missing ${a.ruleId} at ${rel}:${a.line}`);
+          if (a.kind === 'ok' && has(a.ruleId, a.line))
+            problems.push(`unexpected ${a.ruleId} at ${rel}:${a.line} (ok:)`);
         }
         for (const f of found) {
           const annotated = annotations.some(
             (a) => a.ruleId === f.ruleId && a.line === f.location.startLine && a.kind !== 'ok',
           );
-          if (!annotated) problems.push(`unannotated ${f.ruleId} at ${rel}:${f.location.startLine}: ${f.message}`);
+          if (!annotated)
+            problems.push(`unannotated ${f.ruleId} at ${rel}:${f.location.startLine}: ${f.message}`);
         }
       }
       expect(report.errors).toEqual([]);

@@ -34,7 +34,8 @@ const SKIPPED_DIRS = new Set([
   'jspm_packages',
 ]);
 
-const GENERATED_NAME = /(\.min\.[cm]?js|\.bundle\.js|\.pb\.go|_pb2(_grpc)?\.py|\.generated\.\w+|_generated\.go|\.gen\.go)$/i;
+const GENERATED_NAME =
+  /(\.min\.[cm]?js|\.bundle\.js|\.pb\.go|_pb2(_grpc)?\.py|\.generated\.\w+|_generated\.go|\.gen\.go)$/i;
 
 export interface DiscoveredFile {
   /** Root-relative, '/'-separated. */

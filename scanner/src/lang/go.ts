@@ -90,8 +90,11 @@ export function createGoAdapter(): LangAdapter {
       if (node.type !== 'call_expression') return null;
       const calleeNode = node.childForFieldName('function');
       if (!calleeNode) return null;
-      const args = (node.childForFieldName('arguments')?.namedChildren ?? []).filter((a) => a.type !== 'comment');
-      const receiver = calleeNode.type === 'selector_expression' ? calleeNode.childForFieldName('operand') : null;
+      const args = (node.childForFieldName('arguments')?.namedChildren ?? []).filter(
+        (a) => a.type !== 'comment',
+      );
+      const receiver =
+        calleeNode.type === 'selector_expression' ? calleeNode.childForFieldName('operand') : null;
       return { node, calleeNode, args, kwargs: new Map(), receiver, isNew: false };
     },
     assignment(node): AssignInfo | null {
@@ -138,7 +141,10 @@ export function createGoAdapter(): LangAdapter {
         if (/^v\d+$/.test(local)) local = path.split('/').slice(-2, -1)[0] ?? local;
         local = local.replace(/\.v\d+$/, '').replace(/^go-/, '');
         if (alias === '_' || alias === '.') continue;
-        map.set(alias ?? local, { target: path, local: !isGoStdlib(path) && !path.includes('github.com/mark3labs') });
+        map.set(alias ?? local, {
+          target: path,
+          local: !isGoStdlib(path) && !path.includes('github.com/mark3labs'),
+        });
       }
       return map;
     },

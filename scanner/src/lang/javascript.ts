@@ -25,14 +25,17 @@ function jsString(node: SyntaxNode): string | null {
   if (node.type === 'string') {
     return node.text.slice(1, -1);
   }
-  if (node.type === 'template_string' && !node.namedChildren.some((c) => c.type === 'template_substitution')) {
+  if (
+    node.type === 'template_string' &&
+    !node.namedChildren.some((c) => c.type === 'template_substitution')
+  ) {
     return node.text.slice(1, -1);
   }
   return null;
 }
 
 function requireTarget(node: SyntaxNode | null): string | null {
-  if (!node || node.type !== 'call_expression') return null;
+  if (node?.type !== 'call_expression') return null;
   const fn = node.childForFieldName('function');
   if (fn?.text !== 'require') return null;
   const arg = node.childForFieldName('arguments')?.namedChildren[0];
@@ -146,7 +149,9 @@ export function createJavaScriptAdapter(language: Language): LangAdapter {
       if (!calleeNode) return null;
       const argsNode = node.childForFieldName('arguments');
       const args =
-        argsNode?.type === 'template_string' ? [argsNode] : (argsNode?.namedChildren ?? []).filter((a) => a.type !== 'comment');
+        argsNode?.type === 'template_string'
+          ? [argsNode]
+          : (argsNode?.namedChildren ?? []).filter((a) => a.type !== 'comment');
       const callee = unwrap(calleeNode);
       const receiver = callee.type === 'member_expression' ? callee.childForFieldName('object') : null;
       return { node, calleeNode: callee, args, kwargs: new Map(), receiver, isNew };
@@ -290,7 +295,11 @@ export function createJavaScriptAdapter(language: Language): LangAdapter {
       return condition && consequence ? { condition, consequence } : null;
     },
     isExit(node) {
-      return node.type === 'return_statement' || node.type === 'throw_statement' || node.type === 'continue_statement';
+      return (
+        node.type === 'return_statement' ||
+        node.type === 'throw_statement' ||
+        node.type === 'continue_statement'
+      );
     },
   };
 }

@@ -92,7 +92,8 @@ export function createPythonAdapter(): LangAdapter {
       const list = fn.childForFieldName('parameters')?.namedChildren ?? [];
       const params: ParamInfo[] = [];
       for (const p of list) {
-        if (p.type === 'keyword_separator' || p.type === 'positional_separator' || p.type === 'comment') continue;
+        if (p.type === 'keyword_separator' || p.type === 'positional_separator' || p.type === 'comment')
+          continue;
         const { name, typeText } = paramName(p);
         params.push({ index: params.length, name, names: name ? [name] : [], node: p, typeText });
       }
@@ -128,7 +129,8 @@ export function createPythonAdapter(): LangAdapter {
         return {
           targets: [left],
           value: node.childForFieldName('right'),
-          augmented: node.type === 'augmented_assignment' || left.type === 'attribute' || left.type === 'subscript',
+          augmented:
+            node.type === 'augmented_assignment' || left.type === 'attribute' || left.type === 'subscript',
         };
       }
       if (node.type === 'named_expression') {
@@ -144,7 +146,9 @@ export function createPythonAdapter(): LangAdapter {
       return null;
     },
     bindingNames(target) {
-      return target.type === 'as_pattern_target' ? target.namedChildren.flatMap(bindingNames) : bindingNames(target);
+      return target.type === 'as_pattern_target'
+        ? target.namedChildren.flatMap(bindingNames)
+        : bindingNames(target);
     },
     imports(root) {
       const map = new Map<string, ImportBinding>();
@@ -215,7 +219,9 @@ export function createPythonAdapter(): LangAdapter {
     },
     elements(node) {
       const n = unwrap(node);
-      return n.type === 'list' || n.type === 'tuple' ? n.namedChildren.filter((c) => c.type !== 'comment') : null;
+      return n.type === 'list' || n.type === 'tuple'
+        ? n.namedChildren.filter((c) => c.type !== 'comment')
+        : null;
     },
     property(node, key) {
       const n = unwrap(node);
@@ -252,7 +258,11 @@ export function createPythonAdapter(): LangAdapter {
       return condition && consequence ? { condition, consequence } : null;
     },
     isExit(node) {
-      return node.type === 'return_statement' || node.type === 'raise_statement' || node.type === 'continue_statement';
+      return (
+        node.type === 'return_statement' ||
+        node.type === 'raise_statement' ||
+        node.type === 'continue_statement'
+      );
     },
   };
 }

@@ -57,7 +57,11 @@ export function toFindings(raw: readonly RawFinding[]): Finding[] {
     const key = `${d.id}|${location.file}|${location.startLine}|${location.startColumn}|${r.tool ?? ''}`;
     const prev = byPlace.get(key);
     // Several sources can reach one sink: keep the shortest trace, the one easiest to review.
-    if (!prev || r.trace.length < prev.trace.length || (r.trace.length === prev.trace.length && r.message < prev.message)) {
+    if (
+      !prev ||
+      r.trace.length < prev.trace.length ||
+      (r.trace.length === prev.trace.length && r.message < prev.message)
+    ) {
       byPlace.set(key, finding);
     }
   }
@@ -112,9 +116,9 @@ export function buildReport(parts: ReportParts): ScanReport {
     byClass[f.class] = (byClass[f.class] ?? 0) + 1;
     bySeverity[f.severity] += 1;
   }
-  const sortedClasses = Object.fromEntries(
-    Object.entries(byClass).sort(([a], [b]) => cmp(a, b)),
-  ) as Partial<Record<FindingClass, number>>;
+  const sortedClasses = Object.fromEntries(Object.entries(byClass).sort(([a], [b]) => cmp(a, b))) as Partial<
+    Record<FindingClass, number>
+  >;
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     scanner: { name: SCANNER_NAME, version: SCANNER_VERSION },

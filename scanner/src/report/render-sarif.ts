@@ -35,13 +35,19 @@ export function renderSarif(report: ScanReport): string {
             informationUri: 'https://github.com/mcphub/mcphub',
             rules: detectors.map((d) => ({
               id: d.id,
-              name: d.title.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : '')),
+              name: d.title.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) =>
+                c ? c.toUpperCase() : '',
+              ),
               shortDescription: { text: d.title },
               fullDescription: { text: d.title },
               help: { text: d.remediation },
               defaultConfiguration: { level: LEVEL[d.severity] },
               properties: {
-                tags: ['security', ...d.cwe.map((c) => `external/cwe/${c.toLowerCase()}`), `class-${d.class}`],
+                tags: [
+                  'security',
+                  ...d.cwe.map((c) => `external/cwe/${c.toLowerCase()}`),
+                  `class-${d.class}`,
+                ],
                 class: d.class,
                 severity: d.severity,
                 confidence: d.confidence,

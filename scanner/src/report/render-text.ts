@@ -42,7 +42,9 @@ export function renderText(report: ScanReport, opts: { color: boolean } = { colo
     out.push('');
   }
   const s = report.surface;
-  out.push(`MCP surface: ${s.tools.length} tool(s), transports: ${[...new Set(s.transports.map((t) => t.kind))].join(', ') || 'none'}, auth signals: ${s.auth.length}`);
+  out.push(
+    `MCP surface: ${s.tools.length} tool(s), transports: ${[...new Set(s.transports.map((t) => t.kind))].join(', ') || 'none'}, auth signals: ${s.auth.length}`,
+  );
   for (const t of s.tools) {
     const params = t.parameters.map((p) => `${p.name}${p.required ? '' : '?'}: ${p.type}`).join(', ');
     out.push(`  - ${t.name}(${params})  ${c(`${t.location.file}:${t.location.startLine} [${t.sdk}]`, DIM)}`);

@@ -5,7 +5,12 @@ import type { FileContext } from '../taint/file-context.js';
 import type { ToolParameter } from '../types.js';
 import { emptyFileSurface, type FileSurface, isNonStringType, locationOf } from './entries.js';
 
-export type StructLookup = (name: string) => SyntaxNode | null;
+export interface PackageLookup {
+  /** A `type_spec` of the file's package. */
+  struct(name: string): SyntaxNode | null;
+  /** A function or method declaration of the file's package. */
+  func(name: string): SyntaxNode | null;
+}
 
 const WITH_TYPES: Record<string, string> = {
   WithString: 'string',
@@ -63,25 +68,38 @@ function newToolInfo(file: FileContext, call: SyntaxNode) {
         const s = adapter.call(sub);
         const subName = s ? (rawPath(s.calleeNode, adapter).split('.').pop() ?? '') : '';
         if (subName === 'Required') p.required = true;
-        if (subName === 'Description' && s?.args[0]) p.description = adapter.stringValue(s.args[0]) ?? undefined;
+        if (subName === 'Description' && s?.args[0])
+          p.description = adapter.stringValue(s.args[0]) ?? undefined;
         if (subName === 'Enum' && s) p.enum = s.args.map((a) => adapter.stringValue(a) ?? a.text);
       }
       if (p.description === undefined) delete p.description;
       params.push(p);
     }
   }
-  return { name, description, params: params.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
+  return {
+    name,
+    description,
+    params: params.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+  };
 }
 
-export function extractGoSurface(file: FileContext, findStruct: StructLookup): FileSurface {
+export function extractGoSurface(file: FileContext, pkg: PackageLookup): FileSurface {
   const surface = emptyFileSurface();
   const { adapter } = file;
   const toolVars = new Map<string, SyntaxNode>();
-  for (const decl of file.root.descendantsOfType(['short_var_declaration', 'assignment_statement', 'var_spec'])) {
+  for (const decl of file.root.descendantsOfType([
+    'short_var_declaration',
+    'assignment_statement',
+    'var_spec',
+  ])) {
     const asg = adapter.assignment(decl);
     const value = asg?.value;
     const target = asg?.targets[0];
-    if (value && target && /(^|\.)NewTool$/.test(rawPath(adapter.call(value)?.calleeNode ?? value, adapter))) {
+    if (
+      value &&
+      target &&
+      /(^|\.)NewTool$/.test(rawPath(adapter.call(value)?.calleeNode ?? value, adapter))
+    ) {
       toolVars.set(target.text, value);
     }
   }
@@ -100,8 +118,9 @@ export function extractGoSurface(file: FileContext, findStruct: StructLookup): F
       if (name === null) continue;
       const description = descNode ? (adapter.stringValue(descNode) ?? undefined) : undefined;
       const fnNode = adapter.functionTypes.has(handler.type) ? handler : null;
-      const argsType = fnNode ? (adapter.functionParams(fnNode)[2]?.typeText ?? null) : null;
-      const { params, safeFields } = structParams(argsType ? findStruct(argsType.replace(/^\*/, '')) : null);
+      const declared = fnNode ?? pkg.func(handler.text.split('.').pop() ?? handler.text);
+      const argsType = declared ? (adapter.functionParams(declared)[2]?.typeText ?? null) : null;
+      const { params, safeFields } = structParams(argsType ? pkg.struct(argsType.replace(/^\*/, '')) : null);
       surface.tools.push({
         name,
         ...(description !== undefined ? { description } : {}),
@@ -156,12 +175,20 @@ export function extractGoSurface(file: FileContext, findStruct: StructLookup): F
     } else if (last === 'ListenAndServe' || last === 'ListenAndServeTLS') {
       surface.transports.push({ kind: 'http', detail: path, location: locationOf(file, node) });
     } else if (/RequireBearerToken|WithHTTPContextFunc|oauth2|VerifyToken/.test(path)) {
-      surface.auth.push({ kind: /oauth/i.test(path) ? 'oauth' : 'bearer', detail: path, location: locationOf(file, node) });
+      surface.auth.push({
+        kind: /oauth/i.test(path) ? 'oauth' : 'bearer',
+        detail: path,
+        location: locationOf(file, node),
+      });
     }
   }
   for (const lit of file.root.descendantsOfType('composite_literal')) {
     if (/^&?mcp\.StdioTransport$/.test(lit.childForFieldName('type')?.text ?? '')) {
-      surface.transports.push({ kind: 'stdio', detail: 'mcp.StdioTransport', location: locationOf(file, lit) });
+      surface.transports.push({
+        kind: 'stdio',
+        detail: 'mcp.StdioTransport',
+        location: locationOf(file, lit),
+      });
     }
   }
   // net/http handlers: the *http.Request parameter carries attacker data.
@@ -169,7 +196,14 @@ export function extractGoSurface(file: FileContext, findStruct: StructLookup): F
     const params = adapter.functionParams(fn);
     const req = params.find((p) => /^\*?http\.Request$/.test(p.typeText ?? ''));
     if (req) {
-      surface.entries.push({ file, fn, kind: 'http-request', taintedParams: [req.index], cleanNames: [], safeFields: [] });
+      surface.entries.push({
+        file,
+        fn,
+        kind: 'http-request',
+        taintedParams: [req.index],
+        cleanNames: [],
+        safeFields: [],
+      });
     }
   }
   for (const s of file.root.descendantsOfType('interpreted_string_literal')) {

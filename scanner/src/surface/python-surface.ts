@@ -10,13 +10,21 @@ const CONTEXT_TYPES = /^(Context|RequestContext|ServerSession|Request)\b|\bConte
 function hintType(hint: string | null): { type: string; enum?: string[]; optional: boolean } {
   if (!hint) return { type: 'unknown', optional: false };
   const optional = /^Optional\[|\|\s*None\b|None\s*\|/.test(hint);
-  const base = hint.replace(/^Optional\[(.*)\]$/, '$1').replace(/\s*\|\s*None\b/, '').replace(/^Annotated\[([^,]+),.*$/, '$1').trim();
+  const base = hint
+    .replace(/^Optional\[(.*)\]$/, '$1')
+    .replace(/\s*\|\s*None\b/, '')
+    .replace(/^Annotated\[([^,]+),.*$/, '$1')
+    .trim();
   if (/^(int)$/.test(base)) return { type: 'integer', optional };
   if (/^(float|Decimal)$/.test(base)) return { type: 'number', optional };
   if (/^bool$/.test(base)) return { type: 'boolean', optional };
   if (/^(str|AnyUrl|Path)$/.test(base)) return { type: 'string', optional };
   if (/^Literal\[/.test(base)) {
-    return { type: 'enum', enum: [...base.matchAll(/['"]([^'"]*)['"]/g)].map((m) => m[1] as string), optional };
+    return {
+      type: 'enum',
+      enum: [...base.matchAll(/['"]([^'"]*)['"]/g)].map((m) => m[1] as string),
+      optional,
+    };
   }
   if (/^(list|List|tuple|set|Sequence)\b/.test(base)) return { type: 'array', optional };
   if (/^(dict|Dict|Mapping)\b/.test(base)) return { type: 'object', optional };
@@ -84,10 +92,15 @@ export function extractPythonSurface(file: FileContext): FileSurface {
         const clean: string[] = [];
         const tainted: number[] = [];
         for (const p of adapter.functionParams(fn)) {
-          if (!p.name || p.name === 'self' || p.name === 'ctx' || CONTEXT_TYPES.test(p.typeText ?? '')) continue;
+          if (!p.name || p.name === 'self' || p.name === 'ctx' || CONTEXT_TYPES.test(p.typeText ?? ''))
+            continue;
           const hint = hintType(p.typeText);
           const hasDefault = p.node.type.includes('default');
-          const param: ToolParameter = { name: p.name, type: hint.type, required: !hasDefault && !hint.optional };
+          const param: ToolParameter = {
+            name: p.name,
+            type: hint.type,
+            required: !hasDefault && !hint.optional,
+          };
           if (hint.enum) param.enum = hint.enum;
           params.push(param);
           tainted.push(p.index);
@@ -103,13 +116,36 @@ export function extractPythonSurface(file: FileContext): FileSurface {
           location: locationOf(file, dec),
           handler: { name: adapter.functionName(fn) ?? '?', location: locationOf(file, fn) },
         });
-        surface.entries.push({ file, fn, kind: 'tool-param', tool: name, taintedParams: tainted, cleanNames: clean, safeFields: [] });
+        surface.entries.push({
+          file,
+          fn,
+          kind: 'tool-param',
+          tool: name,
+          taintedParams: tainted,
+          cleanNames: clean,
+          safeFields: [],
+        });
       } else if (method === 'call_tool') {
         callTool = fn;
-        surface.entries.push({ file, fn, kind: 'tool-param', tool: '*', taintedParams: [1], cleanNames: [], safeFields: [] });
+        surface.entries.push({
+          file,
+          fn,
+          kind: 'tool-param',
+          tool: '*',
+          taintedParams: [1],
+          cleanNames: [],
+          safeFields: [],
+        });
       } else if (/^(get|post|put|delete|patch|route|api_route)$/.test(method) && call) {
         const tainted = adapter.functionParams(fn).map((p) => p.index);
-        surface.entries.push({ file, fn, kind: 'http-request', taintedParams: tainted, cleanNames: [], safeFields: [] });
+        surface.entries.push({
+          file,
+          fn,
+          kind: 'http-request',
+          taintedParams: tainted,
+          cleanNames: [],
+          safeFields: [],
+        });
       }
     }
   }
@@ -127,10 +163,15 @@ export function extractPythonSurface(file: FileContext): FileSurface {
         parameters: jsonSchemaParams(call.kwargs.get('inputSchema') ?? null, file),
         sdk: 'python-low-level',
         location: locationOf(file, node),
-        ...(callTool ? { handler: { name: adapter.functionName(callTool) ?? '?', location: locationOf(file, callTool) } } : {}),
+        ...(callTool
+          ? { handler: { name: adapter.functionName(callTool) ?? '?', location: locationOf(file, callTool) } }
+          : {}),
       });
     } else if (last === 'run' && /FastMCP|mcp/i.test(path)) {
-      const t = kwString(node, 'transport', file) ?? (call.args[0] ? adapter.stringValue(call.args[0]) : null) ?? 'stdio';
+      const t =
+        kwString(node, 'transport', file) ??
+        (call.args[0] ? adapter.stringValue(call.args[0]) : null) ??
+        'stdio';
       const kind = t === 'sse' ? 'sse' : t === 'streamable-http' ? 'streamable-http' : 'stdio';
       surface.transports.push({ kind, detail: `${path}(transport=${t})`, location: locationOf(file, node) });
     } else if (last === 'stdio_server') {
@@ -139,8 +180,15 @@ export function extractPythonSurface(file: FileContext): FileSurface {
       surface.transports.push({ kind: 'sse', detail: path, location: locationOf(file, node) });
     } else if (last === 'StreamableHTTPSessionManager' || last === 'streamable_http_app') {
       surface.transports.push({ kind: 'streamable-http', detail: path, location: locationOf(file, node) });
-    } else if (/TokenVerifier|AuthSettings|OAuth|BearerAuth/.test(last) || call.kwargs.has('token_verifier')) {
-      surface.auth.push({ kind: /OAuth/.test(last) ? 'oauth' : 'bearer', detail: path, location: locationOf(file, node) });
+    } else if (
+      /TokenVerifier|AuthSettings|OAuth|BearerAuth/.test(last) ||
+      call.kwargs.has('token_verifier')
+    ) {
+      surface.auth.push({
+        kind: /OAuth/.test(last) ? 'oauth' : 'bearer',
+        detail: path,
+        location: locationOf(file, node),
+      });
     }
   }
   for (const s of file.root.descendantsOfType('string')) {

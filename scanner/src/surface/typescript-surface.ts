@@ -10,9 +10,10 @@ const HTTP_METHODS = new Set(['get', 'post', 'put', 'delete', 'patch', 'all', 'u
 function zodParam(name: string, value: SyntaxNode, file: FileContext): ToolParameter {
   const text = value.text;
   let type = 'unknown';
-  const m = /\bz\s*\.\s*(string|number|bigint|boolean|enum|nativeEnum|literal|array|object|record|any|unknown|union|url)\b/.exec(
-    text,
-  );
+  const m =
+    /\bz\s*\.\s*(string|number|bigint|boolean|enum|nativeEnum|literal|array|object|record|any|unknown|union|url)\b/.exec(
+      text,
+    );
   if (m) {
     const kind = m[1] as string;
     type =
@@ -38,9 +39,14 @@ function zodParam(name: string, value: SyntaxNode, file: FileContext): ToolParam
       return d ? (file.adapter.stringValue(d) ?? undefined) : undefined;
     })();
   const enumMatch = /z\s*\.\s*enum\(\s*\[([^\]]*)\]/.exec(text);
-  const param: ToolParameter = { name, type, required: !/\.optional\(\)|\.default\(|\.nullish\(\)/.test(text) };
+  const param: ToolParameter = {
+    name,
+    type,
+    required: !/\.optional\(\)|\.default\(|\.nullish\(\)/.test(text),
+  };
   if (desc !== undefined) param.description = desc;
-  if (enumMatch?.[1]) param.enum = [...enumMatch[1].matchAll(/['"`]([^'"`]*)['"`]/g)].map((x) => x[1] as string);
+  if (enumMatch?.[1])
+    param.enum = [...enumMatch[1].matchAll(/['"`]([^'"`]*)['"`]/g)].map((x) => x[1] as string);
   return param;
 }
 
@@ -49,7 +55,7 @@ function schemaParams(schema: SyntaxNode | null, file: FileContext): ToolParamet
   let obj = schema;
   // z.object({...}) and JSON Schema {type: 'object', properties: {...}} are both accepted.
   const call = file.adapter.call(obj);
-  if (call && call.args[0]) obj = call.args[0];
+  if (call?.args[0]) obj = call.args[0];
   const props = file.adapter.property(obj, 'properties');
   const required = new Set(
     (file.adapter.elements(file.adapter.property(obj, 'required') ?? obj) ?? []).map(
@@ -164,17 +170,35 @@ export function extractTypeScriptSurface(file: FileContext): FileSurface {
       if (route === null || !route.startsWith('/')) continue;
       for (const a of call.args.slice(1)) {
         if (adapter.functionTypes.has(a.type) && adapter.functionParams(a).length >= 2) {
-          surface.entries.push({ file, fn: a, kind: 'http-request', taintedParams: [0], cleanNames: [], safeFields: [] });
+          surface.entries.push({
+            file,
+            fn: a,
+            kind: 'http-request',
+            taintedParams: [0],
+            cleanNames: [],
+            safeFields: [],
+          });
         }
       }
       if (/^\/(mcp|sse|messages?)\b/.test(route)) {
         const kind = route.startsWith('/mcp') ? 'streamable-http' : 'sse';
-        surface.transports.push({ kind, detail: `${method.toUpperCase()} ${route}`, location: locationOf(file, node) });
+        surface.transports.push({
+          kind,
+          detail: `${method.toUpperCase()} ${route}`,
+          location: locationOf(file, node),
+        });
       }
       continue;
     }
     if (/(^|\.)createServer$/.test(path) && call.args[0] && adapter.functionTypes.has(call.args[0].type)) {
-      surface.entries.push({ file, fn: call.args[0], kind: 'http-request', taintedParams: [0], cleanNames: [], safeFields: [] });
+      surface.entries.push({
+        file,
+        fn: call.args[0],
+        kind: 'http-request',
+        taintedParams: [0],
+        cleanNames: [],
+        safeFields: [],
+      });
       surface.transports.push({ kind: 'http', detail: path, location: locationOf(file, node) });
       continue;
     }

@@ -68,8 +68,19 @@ const INDEXING: Record<string, { object: string; index: string }> = {
 };
 const LOOPS = ['for_statement', 'for_in_statement', 'while_statement', 'do_statement', 'for_in_clause'];
 
-export function stepAt(file: FileContext, node: SyntaxNode, kind: TraceStep['kind'], note: string): TraceStep {
-  return { kind, file: file.path, line: node.startPosition.row + 1, column: node.startPosition.column + 1, note };
+export function stepAt(
+  file: FileContext,
+  node: SyntaxNode,
+  kind: TraceStep['kind'],
+  note: string,
+): TraceStep {
+  return {
+    kind,
+    file: file.path,
+    line: node.startPosition.row + 1,
+    column: node.startPosition.column + 1,
+    note,
+  };
 }
 
 function short(text: string): string {
@@ -132,13 +143,19 @@ export function analyzeFunction(
           part.type === 'pair_pattern' ? part.childForFieldName('key')?.text : adapter.bindingNames(part)[0];
         const fieldTaint = key ? dropField(value, key) : value;
         for (const name of adapter.bindingNames(part)) {
-          env.set(name, withStep(fieldTaint, stepAt(file, part, 'step', `${name} = ${short(valueNode?.text ?? '')}`)));
+          env.set(
+            name,
+            withStep(fieldTaint, stepAt(file, part, 'step', `${name} = ${short(valueNode?.text ?? '')}`)),
+          );
         }
       }
       return;
     }
     for (const name of adapter.bindingNames(target)) {
-      const stepped = withStep(value, stepAt(file, target, 'step', `${name} = ${short(valueNode?.text ?? '')}`));
+      const stepped = withStep(
+        value,
+        stepAt(file, target, 'step', `${name} = ${short(valueNode?.text ?? '')}`),
+      );
       if (augmented || !plain) env.set(name, union(env.get(name) ?? CLEAN, stepped));
       else env.set(name, stepped);
       if (plain && valueNode && !augmented) {
@@ -155,8 +172,12 @@ export function analyzeFunction(
     if (!asg) return null;
     const { targets, value, augmented } = asg;
     const single = targets.length === 1 ? targets[0] : undefined;
-    const targetList = single && /pattern_list|tuple_pattern|expression_list/.test(single.type) ? single.namedChildren : targets;
-    const values = value && /expression_list|tuple|pattern_list/.test(value.type) ? value.namedChildren : null;
+    const targetList =
+      single && /pattern_list|tuple_pattern|expression_list/.test(single.type)
+        ? single.namedChildren
+        : targets;
+    const values =
+      value && /expression_list|tuple|pattern_list/.test(value.type) ? value.namedChildren : null;
     if (values && values.length === targetList.length && targetList.length > 1) {
       let all: Taint = CLEAN;
       targetList.forEach((t, i) => {
@@ -220,7 +241,8 @@ export function analyzeFunction(
   const paramArg = (call: CallView, target: FunctionRecord, index: number): SyntaxNode | undefined => {
     // Python methods called through an object: `self` is not among the call's arguments.
     const first = target.params[0]?.name;
-    const offset = target.isMethod && lang === 'python' && (first === 'self' || first === 'cls') && call.receiver ? 1 : 0;
+    const offset =
+      target.isMethod && lang === 'python' && (first === 'self' || first === 'cls') && call.receiver ? 1 : 0;
     const param = target.params[index];
     if (param?.name && call.kwargs.has(param.name)) return call.kwargs.get(param.name);
     return call.args[index - offset];
@@ -268,7 +290,12 @@ export function analyzeFunction(
       if (!summary) continue;
       summarized = true;
       const callStep = (i: number) =>
-        stepAt(file, node, 'call', `passed to ${target.name ?? 'function'}() as ${target.params[i]?.name ?? `#${i}`}`);
+        stepAt(
+          file,
+          node,
+          'call',
+          `passed to ${target.name ?? 'function'}() as ${target.params[i]?.name ?? `#${i}`}`,
+        );
       for (const s of summary.sinks) {
         const a = paramArg(call, target, s.paramIndex);
         for (const label of liveFor(argTaint(a), s.sink.sinkKind)) {
@@ -285,7 +312,10 @@ export function analyzeFunction(
       }
       for (const r of summary.returns) {
         const a = paramArg(call, target, r.paramIndex);
-        let t = withStep(argTaint(a), stepAt(file, node, 'return', `returned by ${target.name ?? 'function'}()`));
+        let t = withStep(
+          argTaint(a),
+          stepAt(file, node, 'return', `returned by ${target.name ?? 'function'}()`),
+        );
         if (r.sanitized.length > 0) t = sanitize(t, r.sanitized);
         result = union(result, t);
       }
@@ -302,7 +332,12 @@ export function analyzeFunction(
       const key = raw.args[0] ? adapter.stringValue(raw.args[0]) : null;
       if (key !== null) recv = dropField(recv, key);
       result = union(recv, argsTaint);
-      if (raw.receiver && adapter.isIdentifier(raw.receiver) && MUTATORS[lang].includes(method) && argsTaint.size > 0) {
+      if (
+        raw.receiver &&
+        adapter.isIdentifier(raw.receiver) &&
+        MUTATORS[lang].includes(method) &&
+        argsTaint.size > 0
+      ) {
         const name = raw.receiver.text;
         mutated.add(name);
         env.set(name, union(env.get(name) ?? readVar(name, raw.receiver), argsTaint));
@@ -390,7 +425,9 @@ export function analyzeFunction(
       }
     };
     if (guard.when === 'after') return { walked: false, after: sanitizeNames };
-    const saved = new Map(guard.targets.filter((t) => adapter.isIdentifier(t)).map((t) => [t.text, env.get(t.text)]));
+    const saved = new Map(
+      guard.targets.filter((t) => adapter.isIdentifier(t)).map((t) => [t.text, env.get(t.text)]),
+    );
     sanitizeNames();
     walk(consequence);
     for (const [name, t] of saved) {
@@ -403,7 +440,11 @@ export function analyzeFunction(
   function walk(node: SyntaxNode): void {
     host.checkBudget();
     if (adapter.functionTypes.has(node.type)) return; // separate record; closures are walked as call args
-    if (node.type === 'decorated_definition' || node.type === 'class_definition' || node.type === 'class_declaration') {
+    if (
+      node.type === 'decorated_definition' ||
+      node.type === 'class_definition' ||
+      node.type === 'class_declaration'
+    ) {
       for (const c of node.namedChildren) walk(c);
       return;
     }

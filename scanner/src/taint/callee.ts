@@ -7,7 +7,8 @@ import type { FileContext } from './file-context.js';
 export function rawPath(node: SyntaxNode, adapter: LangAdapter): string {
   const member = adapter.member(node);
   if (member) return `${rawPath(member.object, adapter)}.${member.property}`;
-  if (adapter.isIdentifier(node) || node.type === 'this' || node.type === 'package_identifier') return node.text;
+  if (adapter.isIdentifier(node) || node.type === 'this' || node.type === 'package_identifier')
+    return node.text;
   if (node.type === 'parenthesized_expression' || node.type === 'await_expression' || node.type === 'await') {
     const inner = node.namedChildren[0];
     return inner ? rawPath(inner, adapter) : '?';

@@ -29,8 +29,19 @@ export const SOURCES: readonly SourceSpec[] = [
     callee: ['fs.readFileSync', 'fs.readFile', 'fs/promises.readFile', 'fs.promises.readFile'],
     note: 'file contents',
   },
-  { languages: JS, kind: 'network', callee: ['fetch', 'axios.get', 'axios.post', 'axios'], note: 'network response' },
-  { languages: PY, kind: 'env', member: ['os.environ'], callee: ['os.getenv', 'os.environ.get'], note: 'environment variable' },
+  {
+    languages: JS,
+    kind: 'network',
+    callee: ['fetch', 'axios.get', 'axios.post', 'axios'],
+    note: 'network response',
+  },
+  {
+    languages: PY,
+    kind: 'env',
+    member: ['os.environ'],
+    callee: ['os.getenv', 'os.environ.get'],
+    note: 'environment variable',
+  },
   { languages: PY, kind: 'cli', member: ['sys.argv'], callee: ['input'], note: 'command-line input' },
   { languages: PY, kind: 'http-request', member: ['flask.request'], note: 'HTTP request data' },
   {
@@ -49,7 +60,20 @@ export const SOURCES: readonly SourceSpec[] = [
 export const SANITIZERS: readonly SanitizerSpec[] = [
   {
     languages: PY,
-    callee: ['int', 'float', 'bool', 'len', 'abs', 'round', 'hash', 'id', 'isinstance', 'uuid.UUID', '*.isdigit', '*.isalnum'],
+    callee: [
+      'int',
+      'float',
+      'bool',
+      'len',
+      'abs',
+      'round',
+      'hash',
+      'id',
+      'isinstance',
+      'uuid.UUID',
+      '*.isdigit',
+      '*.isalnum',
+    ],
     clears: 'all',
   },
   {
@@ -100,11 +124,31 @@ export const SANITIZERS: readonly SanitizerSpec[] = [
 /** Allowlist membership and full-match validation, the same for every sink kind. */
 export const GUARDS: readonly GuardSpec[] = [
   { languages: PY, pattern: /^\s*[\w.[\]'"]+\s+in\s+[\w.]+\s*$/, meaning: 'valid', clears: 'all' },
-  { languages: PY, pattern: /^\s*re\.(fullmatch|match)\(|^\s*[\w.]+\.(fullmatch|match)\(/, meaning: 'valid', clears: 'all' },
-  { languages: PY, pattern: /^\s*[\w.[\]'"]+\.(isalnum|isdigit|isidentifier|isdecimal)\(\)\s*$/, meaning: 'valid', clears: 'all' },
-  { languages: JS, pattern: /^\s*[\w.]+\.(includes|has)\(\s*[\w.[\]'"]+\s*\)\s*$/, meaning: 'valid', clears: 'all' },
+  {
+    languages: PY,
+    pattern: /^\s*re\.(fullmatch|match)\(|^\s*[\w.]+\.(fullmatch|match)\(/,
+    meaning: 'valid',
+    clears: 'all',
+  },
+  {
+    languages: PY,
+    pattern: /^\s*[\w.[\]'"]+\.(isalnum|isdigit|isidentifier|isdecimal)\(\)\s*$/,
+    meaning: 'valid',
+    clears: 'all',
+  },
+  {
+    languages: JS,
+    pattern: /^\s*[\w.]+\.(includes|has)\(\s*[\w.[\]'"]+\s*\)\s*$/,
+    meaning: 'valid',
+    clears: 'all',
+  },
   { languages: JS, pattern: /^\s*\/.*\/[a-z]*\.test\(|^\s*[\w.]+\.test\(/, meaning: 'valid', clears: 'all' },
-  { languages: GO, pattern: /^\s*[\w.]+\.MatchString\(|^\s*slices\.Contains\(|^\s*\w+\[[\w.]+\]\s*$/, meaning: 'valid', clears: 'all' },
+  {
+    languages: GO,
+    pattern: /^\s*[\w.]+\.MatchString\(|^\s*slices\.Contains\(|^\s*\w+\[[\w.]+\]\s*$/,
+    meaning: 'valid',
+    clears: 'all',
+  },
 ];
 
 /** Methods that store their argument in the receiver (`args.push(x)` taints `args`). */

@@ -95,7 +95,8 @@ export function runTaint(
   for (const e of entryList) {
     if (e.fn) entries.set(entryKey(e.file, e.fn), e);
     else if (e.handlerName) {
-      for (const fn of index.byName(e.file, e.handlerName)) entries.set(entryKey(fn.file, fn.node), { ...e, fn: fn.node });
+      for (const fn of index.byName(e.file, e.handlerName))
+        entries.set(entryKey(fn.file, fn.node), { ...e, fn: fn.node });
     }
   }
   // Handlers registered where we could not see it still take a CallToolRequest.
@@ -123,7 +124,10 @@ export function runTaint(
     try {
       return run();
     } catch (err) {
-      partial.set(file.path, err instanceof BudgetExceeded ? 'SCAN_ERR_FILE_BUDGET' : `SCAN_ERR_ANALYZE: ${String(err)}`);
+      partial.set(
+        file.path,
+        err instanceof BudgetExceeded ? 'SCAN_ERR_FILE_BUDGET' : `SCAN_ERR_ANALYZE: ${String(err)}`,
+      );
       return null;
     }
   };
@@ -149,7 +153,8 @@ export function runTaint(
     let changed = false;
     for (const fn of allFunctions) {
       const initial = new Map<string, Taint>();
-      for (const p of fn.params) for (const name of p.names) initial.set(name, taintOf([paramLabel(fn, p.index)]));
+      for (const p of fn.params)
+        for (const name of p.names) initial.set(name, taintOf([paramLabel(fn, p.index)]));
       const res = safely(fn.file, () => analyzeFunction(baseHost(fn.file), fn.file, fn.node, initial));
       if (!res) continue;
       const summary: Summary = { sinks: [], returns: [], returnSources: [] };

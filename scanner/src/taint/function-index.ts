@@ -23,7 +23,12 @@ export function buildFunctionIndex(files: readonly FileContext[], mode: ScanMode
       index.set(key, list);
     }
   }
-  const lookup = (file: FileContext, name: string, scope: 'file' | 'package' | 'project', methodsOnly = false) => {
+  const lookup = (
+    file: FileContext,
+    name: string,
+    scope: 'file' | 'package' | 'project',
+    methodsOnly = false,
+  ) => {
     const all = index.get(`${family(file.language)}:${name}`) ?? [];
     const ok = (f: FunctionRecord) => !methodsOnly || f.isMethod;
     const same = all.filter((f) => f.file === file && ok(f));

@@ -84,12 +84,15 @@ export function checkGuard(
     for (const g of guards) {
       if (!g.pattern.test(inner)) continue;
       const roots = initializer ? [condition, initializer] : [condition];
-      const targets = candidates(adapter, roots).filter((n) => inner.includes(n.text) || part.includes(n.text));
+      const targets = candidates(adapter, roots).filter(
+        (n) => inner.includes(n.text) || part.includes(n.text),
+      );
       if (targets.length === 0) continue;
       if (g.meaning === 'valid' && negated && branchExits && !conjunction) {
         return { targets, clears: g.clears, when: 'after' };
       }
-      if (g.meaning === 'valid' && !negated && !disjunction) return { targets, clears: g.clears, when: 'within' };
+      if (g.meaning === 'valid' && !negated && !disjunction)
+        return { targets, clears: g.clears, when: 'within' };
       if (g.meaning === 'invalid' && !negated && branchExits && !conjunction) {
         return { targets, clears: g.clears, when: 'after' };
       }

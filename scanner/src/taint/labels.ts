@@ -29,7 +29,9 @@ export const CLEAN: Taint = new Map();
 const MAX_STEPS = 24;
 
 function originKey(o: Origin): string {
-  return o.kind === 'param' ? `param:${o.paramIndex}` : `${o.kind}:${o.file}:${o.line}:${o.column}:${o.tool ?? ''}`;
+  return o.kind === 'param'
+    ? `param:${o.paramIndex}`
+    : `${o.kind}:${o.file}:${o.line}:${o.column}:${o.tool ?? ''}`;
 }
 
 export function labelKey(l: Label): string {

@@ -1,8 +1,8 @@
 /** Detector taint rules and the shared catalogue, compiled once per scan for fast lookup. */
 import type { Detector, GuardSpec, SinkSpec, SourceKind } from '../detectors/api.js';
 import type { Language } from '../types.js';
-import { GUARDS, SANITIZERS, SOURCES, type SourceSpec } from './catalog.js';
 import { globToRegExp } from './callee.js';
+import { GUARDS, SANITIZERS, SOURCES, type SourceSpec } from './catalog.js';
 
 export interface CompiledSink {
   detector: Detector;
@@ -41,7 +41,8 @@ export function compileRules(detectors: readonly Detector[]): CompiledRules {
     map.set(lang, list);
   };
   for (const s of SANITIZERS) {
-    for (const lang of s.languages) push(sanitizers, lang, { regexes: s.callee.map(globToRegExp), value: s.clears });
+    for (const lang of s.languages)
+      push(sanitizers, lang, { regexes: s.callee.map(globToRegExp), value: s.clears });
   }
   for (const g of GUARDS) for (const lang of g.languages) push(guards, lang, g);
   for (const d of detectors) {
@@ -57,7 +58,8 @@ export function compileRules(detectors: readonly Detector[]): CompiledRules {
       for (const lang of spec.languages) push(sinks, lang, { regexes: spec.callee.map(globToRegExp), value });
     }
     for (const s of rule.sanitizers ?? []) {
-      for (const lang of s.languages) push(sanitizers, lang, { regexes: s.callee.map(globToRegExp), value: s.clears });
+      for (const lang of s.languages)
+        push(sanitizers, lang, { regexes: s.callee.map(globToRegExp), value: s.clears });
     }
     for (const g of rule.guards ?? []) for (const lang of g.languages) push(guards, lang, g);
   }

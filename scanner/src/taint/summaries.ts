@@ -25,7 +25,9 @@ export interface Summary {
 /** A cheap fingerprint, used to detect when the summary fixpoint has converged. */
 export function summaryFingerprint(s: Summary): string {
   return [
-    ...s.sinks.map((x) => `s${x.paramIndex}:${x.sink.detector.id}:${x.node.startIndex}:${x.sanitized.join(',')}`),
+    ...s.sinks.map(
+      (x) => `s${x.paramIndex}:${x.sink.detector.id}:${x.node.startIndex}:${x.sanitized.join(',')}`,
+    ),
     ...s.returns.map((r) => `r${r.paramIndex}:${r.sanitized.join(',')}`),
     ...s.returnSources.map((l) => `o${l.origin.kind}:${l.origin.line}:${l.origin.column}`),
   ]

@@ -22,7 +22,13 @@ export const SHELLS = /^(?:.*[/\\])?(sh|bash|zsh|dash|ksh|fish|cmd|cmd\.exe|powe
 export const OPTION_SENSITIVE_TOOLS =
   /^(?:.*[/\\])?(git|ssh|scp|sftp|rsync|curl|wget|tar|zip|unzip|find|xargs|docker|kubectl|helm|npm|npx|pip|pip3|gh|aws|gcloud|az|ffmpeg|convert|magick|sed|awk|perl|python3?|node|psql|mysql|mongo|sqlite3|openssl|gpg|hg|svn)$/i;
 
-export const JS_SHELL_CALLS = ['child_process.exec', 'child_process.execSync', 'shelljs.exec', 'execa.execaCommand', 'execa.execaCommandSync'];
+export const JS_SHELL_CALLS = [
+  'child_process.exec',
+  'child_process.execSync',
+  'shelljs.exec',
+  'execa.execaCommand',
+  'execa.execaCommandSync',
+];
 export const JS_SPAWN_CALLS = [
   'child_process.spawn',
   'child_process.spawnSync',
@@ -65,7 +71,10 @@ function isSpread(node: SyntaxNode): boolean {
   return node.type === 'variadic_argument' || node.type === 'spread_element' || node.type === 'list_splat';
 }
 
-function expandArgv(q: NodeQuery, nodes: SyntaxNode[]): { argv: SyntaxNode[] | null; whole: SyntaxNode | null } {
+function expandArgv(
+  q: NodeQuery,
+  nodes: SyntaxNode[],
+): { argv: SyntaxNode[] | null; whole: SyntaxNode | null } {
   const out: SyntaxNode[] = [];
   for (const n of nodes) {
     if (isSpread(n)) {
@@ -80,7 +89,10 @@ function expandArgv(q: NodeQuery, nodes: SyntaxNode[]): { argv: SyntaxNode[] | n
   return { argv: out, whole: null };
 }
 
-function fromList(q: NodeQuery, list: SyntaxNode | undefined): Pick<CommandShape, 'program' | 'argv' | 'argvWhole'> {
+function fromList(
+  q: NodeQuery,
+  list: SyntaxNode | undefined,
+): Pick<CommandShape, 'program' | 'argv' | 'argvWhole'> {
   if (!list) return { program: null, argv: [], argvWhole: null };
   const els = q.elements(list);
   if (els) {
@@ -128,19 +140,28 @@ export function commandShape(call: CallView, q: NodeQuery): CommandShape | null 
   if (JS_SPAWN_CALLS.includes(c)) {
     const [program, second, third] = call.args;
     // spawn(cmd, [args], {opts}) or spawn(cmd, {opts}): an object literal is the options.
-    const isOptions = !!second && (q.resolve(second).type === 'object' || q.property(second, 'shell') !== null);
+    const isOptions =
+      !!second && (q.resolve(second).type === 'object' || q.property(second, 'shell') !== null);
     const list = second && !isOptions && !second.type.includes('function') ? second : undefined;
     const options = list ? third : second;
     const shape = list ? { ...expandFromArray(q, list) } : { argv: [] as SyntaxNode[], argvWhole: null };
     if (truthyOption(q, options, 'shell')) {
-      return { ...none, shellString: [program, ...(shape.argv ?? []), ...(shape.argvWhole ? [shape.argvWhole] : [])].filter((n): n is SyntaxNode => !!n) };
+      return {
+        ...none,
+        shellString: [program, ...(shape.argv ?? []), ...(shape.argvWhole ? [shape.argvWhole] : [])].filter(
+          (n): n is SyntaxNode => !!n,
+        ),
+      };
     }
     return { shellString: [], program: program ?? null, argv: shape.argv, argvWhole: shape.argvWhole };
   }
   return null;
 }
 
-function expandFromArray(q: NodeQuery, list: SyntaxNode): { argv: SyntaxNode[] | null; argvWhole: SyntaxNode | null } {
+function expandFromArray(
+  q: NodeQuery,
+  list: SyntaxNode,
+): { argv: SyntaxNode[] | null; argvWhole: SyntaxNode | null } {
   const grown = q.grownList(list);
   if (grown) {
     const { argv } = expandArgv(q, grown);

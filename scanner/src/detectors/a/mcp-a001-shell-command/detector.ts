@@ -31,7 +31,11 @@ export default defineDetector({
     })),
     sanitizers: [
       { languages: ['python'], callee: ['shlex.quote', 'pipes.quote'], clears: ['shell'] },
-      { languages: ['javascript', 'typescript'], callee: ['shell-quote.quote', 'shell-escape', 'shescape.quote'], clears: ['shell'] },
+      {
+        languages: ['javascript', 'typescript'],
+        callee: ['shell-quote.quote', 'shell-escape', 'shescape.quote'],
+        clears: ['shell'],
+      },
     ],
   },
 });

@@ -24,7 +24,8 @@ export default defineDetector({
         const shape = commandShape(call, q);
         const prog = shape?.program ? q.stringValue(shape.program) : null;
         if (!shape || prog === null || SHELLS.test(prog) || !OPTION_SENSITIVE_TOOLS.test(prog)) return [];
-        if (shape.argv === null) return shape.argvWhole ? [{ node: shape.argvWhole, note: `argv of ${prog}` }] : [];
+        if (shape.argv === null)
+          return shape.argvWhole ? [{ node: shape.argvWhole, note: `argv of ${prog}` }] : [];
         const picked: PickedArg[] = [];
         for (const a of shape.argv) {
           // Everything after "--" is positional for getopt-style parsers.
@@ -48,7 +49,12 @@ export default defineDetector({
         meaning: 'invalid',
         clears: ['argv'],
       },
-      { languages: ['go'], pattern: /strings\.HasPrefix\([^,]+,\s*"-"\s*\)/, meaning: 'invalid', clears: ['argv'] },
+      {
+        languages: ['go'],
+        pattern: /strings\.HasPrefix\([^,]+,\s*"-"\s*\)/,
+        meaning: 'invalid',
+        clears: ['argv'],
+      },
     ],
   },
 });

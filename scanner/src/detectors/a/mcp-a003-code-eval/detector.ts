@@ -16,7 +16,14 @@ export default defineDetector({
     sinks: [
       {
         languages: ['python'],
-        callee: ['eval', 'exec', 'compile', 'builtins.eval', 'builtins.exec', 'code.InteractiveInterpreter().runsource'],
+        callee: [
+          'eval',
+          'exec',
+          'compile',
+          'builtins.eval',
+          'builtins.exec',
+          'code.InteractiveInterpreter().runsource',
+        ],
         args: [0],
         message: 'Attacker-controlled data is evaluated as Python code',
       },

@@ -8,9 +8,15 @@ function decodesIntoInterface(call: { node: SyntaxNode; args: SyntaxNode[] }): b
   const target = call.args[0]?.text.replace(/^&/, '') ?? '';
   if (!/^\w+$/.test(target)) return /interface\{\}|\bany\b/.test(call.args[0]?.text ?? '');
   let fn: SyntaxNode | null = call.node;
-  while (fn && !['function_declaration', 'method_declaration', 'func_literal', 'source_file'].includes(fn.type)) fn = fn.parent;
+  while (
+    fn &&
+    !['function_declaration', 'method_declaration', 'func_literal', 'source_file'].includes(fn.type)
+  )
+    fn = fn.parent;
   const body = fn?.text ?? '';
-  const decl = new RegExp(`\\b(?:var\\s+${target}\\s+|${target}\\s*:?=\\s*(?:new\\()?)(?:\\[\\]|map\\[[^\\]]+\\])?(?:interface\\{\\}|any\\b)`);
+  const decl = new RegExp(
+    `\\b(?:var\\s+${target}\\s+|${target}\\s*:?=\\s*(?:new\\()?)(?:\\[\\]|map\\[[^\\]]+\\])?(?:interface\\{\\}|any\\b)`,
+  );
   return decl.test(body);
 }
 
@@ -97,7 +103,8 @@ export default defineDetector({
         callee: ['encoding/gob.NewDecoder().Decode'],
         args: ['receiver'],
         when: (call) => decodesIntoInterface(call),
-        message: 'gob decoding of attacker data into an interface instantiates attacker-chosen registered types',
+        message:
+          'gob decoding of attacker data into an interface instantiates attacker-chosen registered types',
       },
     ],
   },
