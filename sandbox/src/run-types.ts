@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import type { IsolationReport } from './isolation-report.js';
 import type { CgroupStats } from './linux/cgroup-runtime.js';
 import type { LinuxHostProbe } from './linux/probe.js';
@@ -42,7 +43,16 @@ export interface SandboxExit {
 }
 
 export interface SandboxedProcess {
+  /** The launcher process (shim → prlimit → bwrap on Linux). Use for pid/kill, not for stdio. */
   child: ChildProcess;
+  /**
+   * The server's stdio (null with stdio: 'inherit'). Read these, not child.stdout: the runner may
+   * spend a few ms observing the sandbox before returning, and Node discards the output of a child
+   * that exits before anyone listens — these streams buffer it.
+   */
+  stdin: Writable | null;
+  stdout: Readable | null;
+  stderr: Readable | null;
   isolation: IsolationReport;
   /** Host pid of the sandbox's first process inside its namespaces (Linux), when known. */
   sandboxPid?: number;

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { dirname } from 'node:path';
+import { childExited, drainStreams } from './exit-wait.js';
 import { buildSandboxEnv } from './env.js';
 import { emptyNamespaces, type IsolationReport } from './isolation-report.js';
 import { DEFAULT_LIMITS } from './policy/schema.js';
@@ -34,7 +35,8 @@ export async function startUnsandboxed(o: StartSandboxedOptions): Promise<Sandbo
   }, limits.wallTimeSec * 1000);
   wall.unref();
   const result = new Promise<SandboxExit>((resolve) => {
-    child.once('exit', (code, signal) => {
+    childExited(child).then(async ({ code, signal }) => {
+      await drainStreams([child.stdout, child.stderr]);
       clearTimeout(wall);
       resolve({
         exitCode: code,
@@ -66,6 +68,9 @@ export async function startUnsandboxed(o: StartSandboxedOptions): Promise<Sandbo
   };
   return {
     child,
+    stdin: child.stdin,
+    stdout: child.stdout,
+    stderr: child.stderr,
     isolation,
     wait: () => result,
     stats: () => ({}),

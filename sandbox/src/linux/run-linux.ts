@@ -3,11 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { buildSandboxEnv } from '../env.js';
 import { SandboxError } from '../errors.js';
+import { childExited, drainStreams } from '../exit-wait.js';
 import { achievedFeatures, emptyNamespaces, type IsolationReport } from '../isolation-report.js';
 import { resolveMounts } from '../mounts.js';
 import { type AllowlistProxy, startAllowlistProxy } from '../net/proxy.js';
@@ -25,7 +26,7 @@ import {
 } from './cgroup-runtime.js';
 import { type CgroupPlan, planCgroups } from './cgroups.js';
 import { type LinuxSandboxPlan, SANDBOX_PATHS } from './plan.js';
-import { probeLinuxHost, probeRuntimeLayout } from './probe.js';
+import { findExecutable, probeLinuxHost, probeRuntimeLayout } from './probe.js';
 import { buildSeccompFilter, DENIED_SYSCALLS } from './seccomp.js';
 
 export const LAUNCHER_HOST_PATH = fileURLToPath(new URL('../../assets/sandbox-launcher.mjs', import.meta.url));
@@ -40,6 +41,13 @@ const INFO_FD = 4;
  */
 export const CGROUP_SHIM =
   'IFS=:; for f in $MCPHUB_CGROUP_PROCS; do echo $$ > "$f" || exit 125; done; unset IFS MCPHUB_CGROUP_PROCS; exec "$@"';
+
+/**
+ * The same, in bash, first closing every inherited descriptor above the ones bwrap needs (0-2
+ * stdio, 3 seccomp, 4 info): bwrap passes open fds through to the sandbox, and a parent (a test
+ * runner, an IDE) may leak pipes or sockets into us. dash cannot name fds above 9, hence bash.
+ */
+export const CGROUP_SHIM_BASH = `for fd in /proc/$$/fd/*; do n=\${fd##*/}; if [ "$n" -gt 4 ] 2>/dev/null; then eval "exec $n>&-"; fi; done; ${CGROUP_SHIM}`;
 
 const NS = ['user', 'pid', 'net', 'ipc', 'uts', 'mnt', 'cgroup'] as const;
 
@@ -247,15 +255,18 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
 
     const std = o.stdio ?? 'pipe';
     const started = Date.now();
-    const child: ChildProcess = spawn('/bin/sh', ['-c', CGROUP_SHIM, 'mcphub-shim', ...argv], {
+    const bash = findExecutable('bash');
+    if (!bash) note('bash not found: descriptors inherited from the caller are not closed before bwrap');
+    const shell = bash ?? '/bin/sh';
+    const child: ChildProcess = spawn(shell, [...(bash ? ['--norc', '--noprofile'] : []), '-c', bash ? CGROUP_SHIM_BASH : CGROUP_SHIM, 'mcphub-shim', ...argv], {
       stdio: [std, std, std, 'pipe', 'pipe'],
       cwd: runDir,
       env: { PATH: '/usr/bin:/bin', MCPHUB_CGROUP_PROCS: applied?.plan.procs.join(':') ?? '' },
     });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      child.once('exit', (code, signal) => resolve({ code, signal }));
-      child.once('error', () => resolve({ code: null, signal: null }));
-    });
+    const exited = childExited(child);
+    // Take the output before anything else can run: see SandboxedProcess.stdout.
+    const stdout = child.stdout ? child.stdout.pipe(new PassThrough()) : null;
+    const stderr = child.stderr ? child.stderr.pipe(new PassThrough()) : null;
     (child.stdio[SECCOMP_FD] as Writable).on('error', () => {});
     (child.stdio[SECCOMP_FD] as Writable).end(seccomp);
     const info = await Promise.race([readInfo(child.stdio[INFO_FD] as Readable), exited.then(() => undefined)]);
@@ -353,11 +364,15 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
       const reason = forced ?? ((stats.oomKills ?? 0) > 0 ? 'oom' : 'exit');
       const proxyEvents = proxy?.events ?? [];
       await cleanupSetup();
+      await drainStreams([stdout, stderr]);
       return { exitCode: code, signal, reason, durationMs: Date.now() - started, stats, proxyEvents };
     });
 
     return {
       child,
+      stdin: child.stdin,
+      stdout,
+      stderr,
       isolation,
       sandboxPid,
       wait: () => result,

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { childExited, drainStreams } from '../exit-wait.js';
 import { buildSandboxEnv } from '../env.js';
 import { SandboxError } from '../errors.js';
 import { emptyNamespaces, type IsolationReport } from '../isolation-report.js';
@@ -75,7 +76,8 @@ export async function startMacosSandbox(o: StartSandboxedOptions): Promise<Sandb
   }, limits.wallTimeSec * 1000);
   wall.unref();
   const result = new Promise<SandboxExit>((resolve) => {
-    child.once('exit', async (code, signal) => {
+    childExited(child).then(async ({ code, signal }) => {
+      await drainStreams([child.stdout, child.stderr]);
       clearTimeout(wall);
       const proxyEvents = proxy?.events ?? [];
       await proxy?.close();
@@ -106,6 +108,9 @@ export async function startMacosSandbox(o: StartSandboxedOptions): Promise<Sandb
   };
   return {
     child,
+    stdin: child.stdin,
+    stdout: child.stdout,
+    stderr: child.stderr,
     isolation,
     wait: () => result,
     stats: () => ({}),
