@@ -240,6 +240,27 @@ const attacks: Attack[] = [
     code: 'REG_ERR_UNEXPECTED_PART',
   },
   {
+    title: 'refuses a __proto__ part name (prototype pollution)',
+    parts: () => [validParts()[0]!, { name: '__proto__', value: Buffer.from('polluted'), filename: 'x' }],
+    status: 400,
+    code: 'REG_ERR_INVALID_MULTIPART',
+  },
+  {
+    title: 'refuses a second manifest field',
+    parts: () => [...validParts().slice(0, 1), { name: 'manifest', value: '{}' }],
+    status: 400,
+    code: 'REG_ERR_UNEXPECTED_PART',
+  },
+  {
+    title: 'refuses more parts than a publish can have (part flooding)',
+    parts: () => [
+      ...validParts(),
+      ...Array.from({ length: 6 }, (_, i) => ({ name: `x${i}`, value: Buffer.from('x'), filename: 'x' })),
+    ],
+    status: 400,
+    code: 'REG_ERR_UNEXPECTED_PART',
+  },
+  {
     title: 'refuses an expired token',
     parts: validParts,
     token: async (fx) => {
@@ -385,6 +406,20 @@ describe('hostile publishes leave no trace', () => {
       headers: { authorization: `Bearer ${await fx.token()}` },
     });
     expect(response.json()).toMatchObject({ code: 'REG_ERR_UNSUPPORTED_MEDIA_TYPE', statusCode: 415 });
+    expect(await observableState(fx, WATCHED)).toEqual(before);
+  });
+
+  it('refuses a body that is not valid multipart', async () => {
+    const response = await fx.app.inject({
+      method: 'POST',
+      url: '/v1/publish',
+      payload: Buffer.from('--nope\r\ngarbage without headers'),
+      headers: {
+        'content-type': 'multipart/form-data; boundary=nope',
+        authorization: `Bearer ${await fx.token()}`,
+      },
+    });
+    expect(response.json()).toMatchObject({ code: 'REG_ERR_INVALID_MULTIPART', statusCode: 400 });
     expect(await observableState(fx, WATCHED)).toEqual(before);
   });
 

@@ -51,7 +51,8 @@ export const VersionParamsSchema = Type.Object({
 export type VersionParams = Static<typeof VersionParamsSchema>;
 
 export const BlobParamsSchema = Type.Object({
-  digest: Type.String({ pattern: '^sha256:[0-9a-f]{64}$', description: 'sha256:<64 hex>' }),
+  // Checked by the handler, so a malformed digest answers REG_ERR_INVALID_DIGEST.
+  digest: Type.String({ maxLength: 71, description: 'sha256:<64 lowercase hex>' }),
 });
 export type BlobParams = Static<typeof BlobParamsSchema>;
 
@@ -129,7 +130,11 @@ export interface RouteDocumentation {
   summary: string;
   description?: string;
   consumes?: readonly string[];
+  security?: readonly Record<string, readonly string[]>[];
 }
+
+/** OpenAPI security requirement for routes that always need a bearer token. */
+export const BEARER_SECURITY = [{ bearer: [] }] as const;
 
 /** A route schema with its documentation, typed so fastify accepts it without @fastify/swagger's types. */
 export function routeSchema(schema: FastifySchema & RouteDocumentation): FastifySchema {
