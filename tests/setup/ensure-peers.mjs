@@ -57,7 +57,9 @@ for (const peer of PEERS) {
       aptInstall(peer.apt);
     }
     if (!runs(peer.check)) {
-      missing.push(`${peer.name} (needed for ${peer.why}): install it with \`apt-get install -y ${peer.apt}\``);
+      missing.push(
+        `${peer.name} (needed for ${peer.why}): install it with \`apt-get install -y ${peer.apt}\``,
+      );
       continue;
     }
   }
@@ -65,7 +67,9 @@ for (const peer of PEERS) {
     log(`${peer.name} is installed but nothing listens on 127.0.0.1:${peer.port}; starting it`);
     if (isRoot) spawnSync(peer.start[0], peer.start[1], { stdio: 'inherit' });
     if (!(await waitFor(peer.port, peer.startTimeoutSec ?? 60))) {
-      missing.push(`${peer.name} is not listening on 127.0.0.1:${peer.port}: start it with \`${peer.start.flat().join(' ')}\``);
+      missing.push(
+        `${peer.name} is not listening on 127.0.0.1:${peer.port}: start it with \`${peer.start.flat().join(' ')}\``,
+      );
     }
   }
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { RegistryClient } from '@mcphub/registry';
+import { type PublishInput, RegistryClient } from '@mcphub/registry';
 import { Command, CommanderError } from 'commander';
 import { startDaemon } from '../daemon.js';
 import { HubError } from '../errors.js';
@@ -25,6 +25,9 @@ function buildProgram(): Command {
       .description('Run the hub (:8080) and the registry (:8081) with embedded defaults'),
   ).action(async (opts: Record<string, unknown>) => {
     const config = configFromOptions(opts);
+    // Heavy modules load only for the command that needs them, so `mcphub --help` stays fast.
+    const { createLogger } = await import('../logger.js');
+    const { startDaemon } = await import('../daemon.js');
     const logger = createLogger(config.log.level);
     const daemon = await startDaemon(config, logger);
     out(`MCP Hub ${VERSION} is running`);
@@ -64,6 +67,8 @@ function buildProgram(): Command {
       .option('--sub <name>', 'subject recorded in the token', 'local-admin'),
   ).action(async (opts: Record<string, unknown>) => {
     const config = configFromOptions(opts);
+    const { loadOrCreateSigningKey } = await import('../keys/signing-key.js');
+    const { issueRegistryToken, parseTtl } = await import('../tokens/token-service.js');
     const key = await loadOrCreateSigningKey(config.home);
     const { token: jwt } = await issueRegistryToken(
       key,
@@ -98,9 +103,11 @@ function buildProgram(): Command {
           `Cannot read manifest ${opts.manifest}: ${(err as Error).message}`,
         );
       }
+      const { RegistryClient } = await import('@mcphub/registry');
       const client = new RegistryClient({ baseUrl: opts.registry!, token: opts.token });
       const result = await client.publish({
-        manifest,
+        // The registry validates the manifest; the CLI only carries it.
+        manifest: manifest as PublishInput['manifest'],
         bundle: readFileSync(bundle),
         ...(opts.snapshot ? { snapshot: readFileSync(opts.snapshot) } : {}),
         ...(opts.attestation ? { attestation: readFileSync(opts.attestation) } : {}),

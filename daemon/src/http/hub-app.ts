@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Type } from '@sinclair/typebox';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/schema.js';
 import type { HubDb } from '../db/database.js';
 import { HubError } from '../errors.js';
@@ -32,7 +32,7 @@ const ErrorBody = Type.Object({ code: Type.String(), message: Type.String(), sta
 /** Builds the hub web app (REST API, JWKS, health, OpenAPI) without listening; tests use `inject()`. */
 export async function buildHubApp(deps: HubAppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: deps.logger.child({ role: 'hub' }),
+    loggerInstance: deps.logger.child({ role: 'hub' }) as FastifyBaseLogger,
     forceCloseConnections: 'idle',
     bodyLimit: 1024 * 1024,
   });

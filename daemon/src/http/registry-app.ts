@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { type ObjectStore, registryPlugin } from '@mcphub/registry';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createLocalJWKSet } from 'jose';
 import type { Config } from '../config/schema.js';
 import type { HubDb } from '../db/database.js';
@@ -22,7 +22,7 @@ export interface RegistryAppDeps {
 export async function buildRegistryServer(deps: RegistryAppDeps): Promise<FastifyInstance> {
   const { registry } = deps.config;
   const app = Fastify({
-    loggerInstance: deps.logger.child({ role: 'registry' }),
+    loggerInstance: deps.logger.child({ role: 'registry' }) as FastifyBaseLogger,
     forceCloseConnections: 'idle',
     bodyLimit: registry.maxManifestBytes,
   });
