@@ -2,7 +2,7 @@
 // bundle downloads (MB/s). See bench/README.md for what each figure means.
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { measureDownload } from './lib/download-load.mjs';
@@ -30,7 +30,7 @@ function settingsFromEnv() {
     if (raw === undefined || raw === '') return fallback;
     const value = Number(raw);
     if (!Number.isFinite(value) || value < 0)
-      throw new Error(`${name} must be a non-negative number, got ${raw}`);
+      throw new UsageError(`${name} must be a non-negative number, got ${raw}`);
     return value;
   };
   return {
@@ -38,6 +38,7 @@ function settingsFromEnv() {
     durationSeconds: int('BENCH_DURATION', 5),
     warmupSeconds: int('BENCH_WARMUP', 1),
     bundleMiB: int('BENCH_BUNDLE_MIB', 4),
+    rounds: Math.max(1, Math.floor(int('BENCH_ROUNDS', 1))),
   };
 }
 
@@ -50,9 +51,7 @@ function parseArgs(args) {
       sides.mcphub = only === 'mcphub';
       sides.verdaccio = only === 'verdaccio';
     } else {
-      throw new UsageError(
-        `registry: unknown argument ${JSON.stringify(arg)} (accepted: --only mcphub|verdaccio)`,
-      );
+      throw new UsageError(`unknown argument ${JSON.stringify(arg)} (accepted: --only mcphub|verdaccio)`);
     }
   }
   return sides;
@@ -137,7 +136,7 @@ async function setUpMcpHub(tmp, bundle, bundlePath, cleanups) {
   const downloadUrl = `${daemon.url}/v1/download/${ORG}/${NAME}/${VERSION}`;
   for (const url of [exactUrl, rangeUrl]) {
     const resolved = JSON.parse((await fetchOk('mcphub', url, headers)).body);
-    if (!JSON.stringify(resolved).includes(VERSION)) {
+    if (resolved.version !== VERSION) {
       throw new Error(
         `mcphub: GET ${url} did not resolve to ${VERSION}: ${JSON.stringify(resolved).slice(0, 300)}`,
       );
@@ -149,10 +148,17 @@ async function setUpMcpHub(tmp, bundle, bundlePath, cleanups) {
 
   return {
     auth,
+    stderr: daemon.stderr,
     exact: { url: exactUrl, headers },
     range: { url: rangeUrl, headers },
     download: { url: downloadUrl, headers },
   };
+}
+
+/** The run with the median value (the lower middle one for an even count). */
+function medianRun(sideRuns) {
+  const sorted = [...sideRuns].sort((a, b) => a.value - b.value);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
 const METRICS = [
@@ -191,37 +197,62 @@ export async function run(args = []) {
     if (sides.verdaccio) targets.verdaccio = await setUpVerdaccio(tmp, bundle, cleanups);
     if (sides.mcphub) targets.mcphub = await setUpMcpHub(tmp, bundle, bundlePath, cleanups);
 
-    const rows = [];
-    for (const metric of METRICS) {
+    const loadBefore = loadavg()[0];
+    // runs[metric][side]: one measurement per round. The two sides of a metric are measured back
+    // to back, and which goes first alternates between rounds, so slow drift in the machine's load
+    // hits both alike.
+    const runs = Object.fromEntries(METRICS.map((metric) => [metric.key, { mcphub: [], verdaccio: [] }]));
+    for (let round = 0; round < settings.rounds; round += 1) {
+      const order = round % 2 === 0 ? ['mcphub', 'verdaccio'] : ['verdaccio', 'mcphub'];
+      for (const metric of METRICS) {
+        for (const side of order) {
+          const target = targets[side]?.[metric.key];
+          if (!target) continue;
+          const path = new URL(target.url).pathname;
+          log(`round ${round + 1}/${settings.rounds}, ${side}: ${metric.label}, GET ${path}`);
+          const options = { label: side, url: target.url, headers: target.headers, ...settings };
+          const m =
+            metric.unit === 'MB/s'
+              ? await measureDownload({ ...options, expectedBytes: bundle.size })
+              : await measure(options);
+          const value = metric.unit === 'MB/s' ? m.bytesPerSecond / 1e6 : m.requestsPerSecond;
+          runs[metric.key][side].push({ path, value, ...m });
+        }
+      }
+    }
+    const loadAfter = loadavg()[0];
+
+    const rows = METRICS.map((metric) => {
       const row = {
         metric: metric.key,
         label: metric.label,
         unit: metric.unit,
         mcphub: null,
         verdaccio: null,
-        ratio: null,
       };
       for (const side of ['mcphub', 'verdaccio']) {
-        const target = targets[side]?.[metric.key];
-        if (!target) continue;
-        log(`${side}: ${metric.label} — GET ${new URL(target.url).pathname}`);
-        const options = { label: side, url: target.url, headers: target.headers, ...settings };
-        const m =
-          metric.unit === 'MB/s'
-            ? await measureDownload({ ...options, expectedBytes: bundle.size })
-            : await measure(options);
-        const value = metric.unit === 'MB/s' ? m.bytesPerSecond / 1e6 : m.requestsPerSecond;
-        row[side] = { path: new URL(target.url).pathname, value, ...m };
+        const sideRuns = runs[metric.key][side];
+        if (sideRuns.length === 0) continue;
+        const median = medianRun(sideRuns);
+        row[side] = { ...median, rounds: sideRuns.map((r) => r.value) };
       }
-      if (row.mcphub && row.verdaccio) row.ratio = row.mcphub.value / row.verdaccio.value;
-      rows.push(row);
-    }
+      row.ratio = row.mcphub && row.verdaccio ? row.mcphub.value / row.verdaccio.value : null;
+      return row;
+    });
 
     const host = machine();
+    const roundsNote = settings.rounds > 1 ? `, median of ${settings.rounds} rounds` : '';
+    const sideLine = (name, run) =>
+      run
+        ? `  ${name.padEnd(9)} GET ${run.path}  p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms` +
+          (run.rounds.length > 1 ? `; rounds: ${run.rounds.map(formatNumber).join(', ')}` : '')
+        : `  ${name.padEnd(9)} (not measured)`;
     const lines = [
       '',
-      `Registry benchmark: loopback, ${settings.connections} connections, ${settings.durationSeconds} s per figure after a ${settings.warmupSeconds} s warm-up`,
+      `Registry benchmark: loopback, ${settings.connections} connections, ${settings.durationSeconds} s per figure ` +
+        `after a ${settings.warmupSeconds} s warm-up${roundsNote}`,
       `Machine: ${host.cpus} CPUs (${host.cpuModel}), ${host.totalMemoryGiB} GiB, Node ${host.node}, ${host.os}`,
+      `Load average (1 min): ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`,
       '',
       renderTable(
         ['metric', 'MCP Hub', 'Verdaccio', 'ratio (ours / theirs)'],
@@ -235,37 +266,38 @@ export async function run(args = []) {
       '',
       ...rows.flatMap((r) => [
         `${r.label}:`,
-        `  MCP Hub   GET ${r.mcphub?.path ?? '(not measured)'}${r.mcphub ? `  p50 ${r.mcphub.latencyMs.p50} ms, p99 ${r.mcphub.latencyMs.p99} ms` : ''}`,
-        `  Verdaccio GET ${r.verdaccio?.path ?? '(not measured)'}${r.verdaccio ? `  p50 ${r.verdaccio.latencyMs.p50} ms, p99 ${r.verdaccio.latencyMs.p99} ms` : ''}`,
+        sideLine('MCP Hub', r.mcphub),
+        sideLine('Verdaccio', r.verdaccio),
       ]),
     ];
     if (targets.mcphub)
       lines.push(`MCP Hub reads: ${targets.mcphub.auth}; Verdaccio reads: anonymous ($all).`);
+    if (Math.max(loadBefore, loadAfter) > host.cpus) {
+      lines.push(
+        `Warning: the load average exceeded the ${host.cpus} CPUs: other work shared the machine, ` +
+          'so the figures are noisy; rerun on a quiet machine or with BENCH_ROUNDS=3.',
+      );
+    }
+    const daemonStderr = targets.mcphub?.stderr().trim();
+    if (daemonStderr) lines.push('', 'MCP Hub daemon stderr (tail):', daemonStderr);
     process.stdout.write(`${lines.join('\n')}\n`);
 
     const date = new Date();
-    const file = join(
-      RESULTS_DIR,
-      `registry-${date
-        .toISOString()
-        .replace(/\.\d+Z$/, 'Z')
-        .replace(/:/g, '-')}.json`,
-    );
+    const stamp = date
+      .toISOString()
+      .replace(/\.\d+Z$/, 'Z')
+      .replace(/:/g, '-');
+    const file = join(RESULTS_DIR, `registry-${stamp}.json`);
     mkdirSync(RESULTS_DIR, { recursive: true });
-    writeFileSync(
-      file,
-      `${JSON.stringify(
-        {
-          benchmark: 'registry',
-          date: date.toISOString(),
-          machine: host,
-          settings: { ...settings, bundleBytes: bundle.size, mcphubReadAuth: targets.mcphub?.auth ?? null },
-          rows: rows.map(({ label, ...r }) => ({ label, ...r })),
-        },
-        null,
-        2,
-      )}\n`,
-    );
+    const results = {
+      benchmark: 'registry',
+      date: date.toISOString(),
+      machine: { ...host, loadAverage1m: { before: loadBefore, after: loadAfter } },
+      settings: { ...settings, bundleBytes: bundle.size, mcphubReadAuth: targets.mcphub?.auth ?? null },
+      rows,
+      mcphubDaemonStderr: daemonStderr || null,
+    };
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
     process.stdout.write(`\nResults written to ${file}\n`);
     return 0;
   } finally {

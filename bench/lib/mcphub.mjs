@@ -39,7 +39,7 @@ export async function startMcpHub(home) {
       env: cleanEnv(),
     },
   );
-  return { url: proc.values.registry.replace(/\/$/, ''), stop: proc.stop };
+  return { url: proc.values.registry.replace(/\/$/, ''), stop: proc.stop, stderr: proc.stderr };
 }
 
 /** Mints a registry token with the hub key in `home`, through the CLI as a user would. */

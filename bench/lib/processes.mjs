@@ -63,7 +63,7 @@ export function startNodeProcess(label, args, ready, { cwd, env } = {}) {
       }
       if (Object.keys(found).length === Object.keys(ready).length) {
         clearTimeout(timer);
-        resolve({ child, values: found, stop, exited: exitedPromise });
+        resolve({ child, values: found, stop, exited: exitedPromise, stderr: () => stderrTail });
       }
     });
     child.once('error', (err) => fail(`could not start: ${err.message}`));

@@ -29,6 +29,10 @@ server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`listening http://127.0.0.1:${port}\n`);
 });
 
-const stop = () => server.close(() => process.exit(0));
+const stop = () => {
+  server.close(() => process.exit(0));
+  // Keep-alive sockets from the load generator would otherwise hold close() open.
+  server.closeAllConnections();
+};
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
