@@ -1,5 +1,5 @@
 import semver from 'semver';
-import type { VersionRecord } from './db/registry-index.js';
+import type { VersionState } from './db/registry-index.js';
 import { type Digest, isDigest } from './digest.js';
 import { RegistryError } from './errors.js';
 import { isStrictVersion } from './names.js';
@@ -31,21 +31,21 @@ export function parseVersionReference(ref: string): VersionReference {
 }
 
 /** Ranges and `latest` only ever pick from these. */
-function isSelectable(record: VersionRecord): boolean {
+function isSelectable(record: VersionState): boolean {
   return record.status === 'active' || record.status === 'deprecated';
 }
 
-export function compareVersionsDescending(a: VersionRecord, b: VersionRecord): number {
+export function compareVersionsDescending(a: VersionState, b: VersionState): number {
   return semver.rcompare(a.version, b.version);
 }
 
 /** Highest active/deprecated release; prereleases only when there is no release at all. */
-export function latestVersion(records: VersionRecord[]): VersionRecord | undefined {
+export function latestVersion<T extends VersionState>(records: T[]): T | undefined {
   const candidates = records.filter(isSelectable).sort(compareVersionsDescending);
   return candidates.find((record) => semver.prerelease(record.version) === null) ?? candidates[0];
 }
 
-function highestInRange(records: VersionRecord[], range: string): VersionRecord | undefined {
+function highestInRange<T extends VersionState>(records: T[], range: string): T | undefined {
   const candidates = records.filter(isSelectable);
   const best = semver.maxSatisfying(
     candidates.map((record) => record.version),
@@ -54,7 +54,7 @@ function highestInRange(records: VersionRecord[], range: string): VersionRecord 
   return best === null ? undefined : candidates.find((record) => record.version === best);
 }
 
-function findExplicit(records: VersionRecord[], ref: VersionReference): VersionRecord | undefined {
+function findExplicit<T extends VersionState>(records: T[], ref: VersionReference): T | undefined {
   if (ref.kind === 'exact') return records.find((record) => record.version === ref.version);
   if (ref.kind === 'digest') {
     return records.find(
@@ -69,7 +69,7 @@ function findExplicit(records: VersionRecord[], ref: VersionReference): VersionR
  * and revoked versions; an exact version or a digest still finds a yanked one, but a revoked
  * version is refused with `REG_ERR_REVOKED`.
  */
-export function resolveVersion(records: VersionRecord[], ref: VersionReference): VersionRecord {
+export function resolveVersion<T extends VersionState>(records: T[], ref: VersionReference): T {
   const found =
     ref.kind === 'latest'
       ? latestVersion(records)

@@ -22,6 +22,26 @@ export interface VersionRecord {
   publishedBy: string;
 }
 
+/** The columns resolution and listings need: everything but the manifest JSON. */
+export type VersionState = Omit<VersionRecord, 'manifestJson'>;
+
+const STATE_COLUMNS = [
+  'org',
+  'name',
+  'version',
+  'manifest_digest',
+  'bundle_digest',
+  'bundle_size',
+  'snapshot_digest',
+  'attestation_digest',
+  'level',
+  'status',
+  'status_reason',
+  'status_changed_at',
+  'published_at',
+  'published_by',
+] as const;
+
 export interface BlobRecord {
   digest: Digest;
   size: number;
@@ -38,12 +58,15 @@ export type InsertOutcome = { kind: 'created' } | { kind: 'exists'; existing: Ve
 type VersionRow = RegistryDatabase['registry_versions'];
 
 function toVersionRecord(row: VersionRow): VersionRecord {
+  return { ...toVersionState(row), manifestJson: row.manifest_json };
+}
+
+function toVersionState(row: Omit<VersionRow, 'manifest_json'>): VersionState {
   return {
     org: row.org,
     name: row.name,
     version: row.version,
     manifestDigest: row.manifest_digest as Digest,
-    manifestJson: row.manifest_json,
     bundleDigest: row.bundle_digest as Digest,
     bundleSize: Number(row.bundle_size),
     snapshotDigest: row.snapshot_digest as Digest | null,
@@ -120,16 +143,28 @@ export class RegistryIndex {
     return rows.map(toVersionRecord);
   }
 
-  async listVersionsOf(packages: PackageName[]): Promise<VersionRecord[]> {
+  /** Version states (no manifest JSON) of one package: enough to resolve a reference. */
+  async listVersionStates({ org, name }: PackageName): Promise<VersionState[]> {
+    const rows = await this.db
+      .selectFrom('registry_versions')
+      .select(STATE_COLUMNS)
+      .where('org', '=', org)
+      .where('name', '=', name)
+      .execute();
+    return rows.map(toVersionState);
+  }
+
+  /** Version states of several packages at once (for listings). */
+  async listVersionStatesOf(packages: PackageName[]): Promise<VersionState[]> {
     if (packages.length === 0) return [];
     const rows = await this.db
       .selectFrom('registry_versions')
-      .selectAll()
+      .select(STATE_COLUMNS)
       .where((eb) =>
         eb.or(packages.map(({ org, name }) => eb.and([eb('org', '=', org), eb('name', '=', name)]))),
       )
       .execute();
-    return rows.map(toVersionRecord);
+    return rows.map(toVersionState);
   }
 
   /** Packages in (org, name) order strictly after `after`, optionally filtered by a substring. */

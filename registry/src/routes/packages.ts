@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { RegistryContext } from '../context.js';
-import type { VersionRecord } from '../db/registry-index.js';
+import type { VersionRecord, VersionState } from '../db/registry-index.js';
 import { RegistryError } from '../errors.js';
 import { assertNameParts, assertStrictVersion, type PackageName } from '../names.js';
 import { canRead, type ReadAccess } from '../request-access.js';
@@ -45,7 +45,7 @@ export function decodeCursor(cursor: string): PackageName {
   throw new RegistryError('REG_ERR_INVALID_CURSOR');
 }
 
-function summarize(pkg: PackageName, records: VersionRecord[]): PackageSummary {
+function summarize(pkg: PackageName, records: VersionState[]): PackageSummary {
   const latest = latestVersion(records);
   const newest = [...records].sort(compareVersionsDescending)[0];
   return {
@@ -56,11 +56,13 @@ function summarize(pkg: PackageName, records: VersionRecord[]): PackageSummary {
   };
 }
 
-function groupByPackage(records: VersionRecord[]): Map<string, VersionRecord[]> {
-  const groups = new Map<string, VersionRecord[]>();
+function groupByPackage(records: VersionState[]): Map<string, VersionState[]> {
+  const groups = new Map<string, VersionState[]>();
   for (const record of records) {
     const key = `${record.org}/${record.name}`;
-    groups.set(key, [...(groups.get(key) ?? []), record]);
+    const group = groups.get(key);
+    if (group) group.push(record);
+    else groups.set(key, [record]);
   }
   return groups;
 }
@@ -76,7 +78,7 @@ async function listPackages(
   for (let batch = 0; batch < MAX_BATCHES_PER_PAGE; batch++) {
     const page = await ctx.index.listPackagesPage({ after, query: query.q?.toLowerCase(), limit });
     const visible = page.filter((pkg) => canRead(access, pkg));
-    const versions = groupByPackage(await ctx.index.listVersionsOf(visible));
+    const versions = groupByPackage(await ctx.index.listVersionStatesOf(visible));
     for (const pkg of page) {
       after = pkg;
       if (!canRead(access, pkg)) continue;

@@ -23,9 +23,12 @@ export async function resolveFromParams(
   const pkg = assertNameParts(params.org, params.name);
   await ctx.access.requireRead(request, pkg);
   const reference = parseVersionReference(params.version);
-  const records = await ctx.index.listVersions(pkg);
-  if (records.length === 0) throw new RegistryError('REG_ERR_PACKAGE_NOT_FOUND');
-  return resolveVersion(records, reference);
+  const states = await ctx.index.listVersionStates(pkg);
+  if (states.length === 0) throw new RegistryError('REG_ERR_PACKAGE_NOT_FOUND');
+  const chosen = resolveVersion(states, reference);
+  const record = await ctx.index.findVersion(pkg, chosen.version);
+  if (!record) throw new RegistryError('REG_ERR_VERSION_NOT_FOUND');
+  return record;
 }
 
 /** True when `If-None-Match` names the entity tag (or is `*`); weak validators compare equal. */
