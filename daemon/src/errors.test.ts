@@ -1,0 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { HUB_ERRORS } from './errors.js';
+
+describe('hub error catalog', () => {
+  it('documents every code with its status in daemon/README.md', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const [code, { statusCode }] of Object.entries(HUB_ERRORS)) {
+      expect(readme, code).toMatch(new RegExp(`\\| \`${code}\` \\| ${statusCode} \\|`));
+    }
+  });
+});
