@@ -95,6 +95,17 @@ export interface GuardSpec {
   pattern: RegExp;
   meaning: 'valid' | 'invalid';
   clears: readonly string[] | 'all';
+  /**
+   * Only values already sanitized for these kinds are validated, e.g. a containment check that
+   * counts only on a path that went through realpath (marker kind 'path-real').
+   */
+  requires?: readonly string[];
+  /**
+   * Also validates what the checked values were computed from (`u = new URL(x)`; checking
+   * `u.hostname` validates `u` and `x`; `rel = path.relative(root, full)`; checking `rel` validates
+   * `full`). Only for guards with specific kinds, never 'all'.
+   */
+  derived?: boolean;
 }
 
 export interface TaintRule {

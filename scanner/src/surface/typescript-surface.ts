@@ -11,7 +11,7 @@ function zodParam(name: string, value: SyntaxNode, file: FileContext): ToolParam
   const text = value.text;
   let type = 'unknown';
   const m =
-    /\bz\s*\.\s*(string|number|bigint|boolean|enum|nativeEnum|literal|array|object|record|any|unknown|union|url)\b/.exec(
+    /\bz\s*\.\s*(?:coerce\s*\.\s*)?(string|number|bigint|boolean|enum|nativeEnum|literal|array|object|record|any|unknown|union|url)\b/.exec(
       text,
     );
   if (m) {

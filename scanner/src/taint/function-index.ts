@@ -46,16 +46,16 @@ export function buildFunctionIndex(files: readonly FileContext[], mode: ScanMode
       const parts = raw.split('.');
       const head = parts[0] ?? '';
       const name = (parts[parts.length - 1] ?? '').replace(/\(\)$/, '');
-      if (!name || raw.includes('()')) return [];
-      const binding = file.imports.get(head);
+      if (!name || name === '?') return [];
+      const binding = file.imports.get(head.replace(/\(\)$/, ''));
       if (parts.length === 1) {
         if (binding) return binding.local ? lookup(file, binding.target, 'project') : [];
         return lookup(file, name, file.language === 'go' ? 'package' : 'file');
       }
       if (binding) return binding.local ? lookup(file, name, 'project') : [];
       if (head === 'this' || head === 'self' || head === 'cls') return lookup(file, name, 'file', true);
-      // obj.method(): only methods, and only within the package, to keep false edges rare.
-      return parts.length === 2 ? lookup(file, name, 'package', true) : [];
+      // obj.method(), Runner().go(): only methods, and only within the package, to keep false edges rare.
+      return lookup(file, name, 'package', true);
     },
   };
 }

@@ -10,6 +10,8 @@ import type { LangAdapter } from '../lang/adapter.js';
 export interface GuardMatch {
   targets: SyntaxNode[];
   clears: readonly string[] | 'all';
+  requires?: readonly string[];
+  derived?: boolean;
   /** 'after': the branch exits, the rest of the block is validated. 'within': the branch is. */
   when: 'after' | 'within';
 }
@@ -63,7 +65,20 @@ export function checkGuard(
   initializer: SyntaxNode | null,
   consequence: SyntaxNode,
 ): GuardMatch | null {
-  if (guards.length === 0) return null;
+  return checkGuards(adapter, guards, condition, initializer, consequence)[0] ?? null;
+}
+
+/** Every guard that the condition satisfies (at most one match per guard spec). */
+export function checkGuards(
+  adapter: LangAdapter,
+  guards: readonly GuardSpec[],
+  condition: SyntaxNode,
+  initializer: SyntaxNode | null,
+  consequence: SyntaxNode,
+): GuardMatch[] {
+  const found: GuardMatch[] = [];
+  if (guards.length === 0) return found;
+  const matched = new Set<GuardSpec>();
   const whole = stripParens(condition.text);
   const disjunction = /\|\||\bor\b/.test(whole);
   const conjunction = /&&|\band\b/.test(whole);
@@ -82,21 +97,25 @@ export function checkGuard(
       if (rhs) inner = rhs;
     }
     for (const g of guards) {
-      if (!g.pattern.test(inner)) continue;
+      if (matched.has(g) || !g.pattern.test(inner)) continue;
       const roots = initializer ? [condition, initializer] : [condition];
       const targets = candidates(adapter, roots).filter(
         (n) => inner.includes(n.text) || part.includes(n.text),
       );
       if (targets.length === 0) continue;
-      if (g.meaning === 'valid' && negated && branchExits && !conjunction) {
-        return { targets, clears: g.clears, when: 'after' };
-      }
-      if (g.meaning === 'valid' && !negated && !disjunction)
-        return { targets, clears: g.clears, when: 'within' };
-      if (g.meaning === 'invalid' && !negated && branchExits && !conjunction) {
-        return { targets, clears: g.clears, when: 'after' };
+      const extra = {
+        ...(g.requires ? { requires: g.requires } : {}),
+        ...(g.derived ? { derived: true } : {}),
+      };
+      let when: GuardMatch['when'] | null = null;
+      if (g.meaning === 'valid' && negated && branchExits && !conjunction) when = 'after';
+      else if (g.meaning === 'valid' && !negated && !disjunction) when = 'within';
+      else if (g.meaning === 'invalid' && !negated && branchExits && !conjunction) when = 'after';
+      if (when) {
+        matched.add(g);
+        found.push({ targets, clears: g.clears, when, ...extra });
       }
     }
   }
-  return null;
+  return found;
 }

@@ -3,6 +3,10 @@ import { defineDetector } from '../../api.js';
 import { commandShape, OPTION_SENSITIVE_TOOLS, SHELLS } from '../command-shapes.js';
 import { EXEC_SINKS } from '../exec-callees.js';
 
+/** Options that usually take the next element as their value (git -m/-C/-b, curl -o/-H, tar -f …). */
+const VALUE_OPTIONS =
+  /^(-[CcmbnoFHdXuAeTwOPfilp]|--(depth|branch|message|output|header|data|user|config|file|directory|format|max-count|author|since|until|name|path|type|port|identity|login))$/;
+
 export default defineDetector({
   id: 'MCP-A002',
   class: 'A',
@@ -27,10 +31,15 @@ export default defineDetector({
         if (shape.argv === null)
           return shape.argvWhole ? [{ node: shape.argvWhole, note: `argv of ${prog}` }] : [];
         const picked: PickedArg[] = [];
+        let previous: string | null = null;
         for (const a of shape.argv) {
+          const literal = q.stringValue(a);
           // Everything after "--" is positional for getopt-style parsers.
-          if (q.stringValue(a) === '--') break;
-          if (!q.isConstant(a)) picked.push({ node: a, note: `argument of ${prog}` });
+          if (literal === '--') break;
+          // `-m msg`, `--depth n`: the parser takes the next element as the option's value, whatever it is.
+          const isOptionValue = previous !== null && VALUE_OPTIONS.test(previous);
+          if (!q.isConstant(a) && !isOptionValue) picked.push({ node: a, note: `argument of ${prog}` });
+          previous = literal;
         }
         if (shape.argvWhole) picked.push({ node: shape.argvWhole, note: `argv of ${prog}` });
         return picked;
@@ -53,6 +62,25 @@ export default defineDetector({
         languages: ['go'],
         pattern: /strings\.HasPrefix\([^,]+,\s*"-"\s*\)/,
         meaning: 'invalid',
+        clears: ['argv'],
+      },
+      // A value that must start with "https://" (or any non-dash prefix) cannot be an option.
+      {
+        languages: ['python'],
+        pattern: /\.startswith\(\s*(['"])[^-'"][^'"]*\1/,
+        meaning: 'valid',
+        clears: ['argv'],
+      },
+      {
+        languages: ['javascript', 'typescript'],
+        pattern: /\.startsWith\(\s*(['"`])[^-'"`][^'"`]*\1/,
+        meaning: 'valid',
+        clears: ['argv'],
+      },
+      {
+        languages: ['go'],
+        pattern: /strings\.HasPrefix\([^,]+,\s*"[^-"][^"]*"\s*\)/,
+        meaning: 'valid',
         clears: ['argv'],
       },
     ],
