@@ -135,7 +135,8 @@ export const SANITIZERS: readonly SanitizerSpec[] = [
 
 /** Allowlist membership and full-match validation, the same for every sink kind. */
 export const GUARDS: readonly GuardSpec[] = [
-  { languages: PY, pattern: /^\s*[\w.[\]'"]+\s+in\s+[\w.]+\s*$/, meaning: 'valid', clears: 'all' },
+  // `x in ALLOWED`; a string literal on the left (`"example.com" in url`) is a substring test, not an allowlist.
+  { languages: PY, pattern: /^\s*(?!['"])[\w.[\]'"]+\s+in\s+[\w.]+\s*$/, meaning: 'valid', clears: 'all' },
   {
     languages: PY,
     pattern: /^\s*re\.(fullmatch|match)\(|^\s*[\w.]+\.(fullmatch|match)\(/,
@@ -150,7 +151,8 @@ export const GUARDS: readonly GuardSpec[] = [
   },
   {
     languages: JS,
-    pattern: /^\s*[\w.]+\.(includes|has)\(\s*[\w.[\]'"]+\s*\)\s*$/,
+    // `ALLOWED.includes(x)`; `url.includes('example.com')` (a literal argument) is a substring test.
+    pattern: /^\s*[\w.]+\.(includes|has)\(\s*(?!['"`])[\w.[\]'"]+\s*\)\s*$/,
     meaning: 'valid',
     clears: 'all',
   },
