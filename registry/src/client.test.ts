@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +37,10 @@ describe('RegistryClient against a listening registry', () => {
     expect((await client.publish({ manifest, bundle, snapshot })).created).toBe(false);
 
     expect((await client.resolve('acme/client', '^1.0.0')).version).toBe('1.4.0');
+    const target = path.join(dir, 'out.tgz');
+    const streamed = await client.downloadToFile('acme/client', '1.4.0', target);
+    expect(streamed.digest).toBe(sha256Digest(bundle));
+    expect((await readFile(target)).equals(bundle)).toBe(true);
     const download = await client.download('acme/client', 'latest');
     expect(download.bytes.equals(bundle)).toBe(true);
     expect(download.digest).toBe(sha256Digest(bundle));
@@ -79,6 +83,12 @@ describe('RegistryClient against a listening registry', () => {
     await expect(victim.download('acme/tamper', '1.0.0')).rejects.toMatchObject({
       code: 'REG_ERR_CLIENT_DIGEST_MISMATCH',
     });
+    const target = path.join(dir, 'tampered.tgz');
+    await expect(victim.downloadToFile('acme/tamper', '1.0.0', target)).rejects.toMatchObject({
+      code: 'REG_ERR_CLIENT_DIGEST_MISMATCH',
+    });
+    // Nothing half-written is left: neither the target nor a partial file.
+    expect((await readdir(dir)).filter((f) => f.includes('tampered'))).toEqual([]);
   });
 
   it('refuses an invalid package name before any request (path injection)', async () => {

@@ -1,4 +1,10 @@
-import { openAsBlob } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream, openAsBlob } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { VersionStatus } from './db/schema.js';
 import { type Digest, isDigest, sha256Digest } from './digest.js';
 import { REGISTRY_ERRORS, type RegistryErrorCode } from './errors.js';
@@ -106,6 +112,51 @@ export class RegistryClient {
     const bytes = Buffer.from(await response.arrayBuffer());
     const digest = verifyBytes(bytes, resolved.manifest.bundle);
     return { bytes, digest, resolved };
+  }
+
+  /**
+   * Streams the bundle to `destination` without holding it in memory. The bytes go to a temporary
+   * file beside it and are renamed into place only once their digest and size match the manifest;
+   * on a mismatch the temporary file is deleted and `REG_ERR_CLIENT_DIGEST_MISMATCH` is thrown.
+   */
+  async downloadToFile(
+    name: string,
+    ref: string,
+    destination: string,
+  ): Promise<Omit<DownloadResult, 'bytes'>> {
+    const resolved = await this.resolve(name, ref);
+    const response = await this.request(
+      `/v1/download/${packagePath(name)}/${encodeURIComponent(resolved.digest)}`,
+    );
+    if (!response.body) throw clientError('REG_ERR_CLIENT_BAD_RESPONSE', 'The download has no body');
+    const temp = path.join(
+      path.dirname(destination),
+      `.${path.basename(destination)}.${randomUUID()}.partial`,
+    );
+    const hash = createHash('sha256');
+    let size = 0;
+    const measure = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        hash.update(chunk);
+        size += chunk.length;
+        callback(null, chunk);
+      },
+    });
+    try {
+      await pipeline(Readable.fromWeb(response.body as WebReadableStream), measure, createWriteStream(temp));
+      const digest = `sha256:${hash.digest('hex')}` as Digest;
+      const expected = resolved.manifest.bundle;
+      if (digest !== expected.digest || size !== expected.size) {
+        throw clientError(
+          'REG_ERR_CLIENT_DIGEST_MISMATCH',
+          `Expected ${expected.digest} (${expected.size} bytes), received ${digest} (${size} bytes)`,
+        );
+      }
+      await rename(temp, destination);
+      return { digest, resolved };
+    } finally {
+      await rm(temp, { force: true });
+    }
   }
 
   /** Any stored blob by digest, verified. */
