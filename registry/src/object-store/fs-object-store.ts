@@ -52,6 +52,7 @@ export class FsObjectStore implements ObjectStore {
       await this.writeDurably(tempPath, body, opts.signal);
       await mkdir(path.dirname(target), { recursive: true });
       await rename(tempPath, target);
+      await syncDirectory(path.dirname(target));
       const { size } = await stat(target);
       return { size };
     } catch (error) {
@@ -114,6 +115,7 @@ export class FsObjectStore implements ObjectStore {
     if (!info.isFile()) throw new RegistryError('REG_ERR_OBJECT_NOT_FOUND', `No object ${bucket}/${fromKey}`);
     await mkdir(path.dirname(to), { recursive: true });
     await rename(from, to);
+    await syncDirectory(path.dirname(to));
   }
 
   private bucketDir(bucket: string): string {
@@ -147,6 +149,17 @@ export class FsObjectStore implements ObjectStore {
       return new RegistryError('REG_ERR_OBJECT_NOT_FOUND', `No object ${bucket}/${key}`);
     }
     return error;
+  }
+}
+
+/** Makes a rename durable; some platforms cannot open or sync a directory, which is harmless. */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r').catch(() => undefined);
+  if (!handle) return;
+  try {
+    await handle.sync().catch(() => undefined);
+  } finally {
+    await handle.close();
   }
 }
 

@@ -165,6 +165,16 @@ export function describeObjectStoreContract(name: string, factory: () => Promise
       expect(await listKeys(store, 'aborted/')).toEqual([]);
     });
 
+    it('an abort during get fails the stream', async () => {
+      await store.put(BUCKET, 'get/abort', randomBytes(4 * 1024 * 1024));
+      const controller = new AbortController();
+      const stream = await store.get(BUCKET, 'get/abort', { signal: controller.signal });
+      const reading = (async () => {
+        for await (const _ of stream) controller.abort();
+      })();
+      await expect(reading).rejects.toThrow();
+    });
+
     it('a put whose source stream fails leaves no object behind', async () => {
       let sent = 0;
       const body = new Readable({
