@@ -36,7 +36,9 @@ export function doctor(opts: { bwrapPath?: string } = {}): DoctorReport {
         { feature: 'cgroup-cpu', available: false, why: 'macOS has no cgroups' },
         { feature: 'cgroup-pids', available: false, why: 'macOS has no cgroups' },
       ],
-      advice: se ? ['memory/CPU/pids limits cannot be enforced on macOS; run on Linux for those'] : ['sandbox-exec is missing'],
+      advice: se
+        ? ['memory/CPU/pids limits cannot be enforced on macOS; run on Linux for those']
+        : ['sandbox-exec is missing'],
     };
   }
   if (process.platform !== 'linux') {
@@ -58,7 +60,11 @@ export function doctor(opts: { bwrapPath?: string } = {}): DoctorReport {
     { feature: 'bwrap', available: !!p.bwrap.path, why: p.bwrap.why },
     { feature: 'user-namespace', available: p.userns.ok, why: p.userns.why },
     ...(['pid-namespace', 'net-namespace', 'ipc-namespace', 'uts-namespace', 'mount-namespace'] as const).map(
-      (f) => ({ feature: f, available: nsOk, why: nsOk ? 'bwrap --unshare-all' : 'needs bwrap and user namespaces' }),
+      (f) => ({
+        feature: f,
+        available: nsOk,
+        why: nsOk ? 'bwrap --unshare-all' : 'needs bwrap and user namespaces',
+      }),
     ),
     { feature: 'seccomp', available: p.seccomp.ok, why: p.seccomp.why },
     { feature: 'cap-drop', available: !!p.bwrap.path, why: 'bwrap --cap-drop ALL' },
@@ -69,13 +75,25 @@ export function doctor(opts: { bwrapPath?: string } = {}): DoctorReport {
       why: p.cgroup.why,
     })),
     { feature: 'rlimits', available: !!p.prlimit, why: p.prlimit ?? 'prlimit (util-linux) not found' },
-    { feature: 'network-allowlist', available: nsOk, why: 'host proxy over a Unix socket bound into the sandbox' },
-    { feature: 'landlock', available: p.landlock, why: p.landlock ? 'in the LSM list (not used yet)' : 'not in /sys/kernel/security/lsm' },
+    {
+      feature: 'network-allowlist',
+      available: nsOk,
+      why: 'host proxy over a Unix socket bound into the sandbox',
+    },
+    {
+      feature: 'landlock',
+      available: p.landlock,
+      why: p.landlock ? 'in the LSM list (not used yet)' : 'not in /sys/kernel/security/lsm',
+    },
   ];
   const advice: string[] = [];
-  if (!p.bwrap.path) advice.push('install bubblewrap: apt-get install -y bubblewrap (or dnf install bubblewrap)');
+  if (!p.bwrap.path)
+    advice.push('install bubblewrap: apt-get install -y bubblewrap (or dnf install bubblewrap)');
   if (p.bwrap.path && !p.userns.ok) advice.push(p.userns.why);
-  if (!layout) advice.push(`resource limits unavailable: ${p.cgroup.why}; on cgroup v2 run under a delegated scope (systemd-run --user --scope -p Delegate=yes)`);
+  if (!layout)
+    advice.push(
+      `resource limits unavailable: ${p.cgroup.why}; on cgroup v2 run under a delegated scope (systemd-run --user --scope -p Delegate=yes)`,
+    );
   if (!p.prlimit) advice.push('install util-linux for prlimit (open-files and core-dump limits)');
   return {
     platform: 'linux',

@@ -27,7 +27,10 @@ export function childExited(
  * After the child is gone, let a consumer that is already reading see the end of the output before
  * the exit is reported: wait for flowing streams to end (bounded), then one macrotask turn.
  */
-export async function drainStreams(streams: (import('node:stream').Readable | null)[], maxMs = 1000): Promise<void> {
+export async function drainStreams(
+  streams: (import('node:stream').Readable | null)[],
+  maxMs = 1000,
+): Promise<void> {
   await Promise.all(
     streams.map((s) =>
       !s || s.readableEnded || !s.readableFlowing

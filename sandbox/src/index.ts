@@ -20,7 +20,12 @@ export type { CgroupStats } from './linux/cgroup-runtime.js';
 export { type CgroupLayout, type CgroupPlan, planCgroups } from './linux/cgroups.js';
 export { type LinuxSandboxPlan, type RuntimeLayout, SANDBOX_PATHS } from './linux/plan.js';
 export { type LinuxHostProbe, probeLinuxHost } from './linux/probe.js';
-export { buildSeccompFilter, DENIED_SYSCALLS, disassembleSeccomp, type SeccompArch } from './linux/seccomp.js';
+export {
+  buildSeccompFilter,
+  DENIED_SYSCALLS,
+  disassembleSeccomp,
+  type SeccompArch,
+} from './linux/seccomp.js';
 export { buildSbplProfile, type MacosSandboxPlan } from './macos/sbpl.js';
 export { StreamClientTransport } from './mcp/stream-client-transport.js';
 export { type Mask, type ResolvedMounts, resolveMounts } from './mounts.js';
@@ -54,8 +59,8 @@ export {
 } from './policy/schema.js';
 export {
   type ExitReason,
-  type SandboxedProcess,
   type SandboxExit,
+  type SandboxedProcess,
   type StartSandboxedOptions,
   startSandboxed,
 } from './run.js';

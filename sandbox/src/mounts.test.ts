@@ -32,11 +32,20 @@ const denied = (host: string) => {
 
 describe('resolveMounts and the built-in deny list', () => {
   it('refuses a mount of a denied path, of anything inside one, and of a symlink to one', () => {
-    for (const p of ['~/.ssh', '~/.ssh/id_ed25519', '~/.aws', '~/.config/gh', '~/.docker/config.json', '~/.zshrc']) {
+    for (const p of [
+      '~/.ssh',
+      '~/.ssh/id_ed25519',
+      '~/.aws',
+      '~/.config/gh',
+      '~/.docker/config.json',
+      '~/.zshrc',
+    ]) {
       expect(isSandboxError(denied(p), 'SBX_ERR_MOUNT_DENIED'), p).toBe(true);
     }
     expect(isSandboxError(denied(join(home, 'code', 'keys')), 'SBX_ERR_MOUNT_DENIED')).toBe(true);
-    expect(isSandboxError(denied(join(home, 'code', 'app', '.git', 'hooks')), 'SBX_ERR_MOUNT_DENIED')).toBe(true);
+    expect(isSandboxError(denied(join(home, 'code', 'app', '.git', 'hooks')), 'SBX_ERR_MOUNT_DENIED')).toBe(
+      true,
+    );
   });
 
   it('masks denied paths under a mounted parent (dirs with an empty tmpfs, files with /dev/null)', () => {
@@ -76,6 +85,8 @@ describe('resolveMounts and the built-in deny list', () => {
       })();
       expect(isSandboxError(e, 'SBX_ERR_MOUNT_INVALID'), target).toBe(true);
     }
-    expect(resolveMounts([{ host: join(home, 'code'), sandbox: '/tmp/code' }], { home }).binds).toHaveLength(1);
+    expect(resolveMounts([{ host: join(home, 'code'), sandbox: '/tmp/code' }], { home }).binds).toHaveLength(
+      1,
+    );
   });
 });

@@ -2,7 +2,12 @@ import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { SandboxError } from './errors.js';
-import { ANYWHERE_DENY_LIST, DENIED_DIRS, HOME_DENY_LIST, RESERVED_SANDBOX_PATHS } from './policy/deny-list.js';
+import {
+  ANYWHERE_DENY_LIST,
+  DENIED_DIRS,
+  HOME_DENY_LIST,
+  RESERVED_SANDBOX_PATHS,
+} from './policy/deny-list.js';
 import type { Mount } from './policy/schema.js';
 
 export interface ResolvedBind {
@@ -95,10 +100,7 @@ function findAnywhereDenied(root: string, fs: MountFs): { hits: string[]; trunca
  * Turn policy mounts into binds + masks, enforcing the deny list on *real* paths (a symlink to
  * ~/.ssh is as denied as ~/.ssh). Throws SBX_ERR_MOUNT_DENIED / SBX_ERR_MOUNT_INVALID.
  */
-export function resolveMounts(
-  mounts: Mount[],
-  opts: { home?: string; fs?: MountFs } = {},
-): ResolvedMounts {
+export function resolveMounts(mounts: Mount[], opts: { home?: string; fs?: MountFs } = {}): ResolvedMounts {
   const fs = opts.fs ?? nodeMountFs;
   const home = opts.home ?? homedir();
   let realHome = home;
@@ -175,7 +177,8 @@ export function resolveMounts(
     }
     for (const hidden of [...toMask].sort()) {
       const k = fs.kind(hidden);
-      const kind: Mask['kind'] = k === 'missing' ? (DENIED_DIRS.some((d) => hidden.endsWith(`/${d}`)) ? 'dir' : 'file') : k;
+      const kind: Mask['kind'] =
+        k === 'missing' ? (DENIED_DIRS.some((d) => hidden.endsWith(`/${d}`)) ? 'dir' : 'file') : k;
       masks.push({ sandbox: join(target, relative(real, hidden)), kind, hides: hidden });
     }
   }
@@ -186,4 +189,3 @@ export function resolveMounts(
 export function isDeniedHostPath(p: string, home = homedir()): boolean {
   return HOME_DENY_LIST.some((rel) => isWithin(p, join(home, rel)));
 }
-

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { dirname } from 'node:path';
-import { childExited, drainStreams } from './exit-wait.js';
 import { buildSandboxEnv } from './env.js';
+import { childExited, drainStreams } from './exit-wait.js';
 import { emptyNamespaces, type IsolationReport } from './isolation-report.js';
 import { DEFAULT_LIMITS } from './policy/schema.js';
-import type { SandboxedProcess, SandboxExit, StartSandboxedOptions } from './run-types.js';
+import type { SandboxExit, SandboxedProcess, StartSandboxedOptions } from './run-types.js';
 
 /**
  * unsafeNoSandbox: the server runs as the caller, with the policy's environment and a wall-time

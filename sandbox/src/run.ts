@@ -4,7 +4,7 @@ import { startMacosSandbox } from './macos/run-macos.js';
 import type { SandboxedProcess, StartSandboxedOptions } from './run-types.js';
 import { startUnsandboxed } from './run-unsafe.js';
 
-export type { ExitReason, SandboxedProcess, SandboxExit, StartSandboxedOptions } from './run-types.js';
+export type { ExitReason, SandboxExit, SandboxedProcess, StartSandboxedOptions } from './run-types.js';
 
 /**
  * Start an MCP server under the platform's sandbox. Throws a SandboxError (SBX_ERR_*) when the

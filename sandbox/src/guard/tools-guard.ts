@@ -110,7 +110,12 @@ export function createToolsGuard(opts: ToolsGuardOptions): ToolsGuard {
   });
 
   const reject = (msg: Msg) => {
-    emit({ type: 'blocked', expected: opts.expectedDigest, ...(actual ? { actual } : {}), ...(msg.params?.name ? { tool: msg.params.name } : {}) });
+    emit({
+      type: 'blocked',
+      expected: opts.expectedDigest,
+      ...(actual ? { actual } : {}),
+      ...(msg.params?.name ? { tool: msg.params.name } : {}),
+    });
     if (msg.id === undefined) return;
     const error = {
       code: TOOLS_CHANGED_ERROR_CODE,
@@ -123,7 +128,9 @@ export function createToolsGuard(opts: ToolsGuardOptions): ToolsGuard {
   const requestList = (cursor?: string) => {
     const id = `${GUARD_ID_PREFIX}${++guardSeq}`;
     guardLists.add(JSON.stringify(id));
-    toServer.push(`${JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/list', ...(cursor ? { params: { cursor } } : {}) })}\n`);
+    toServer.push(
+      `${JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/list', ...(cursor ? { params: { cursor } } : {}) })}\n`,
+    );
   };
 
   const settle = () => {

@@ -21,7 +21,9 @@ const runtime = {
 };
 
 function plan(over: Partial<LinuxSandboxPlan> = {}): LinuxSandboxPlan {
-  const policy = resolvePolicy({ env: { allow: ['LOG_LEVEL'], set: { MEMORY_FILE_PATH: '/tmp/memory.json' } } });
+  const policy = resolvePolicy({
+    env: { allow: ['LOG_LEVEL'], set: { MEMORY_FILE_PATH: '/tmp/memory.json' } },
+  });
   return {
     command: '/usr/bin/node',
     args: ['dist/index.js'],
@@ -30,7 +32,11 @@ function plan(over: Partial<LinuxSandboxPlan> = {}): LinuxSandboxPlan {
     runtime,
     network: { mode: 'none' },
     mounts: { binds: [], masks: [], walkTruncated: false },
-    env: buildSandboxEnv(policy, { LOG_LEVEL: 'debug', AWS_SECRET_ACCESS_KEY: 'nope' }, { home: '/tmp/home', tmpdir: '/tmp' }),
+    env: buildSandboxEnv(
+      policy,
+      { LOG_LEVEL: 'debug', AWS_SECRET_ACCESS_KEY: 'nope' },
+      { home: '/tmp/home', tmpdir: '/tmp' },
+    ),
     seccompFd: 3,
     infoFd: 4,
     disableUserns: true,
@@ -79,7 +85,9 @@ describe('buildBwrapArgs', () => {
   });
 
   it('host network: shares the net namespace and binds name resolution files', () => {
-    const argv = buildBwrapArgs(plan({ network: { mode: 'host' }, disableUserns: false, seccompFd: undefined }));
+    const argv = buildBwrapArgs(
+      plan({ network: { mode: 'host' }, disableUserns: false, seccompFd: undefined }),
+    );
     expectGolden(here, 'bwrap-network-host.txt', asText(argv));
     expect(argv).toContain('--share-net');
     expect(argv).toContain('/etc/resolv.conf');

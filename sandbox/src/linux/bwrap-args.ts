@@ -1,4 +1,4 @@
-import { SANDBOX_PATHS, type LinuxSandboxPlan } from './plan.js';
+import { type LinuxSandboxPlan, SANDBOX_PATHS } from './plan.js';
 
 /** Optional /etc files: bound when present, and only those the sandbox needs. */
 const ETC_ALWAYS = ['/etc/ssl', '/etc/ca-certificates', '/etc/pki', '/etc/localtime'];

@@ -23,17 +23,26 @@ describe('planCgroups', () => {
       },
       'mcphub-test',
     );
-    expectGolden(here, 'cgroups-v1.json', `${JSON.stringify(plan, null, 2)}\n`);
-    expect(plan.applied).toEqual({ memoryBytes: 268435456, cpuQuotaUs: 50000, cpuPeriodUs: 100000, pidsMax: 64 });
+    expectGolden(here, 'cgroups-v1.json.txt', `${JSON.stringify(plan, null, 2)}\n`);
+    expect(plan.applied).toEqual({
+      memoryBytes: 268435456,
+      cpuQuotaUs: 50000,
+      cpuPeriodUs: 100000,
+      pidsMax: 64,
+    });
   });
 
   it('v2: subtree_control first, then memory.max/swap.max, cpu.max, pids.max', () => {
     const plan = planCgroups(
       limits,
-      { version: 2, parent: '/sys/fs/cgroup/user.slice/user-1000.slice/mcphub.scope', available: ['memory', 'cpu', 'pids'] },
+      {
+        version: 2,
+        parent: '/sys/fs/cgroup/user.slice/user-1000.slice/mcphub.scope',
+        available: ['memory', 'cpu', 'pids'],
+      },
       'mcphub-test',
     );
-    expectGolden(here, 'cgroups-v2.json', `${JSON.stringify(plan, null, 2)}\n`);
+    expectGolden(here, 'cgroups-v2.json.txt', `${JSON.stringify(plan, null, 2)}\n`);
     expect(plan.writes[0]!.path.endsWith('cgroup.subtree_control')).toBe(true);
   });
 

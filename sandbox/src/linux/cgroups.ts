@@ -76,7 +76,11 @@ export function planCgroups(limits: Limits, layout: CgroupLayout, name: string):
       if (c !== 'cpuacct') limited.push(c);
       if (c === 'memory' && memoryBytes !== undefined) {
         writes.push({ path: join(dir, 'memory.limit_in_bytes'), value: String(memoryBytes) });
-        writes.push({ path: join(dir, 'memory.memsw.limit_in_bytes'), value: String(memoryBytes), optional: true });
+        writes.push({
+          path: join(dir, 'memory.memsw.limit_in_bytes'),
+          value: String(memoryBytes),
+          optional: true,
+        });
         writes.push({ path: join(dir, 'memory.swappiness'), value: '0', optional: true });
         applied.memoryBytes = memoryBytes;
       }

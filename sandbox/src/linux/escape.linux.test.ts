@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,7 +35,12 @@ interface Ran {
   exit: SandboxExit;
 }
 
-async function run(policy: PolicyInput, command: string, args: string[], extra: { home?: string } = {}): Promise<Ran> {
+async function run(
+  policy: PolicyInput,
+  command: string,
+  args: string[],
+  extra: { home?: string } = {},
+): Promise<Ran> {
   const p = await startSandboxed({
     command,
     args,
@@ -71,7 +84,13 @@ describe.skipIf(!isLinux)('Linux sandbox: escapes it prevents (real bwrap, cgrou
   });
 
   it('reports the isolation it achieved, observed from /proc of the running sandbox', async () => {
-    const p = await startSandboxed({ command: '/bin/true', cwd: pkg, policy: resolvePolicy({}), probe, onWarning: () => {} });
+    const p = await startSandboxed({
+      command: '/bin/true',
+      cwd: pkg,
+      policy: resolvePolicy({}),
+      probe,
+      onWarning: () => {},
+    });
     await p.wait();
     const r = p.isolation;
     expect(r.backend).toBe('bwrap');
@@ -91,7 +110,9 @@ describe.skipIf(!isLinux)('Linux sandbox: escapes it prevents (real bwrap, cgrou
     const mounted = await run(
       { filesystem: { mounts: [{ host: fakeHome, sandbox: '/mnt/home' }] } },
       '/bin/sh',
-      sh('cat /mnt/home/notes.txt; cat /mnt/home/.ssh/id_rsa; echo rc=$?; cat /mnt/home/.bashrc | wc -c; ls -A /mnt/home/project/.git/hooks | wc -l'),
+      sh(
+        'cat /mnt/home/notes.txt; cat /mnt/home/.ssh/id_rsa; echo rc=$?; cat /mnt/home/.bashrc | wc -c; ls -A /mnt/home/project/.git/hooks | wc -l',
+      ),
     );
     expect(mounted.out).toContain('public notes'); // the mount is there...
     expect(mounted.out).not.toContain('PRIVATE KEY'); // ...but the key is not
@@ -100,7 +121,9 @@ describe.skipIf(!isLinux)('Linux sandbox: escapes it prevents (real bwrap, cgrou
 
   it('refuses a mount of a denied path itself (and of anything inside one)', async () => {
     for (const host of ['~/.ssh', '~/.ssh/id_rsa', `${fakeHome}/project/.git/hooks`]) {
-      const err = await run({ filesystem: { mounts: [{ host, sandbox: '/x' }] } }, '/bin/true', []).catch((e) => e);
+      const err = await run({ filesystem: { mounts: [{ host, sandbox: '/x' }] } }, '/bin/true', []).catch(
+        (e) => e,
+      );
       expect(isSandboxError(err, 'SBX_ERR_MOUNT_DENIED'), String(err)).toBe(true);
     }
   });
@@ -145,7 +168,9 @@ describe.skipIf(!isLinux)('Linux sandbox: escapes it prevents (real bwrap, cgrou
     const r = await run(
       { filesystem: { mounts: [{ host: proj, sandbox: '/work', writable: true }] } },
       '/bin/sh',
-      sh('echo evil > /work/.git/hooks/post-checkout; echo a=$?; echo {} > /work/.mcp.json; echo b=$?; echo ok > /work/file; echo c=$?'),
+      sh(
+        'echo evil > /work/.git/hooks/post-checkout; echo a=$?; echo {} > /work/.mcp.json; echo b=$?; echo ok > /work/file; echo c=$?',
+      ),
     );
     expect(r.out).toMatch(/a=[12]\nb=[12]\nc=0/);
     expect(existsSync(join(proj, '.git', 'hooks', 'post-checkout'))).toBe(false);
@@ -316,7 +341,9 @@ describe.skipIf(!isLinux)('Linux sandbox: escapes it prevents (real bwrap, cgrou
     const gcc = spawnSync('gcc', ['--version']);
     if (gcc.error) throw new Error('gcc is required to build the syscall probe: apt-get install -y gcc');
     const bin = join(pkg, 'syscall-probe');
-    const cc = spawnSync('gcc', ['-O0', '-o', bin, join(here, 'fixtures', 'syscall-probe.c')], { encoding: 'utf8' });
+    const cc = spawnSync('gcc', ['-O0', '-o', bin, join(here, 'fixtures', 'syscall-probe.c')], {
+      encoding: 'utf8',
+    });
     expect(cc.status, cc.stderr).toBe(0);
     // Control: on the host these two succeed, so a refusal inside is the sandbox's doing.
     const host = spawnSync(bin, ['control'], { encoding: 'utf8' });

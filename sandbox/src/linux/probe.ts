@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { accessSync, constants, lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import type { CgroupLayout } from './cgroups.js';
 import { probeCgroupLayout } from './cgroup-runtime.js';
+import type { CgroupLayout } from './cgroups.js';
 import type { RuntimeLayout } from './plan.js';
 import { type SeccompArch, seccompArchFor } from './seccomp.js';
 
@@ -25,7 +25,14 @@ function readText(p: string): string | undefined {
 }
 
 export function findExecutable(name: string, pathEnv = process.env.PATH ?? ''): string | undefined {
-  if (name.includes('/')) return existsSync(name) ? name : undefined;
+  if (name.includes('/')) {
+    try {
+      accessSync(name, constants.X_OK);
+      return name;
+    } catch {
+      return undefined;
+    }
+  }
   for (const dir of [...pathEnv.split(delimiter), '/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
     if (!dir) continue;
     const p = join(dir, name);
@@ -50,7 +57,7 @@ function versionAtLeast(v: string | undefined, major: number, minor: number): bo
  */
 export function probeLinuxHost(opts: { bwrapPath?: string } = {}): LinuxHostProbe {
   const uid = process.getuid?.() ?? -1;
-  const bwrapPath = opts.bwrapPath ?? findExecutable('bwrap');
+  const bwrapPath = findExecutable(opts.bwrapPath ?? 'bwrap');
   let version: string | undefined;
   if (bwrapPath) {
     const r = spawnSync(bwrapPath, ['--version'], { encoding: 'utf8', timeout: 5000 });
@@ -60,7 +67,9 @@ export function probeLinuxHost(opts: { bwrapPath?: string } = {}): LinuxHostProb
     ...(bwrapPath ? { path: bwrapPath } : {}),
     ...(version ? { version } : {}),
     disableUserns: versionAtLeast(version, 0, 8),
-    why: bwrapPath ? `bubblewrap ${version ?? '(unknown version)'}` : 'bwrap not found: apt-get install -y bubblewrap',
+    why: bwrapPath
+      ? `bubblewrap ${version ?? '(unknown version)'}`
+      : 'bwrap not found: apt-get install -y bubblewrap',
   };
 
   const apparmorRestricted = readText('/proc/sys/kernel/apparmor_restrict_unprivileged_userns') === '1';

@@ -13,7 +13,7 @@ import { achievedFeatures, emptyNamespaces, type IsolationReport } from '../isol
 import { resolveMounts } from '../mounts.js';
 import { type AllowlistProxy, startAllowlistProxy } from '../net/proxy.js';
 import { DEFAULT_LIMITS, type IsolationFeature, type Limits } from '../policy/schema.js';
-import type { SandboxedProcess, SandboxExit, StartSandboxedOptions } from '../run-types.js';
+import type { SandboxExit, SandboxedProcess, StartSandboxedOptions } from '../run-types.js';
 import { buildBwrapArgs } from './bwrap-args.js';
 import {
   type AppliedCgroup,
@@ -29,7 +29,9 @@ import { type LinuxSandboxPlan, SANDBOX_PATHS } from './plan.js';
 import { findExecutable, probeLinuxHost, probeRuntimeLayout } from './probe.js';
 import { buildSeccompFilter, DENIED_SYSCALLS } from './seccomp.js';
 
-export const LAUNCHER_HOST_PATH = fileURLToPath(new URL('../../assets/sandbox-launcher.mjs', import.meta.url));
+export const LAUNCHER_HOST_PATH = fileURLToPath(
+  new URL('../../assets/sandbox-launcher.mjs', import.meta.url),
+);
 export const PROXY_PORT_INSIDE = 3128;
 const SECCOMP_FD = 3;
 const INFO_FD = 4;
@@ -73,7 +75,9 @@ function ppidOf(pid: number): number | undefined {
 function descendants(root: number): number[] {
   const all = (() => {
     try {
-      return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+      return readdirSync('/proc')
+        .filter((n) => /^\d+$/.test(n))
+        .map(Number);
     } catch {
       return [];
     }
@@ -87,7 +91,6 @@ function descendants(root: number): number[] {
   }
   return out;
 }
-
 
 function nsOf(pid: number | 'self', ns: string): string | undefined {
   try {
@@ -157,7 +160,8 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
     }
     note(`no user namespace (${probe.userns.why}); running as root with the other namespaces`);
   }
-  if (!probe.seccomp.ok || !probe.seccomp.arch) throw new SandboxError('SBX_ERR_SECCOMP_UNAVAILABLE', probe.seccomp.why);
+  if (!probe.seccomp.ok || !probe.seccomp.arch)
+    throw new SandboxError('SBX_ERR_SECCOMP_UNAVAILABLE', probe.seccomp.why);
   const explicitControllers = requiredControllers(policy.limits);
   const layout = probe.cgroup.layout;
   let cgPlan: CgroupPlan | undefined;
@@ -165,7 +169,10 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
     cgPlan = planCgroups(limits, layout, `mcphub-${process.pid}-${randomBytes(4).toString('hex')}`);
     const missing = explicitControllers.filter((c) => !cgPlan!.limited.includes(c));
     if (missing.length) {
-      throw new SandboxError('SBX_ERR_CGROUP_UNAVAILABLE', `no ${missing.join(', ')} controller: ${probe.cgroup.why}`);
+      throw new SandboxError(
+        'SBX_ERR_CGROUP_UNAVAILABLE',
+        `no ${missing.join(', ')} controller: ${probe.cgroup.why}`,
+      );
     }
     for (const c of ['memory', 'cpu', 'pids'] as const) {
       if (!cgPlan.limited.includes(c)) note(`default ${c} limit not applied: no ${c} controller`);
@@ -195,7 +202,8 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
 
   // ---- build the plan (touches the host: real paths, temp dir, proxy) ---------------------------
   const mounts = resolveMounts(policy.filesystem.mounts, o.home ? { home: o.home } : {});
-  if (mounts.walkTruncated) note('a mounted tree was too large to scan fully for .git/hooks, .mcp.json, .gitconfig');
+  if (mounts.walkTruncated)
+    note('a mounted tree was too large to scan fully for .git/hooks, .mcp.json, .gitconfig');
   const runDir = mkdtempSync(join(tmpdir(), 'mcphub-run-'));
   let proxy: AllowlistProxy | undefined;
   let applied: AppliedCgroup | undefined;
@@ -249,7 +257,14 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
     if (cgPlan) applied = createCgroups(cgPlan);
 
     const argv = probe.prlimit
-      ? [probe.prlimit, `--nofile=${limits.openFiles}:${limits.openFiles}`, '--core=0:0', '--', probe.bwrap.path, ...bwrapArgs]
+      ? [
+          probe.prlimit,
+          `--nofile=${limits.openFiles}:${limits.openFiles}`,
+          '--core=0:0',
+          '--',
+          probe.bwrap.path,
+          ...bwrapArgs,
+        ]
       : [probe.bwrap.path, ...bwrapArgs];
     if (!probe.prlimit) note('prlimit not found: open-files and core-dump rlimits not applied');
 
@@ -258,18 +273,31 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
     const bash = findExecutable('bash');
     if (!bash) note('bash not found: descriptors inherited from the caller are not closed before bwrap');
     const shell = bash ?? '/bin/sh';
-    const child: ChildProcess = spawn(shell, [...(bash ? ['--norc', '--noprofile'] : []), '-c', bash ? CGROUP_SHIM_BASH : CGROUP_SHIM, 'mcphub-shim', ...argv], {
-      stdio: [std, std, std, 'pipe', 'pipe'],
-      cwd: runDir,
-      env: { PATH: '/usr/bin:/bin', MCPHUB_CGROUP_PROCS: applied?.plan.procs.join(':') ?? '' },
-    });
+    const child: ChildProcess = spawn(
+      shell,
+      [
+        ...(bash ? ['--norc', '--noprofile'] : []),
+        '-c',
+        bash ? CGROUP_SHIM_BASH : CGROUP_SHIM,
+        'mcphub-shim',
+        ...argv,
+      ],
+      {
+        stdio: [std, std, std, 'pipe', 'pipe'],
+        cwd: runDir,
+        env: { PATH: '/usr/bin:/bin', MCPHUB_CGROUP_PROCS: applied?.plan.procs.join(':') ?? '' },
+      },
+    );
     const exited = childExited(child);
     // Take the output before anything else can run: see SandboxedProcess.stdout.
     const stdout = child.stdout ? child.stdout.pipe(new PassThrough()) : null;
     const stderr = child.stderr ? child.stderr.pipe(new PassThrough()) : null;
     (child.stdio[SECCOMP_FD] as Writable).on('error', () => {});
     (child.stdio[SECCOMP_FD] as Writable).end(seccomp);
-    const info = await Promise.race([readInfo(child.stdio[INFO_FD] as Readable), exited.then(() => undefined)]);
+    const info = await Promise.race([
+      readInfo(child.stdio[INFO_FD] as Readable),
+      exited.then(() => undefined),
+    ]);
     const sandboxPid = info?.['child-pid'];
     if (!sandboxPid) {
       const ex = await Promise.race([exited, sleep(2000).then(() => undefined)]);
@@ -289,7 +317,9 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
       namespaces[ns] = !!mine && !!theirs && mine !== theirs;
     }
     const candidates = () =>
-      (applied ? cgroupPids(applied.plan) : descendants(sandboxPid)).filter((p) => p !== child.pid && p !== sandboxPid);
+      (applied ? cgroupPids(applied.plan) : descendants(sandboxPid)).filter(
+        (p) => p !== child.pid && p !== sandboxPid,
+      );
     let seccompVerified = false;
     let nnp: boolean | null = null;
     let capsDropped: boolean | null = null;
@@ -299,7 +329,8 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
         if (statusField(p, 'Seccomp') === '2') {
           seccompVerified = true;
           nnp = statusField(p, 'NoNewPrivs') === '1';
-          capsDropped = /^0+$/.test(statusField(p, 'CapEff') ?? 'x') && /^0+$/.test(statusField(p, 'CapBnd') ?? 'x');
+          capsDropped =
+            /^0+$/.test(statusField(p, 'CapEff') ?? 'x') && /^0+$/.test(statusField(p, 'CapBnd') ?? 'x');
           break;
         }
       }
@@ -338,12 +369,17 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
     };
     const isolation: IsolationReport = { ...base, achieved: achievedFeatures(base) };
     // Namespaces were observed; anything required but absent now means the run must not continue.
-    const lost = [...required].filter((f) => !isolation.achieved.includes(f) && f !== 'seccomp' && f !== 'cap-drop' && f !== 'no-new-privileges');
+    const lost = [...required].filter(
+      (f) =>
+        !isolation.achieved.includes(f) && f !== 'seccomp' && f !== 'cap-drop' && f !== 'no-new-privileges',
+    );
     if (lost.length) {
       child.kill('SIGKILL');
       await exited;
       await cleanupSetup();
-      throw new SandboxError('SBX_ERR_ISOLATION_UNMET', `observed without: ${lost.join(', ')}`, { unmet: lost });
+      throw new SandboxError('SBX_ERR_ISOLATION_UNMET', `observed without: ${lost.join(', ')}`, {
+        unmet: lost,
+      });
     }
 
     // ---- supervise -------------------------------------------------------------------------------

@@ -2,16 +2,16 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { childExited, drainStreams } from '../exit-wait.js';
 import { buildSandboxEnv } from '../env.js';
 import { SandboxError } from '../errors.js';
+import { childExited, drainStreams } from '../exit-wait.js';
 import { emptyNamespaces, type IsolationReport } from '../isolation-report.js';
 import { findExecutable } from '../linux/probe.js';
 import { resolveMounts } from '../mounts.js';
 import { type AllowlistProxy, startAllowlistProxy } from '../net/proxy.js';
 import { HOME_DENY_LIST } from '../policy/deny-list.js';
 import { DEFAULT_LIMITS } from '../policy/schema.js';
-import type { SandboxedProcess, SandboxExit, StartSandboxedOptions } from '../run-types.js';
+import type { SandboxExit, SandboxedProcess, StartSandboxedOptions } from '../run-types.js';
 import { buildSbplProfile } from './sbpl.js';
 
 /** Applies rlimits in the shell that then execs the server (macOS has no prlimit). */
@@ -29,7 +29,9 @@ export async function startMacosSandbox(o: StartSandboxedOptions): Promise<Sandb
   const sandboxExec = findExecutable('sandbox-exec');
   if (!sandboxExec) throw new SandboxError('SBX_ERR_ISOLATION_UNMET', 'sandbox-exec not found');
   const explicit = ['memoryMb', 'cpuShare', 'pids'].filter((k) => k in policy.limits);
-  const cgroupLike = policy.isolation.require.filter((f) => f.startsWith('cgroup-') || f.endsWith('-namespace') || f === 'seccomp');
+  const cgroupLike = policy.isolation.require.filter(
+    (f) => f.startsWith('cgroup-') || f.endsWith('-namespace') || f === 'seccomp',
+  );
   if (explicit.length || cgroupLike.length) {
     throw new SandboxError(
       'SBX_ERR_ISOLATION_UNMET',
@@ -41,7 +43,11 @@ export async function startMacosSandbox(o: StartSandboxedOptions): Promise<Sandb
   const runDir = realpathSync(mkdtempSync(join(tmpdir(), 'mcphub-run-')));
   let proxy: AllowlistProxy | undefined;
   if (policy.network.mode === 'allowlist') {
-    proxy = await startAllowlistProxy({ tcp: true, allow: policy.network.allow, ...(o.onProxyEvent ? { onEvent: o.onProxyEvent } : {}) });
+    proxy = await startAllowlistProxy({
+      tcp: true,
+      allow: policy.network.allow,
+      ...(o.onProxyEvent ? { onEvent: o.onProxyEvent } : {}),
+    });
   }
   const node = realpathSync(process.execPath);
   const home = o.home ?? homedir();
@@ -66,7 +72,17 @@ export async function startMacosSandbox(o: StartSandboxedOptions): Promise<Sandb
   const command = o.command === 'node' ? node : o.command;
   const child = spawn(
     sandboxExec,
-    ['-p', profile, '/bin/sh', '-c', RLIMIT_SHIM, 'mcphub-shim', String(limits.openFiles), command, ...(o.args ?? [])],
+    [
+      '-p',
+      profile,
+      '/bin/sh',
+      '-c',
+      RLIMIT_SHIM,
+      'mcphub-shim',
+      String(limits.openFiles),
+      command,
+      ...(o.args ?? []),
+    ],
     { cwd: o.cwd, env, stdio: [std, std, std] },
   );
   let forced: 'wall-time' | 'killed' | undefined;
@@ -82,7 +98,14 @@ export async function startMacosSandbox(o: StartSandboxedOptions): Promise<Sandb
       const proxyEvents = proxy?.events ?? [];
       await proxy?.close();
       rmSync(runDir, { recursive: true, force: true });
-      resolve({ exitCode: code, signal, reason: forced ?? 'exit', durationMs: Date.now() - started, stats: {}, proxyEvents });
+      resolve({
+        exitCode: code,
+        signal,
+        reason: forced ?? 'exit',
+        durationMs: Date.now() - started,
+        stats: {},
+        proxyEvents,
+      });
     });
   });
   const m = 'macOS: no memory, CPU-share or process-count limits (no cgroups)';
@@ -101,7 +124,11 @@ export async function startMacosSandbox(o: StartSandboxedOptions): Promise<Sandb
     cgroup: { version: null, controllers: [], skipped: [] },
     rlimits: { nofile: limits.openFiles, core: 0, via: 'setrlimit' },
     wallTimeSec: limits.wallTimeSec,
-    network: { mode: policy.network.mode, allow: policy.network.allow, ...(proxyUrl ? { proxy: proxyUrl } : {}) },
+    network: {
+      mode: policy.network.mode,
+      allow: policy.network.allow,
+      ...(proxyUrl ? { proxy: proxyUrl } : {}),
+    },
     filesystem: mounts,
     achieved: ['rlimits'],
     warnings,

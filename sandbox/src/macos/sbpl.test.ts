@@ -32,7 +32,9 @@ describe('buildSbplProfile', () => {
 
   it('deny rules come after every allow (last match wins in SBPL)', () => {
     const p = buildSbplProfile(base);
-    expect(p.lastIndexOf('(deny file-read* file-write*')).toBeGreaterThan(p.lastIndexOf('(allow file-write*'));
+    expect(p.lastIndexOf('(deny file-read* file-write*')).toBeGreaterThan(
+      p.lastIndexOf('(allow file-write*'),
+    );
   });
 
   it('escapes quotes and backslashes in paths', () => {

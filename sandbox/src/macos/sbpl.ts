@@ -46,12 +46,22 @@ export function buildSbplProfile(plan: MacosSandboxPlan): string {
   L.push(`(allow process-exec ${plan.exec.map((e) => `(literal ${sbplString(e)})`).join(' ')})`);
   L.push('(allow signal (target same-sandbox))');
   L.push('(allow sysctl-read)');
-  L.push('(allow mach-lookup (global-name "com.apple.system.opendirectoryd.libinfo") (global-name "com.apple.trustd.agent") (global-name "com.apple.system.notification_center"))');
-  L.push('(allow ipc-posix-shm-read-data ipc-posix-shm-read-metadata (ipc-posix-name "apple.shm.notification_center"))');
+  L.push(
+    '(allow mach-lookup (global-name "com.apple.system.opendirectoryd.libinfo") (global-name "com.apple.trustd.agent") (global-name "com.apple.system.notification_center"))',
+  );
+  L.push(
+    '(allow ipc-posix-shm-read-data ipc-posix-shm-read-metadata (ipc-posix-name "apple.shm.notification_center"))',
+  );
   L.push(';; metadata (stat) everywhere: path resolution walks every ancestor; contents stay denied');
   L.push('(allow file-read-metadata)');
   L.push(';; reads');
-  const reads = [...SYSTEM_READ, ...plan.runtimeReadPaths, plan.packageDir, plan.tmpDir, ...plan.mounts.map((m) => m.host)];
+  const reads = [
+    ...SYSTEM_READ,
+    ...plan.runtimeReadPaths,
+    plan.packageDir,
+    plan.tmpDir,
+    ...plan.mounts.map((m) => m.host),
+  ];
   L.push(`(allow file-read* ${reads.map((p) => `(subpath ${sbplString(p)})`).join(' ')})`);
   L.push(';; writes');
   const writes = [plan.tmpDir, ...plan.mounts.filter((m) => m.writable).map((m) => m.host)];

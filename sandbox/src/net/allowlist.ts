@@ -16,7 +16,10 @@ export function parseAllowEntry(raw: string): AllowEntry {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:/[\]]+)):(\d{1,5})$/.exec(s);
   const port = m ? Number(m[3]) : Number.NaN;
   if (!m || port < 1 || port > 65535) {
-    throw new SandboxError('SBX_ERR_ALLOWLIST_INVALID', `'${raw}' (expected host:port, e.g. api.example.com:443)`);
+    throw new SandboxError(
+      'SBX_ERR_ALLOWLIST_INVALID',
+      `'${raw}' (expected host:port, e.g. api.example.com:443)`,
+    );
   }
   const host = normalizeHost(m[1] ?? m[2]!);
   const wildcard = host.startsWith('*.');
@@ -30,7 +33,11 @@ export function parseAllowEntry(raw: string): AllowEntry {
 }
 
 export function normalizeHost(h: string): string {
-  return h.trim().toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  return h
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
 }
 
 export interface AllowDecision {

@@ -10,10 +10,21 @@ import { type AllowlistProxy, startAllowlistProxy } from './proxy.js';
 
 describe('allowlist entries', () => {
   it('parses host:port, [v6]:port and *.suffix:port; rejects the rest', () => {
-    expect(parseAllowEntry('API.GitHub.com.:443')).toMatchObject({ host: 'api.github.com', port: 443, ip: false });
+    expect(parseAllowEntry('API.GitHub.com.:443')).toMatchObject({
+      host: 'api.github.com',
+      port: 443,
+      ip: false,
+    });
     expect(parseAllowEntry('[::1]:8080')).toMatchObject({ host: '::1', port: 8080, ip: true });
     expect(parseAllowEntry('*.example.com:443')).toMatchObject({ wildcard: true });
-    for (const bad of ['example.com', 'example.com:0', 'example.com:99999', 'a*b.com:1', 'http://x.com:80', '[zz]:1']) {
+    for (const bad of [
+      'example.com',
+      'example.com:0',
+      'example.com:99999',
+      'a*b.com:1',
+      'http://x.com:80',
+      '[zz]:1',
+    ]) {
       expect(() => parseAllowEntry(bad), bad).toThrow();
       try {
         parseAllowEntry(bad);
@@ -83,7 +94,9 @@ describe('allowlist proxy (host side, over its Unix socket)', () => {
   }
 
   it('forwards a plain http:// request to an allowed host:port', async () => {
-    const r = await talk(`GET http://127.0.0.1:${port}/a?b=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nProxy-Authorization: x\r\n\r\n`);
+    const r = await talk(
+      `GET http://127.0.0.1:${port}/a?b=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nProxy-Authorization: x\r\n\r\n`,
+    );
     expect(r).toMatch(/^HTTP\/1.1 200/);
     expect(r).toContain('upstream saw GET /a?b=1');
   });
@@ -109,7 +122,12 @@ describe('allowlist proxy (host side, over its Unix socket)', () => {
 
   it('speaks SOCKS5 CONNECT with a domain name and refuses a target outside the list', async () => {
     const req = (host: string, p: number) =>
-      Buffer.concat([Buffer.from([5, 1, 0]), Buffer.from([5, 1, 0, 3, host.length]), Buffer.from(host), Buffer.from([p >> 8, p & 255])]);
+      Buffer.concat([
+        Buffer.from([5, 1, 0]),
+        Buffer.from([5, 1, 0, 3, host.length]),
+        Buffer.from(host),
+        Buffer.from([p >> 8, p & 255]),
+      ]);
     const ok = await talk(Buffer.concat([req('127.0.0.1', port), Buffer.from('GET /s HTTP/1.0\r\n\r\n')]));
     expect([...Buffer.from(ok, 'latin1').subarray(0, 4)]).toEqual([5, 0, 5, 0]);
     expect(ok).toContain('upstream saw GET /s');

@@ -186,7 +186,8 @@ export async function startAllowlistProxy(opts: ProxyOptions): Promise<Allowlist
   async function handleHttp(client: Socket, first: Buffer): Promise<void> {
     let buf = first;
     while (buf.indexOf(HEAD_END) < 0) {
-      if (buf.length > maxHead) return refuseHttp(client, '431 Request Header Fields Too Large', 'head too large');
+      if (buf.length > maxHead)
+        return refuseHttp(client, '431 Request Header Fields Too Large', 'head too large');
       const chunk: Buffer | null = await new Promise((res) => {
         client.once('data', res);
         client.once('close', () => res(null));
@@ -227,7 +228,11 @@ export async function startAllowlistProxy(opts: ProxyOptions): Promise<Allowlist
       return refuseHttp(client, '400 Bad Request', 'a proxy request needs an absolute URL');
     }
     if (url.protocol !== 'http:') {
-      return refuseHttp(client, '400 Bad Request', `only http:// is forwarded; use CONNECT for ${url.protocol}`);
+      return refuseHttp(
+        client,
+        '400 Bad Request',
+        `only http:// is forwarded; use CONNECT for ${url.protocol}`,
+      );
     }
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const port = url.port ? Number(url.port) : 80;
@@ -259,7 +264,8 @@ export async function startAllowlistProxy(opts: ProxyOptions): Promise<Allowlist
   });
 
   const socketPath = opts.socketPath ?? '';
-  if (!socketPath && !opts.tcp) throw new SandboxError('SBX_ERR_PROXY_FAILED', 'no socketPath and tcp not set');
+  if (!socketPath && !opts.tcp)
+    throw new SandboxError('SBX_ERR_PROXY_FAILED', 'no socketPath and tcp not set');
   if (socketPath) rmSync(socketPath, { force: true });
   await new Promise<void>((res, rej) => {
     server.once('error', (err) => rej(new SandboxError('SBX_ERR_PROXY_FAILED', err.message)));

@@ -77,7 +77,9 @@ export function evaluatePolicy(policy: Policy, candidate: PolicyCandidate): Poli
       ok,
       saw: candidate.origin || '(unknown)',
       need: `one of ${registries.join(', ')}`,
-      ...(ok ? {} : { hint: `add ${normalizeUrl(candidate.origin)} to origins, or pull from a listed registry` }),
+      ...(ok
+        ? {}
+        : { hint: `add ${normalizeUrl(candidate.origin)} to origins, or pull from a listed registry` }),
     });
   }
   if (orgs.length > 0) {
@@ -116,6 +118,7 @@ export function evaluatePolicy(policy: Policy, candidate: PolicyCandidate): Poli
 /** One line per denial, for stderr. */
 export function formatDenials(ev: PolicyEvaluation): string[] {
   return ev.denials.map(
-    (d) => `policy rule '${d.rule}' ${ev.mode === 'warn' ? 'warns' : 'refused'}: saw ${d.saw}, need ${d.need}${d.hint ? ` (${d.hint})` : ''}`,
+    (d) =>
+      `policy rule '${d.rule}' ${ev.mode === 'warn' ? 'warns' : 'refused'}: saw ${d.saw}, need ${d.need}${d.hint ? ` (${d.hint})` : ''}`,
   );
 }

@@ -30,8 +30,12 @@ describe('policy file', () => {
   });
 
   it('reads YAML and JSON alike', () => {
-    const yaml = parsePolicyText('mode: warn\nminLevel: 2\nnetwork:\n  mode: allowlist\n  allow: ["api.github.com:443"]\n');
-    const json = parsePolicyText('{"mode":"warn","minLevel":2,"network":{"mode":"allowlist","allow":["api.github.com:443"]}}');
+    const yaml = parsePolicyText(
+      'mode: warn\nminLevel: 2\nnetwork:\n  mode: allowlist\n  allow: ["api.github.com:443"]\n',
+    );
+    const json = parsePolicyText(
+      '{"mode":"warn","minLevel":2,"network":{"mode":"allowlist","allow":["api.github.com:443"]}}',
+    );
     expect(yaml).toEqual(json);
     expect(resolvePolicy(yaml).network).toEqual({ mode: 'allowlist', allow: ['api.github.com:443'] });
   });
@@ -62,7 +66,12 @@ describe('policy file', () => {
     );
     const p = await loadPolicy({
       file,
-      flags: { minLevel: 2, origins: ['https://registry.acme.dev'], env: { set: { B: '2' } }, limits: { pids: 64 } },
+      flags: {
+        minLevel: 2,
+        origins: ['https://registry.acme.dev'],
+        env: { set: { B: '2' } },
+        limits: { pids: 64 },
+      },
     });
     expect(p.minLevel).toBe(2);
     expect(p.origins).toEqual(['acme', 'https://registry.acme.dev']);
@@ -75,7 +84,11 @@ describe('policy file', () => {
 describe('evaluatePolicy', () => {
   it('allows a candidate that meets every rule, listing each decision', () => {
     const ev = evaluatePolicy(
-      resolvePolicy({ minLevel: 2, origins: ['https://registry.acme.dev', 'acme/*'], requireAttestation: true }),
+      resolvePolicy({
+        minLevel: 2,
+        origins: ['https://registry.acme.dev', 'acme/*'],
+        requireAttestation: true,
+      }),
       candidate,
     );
     expect(ev.allowed).toBe(true);
@@ -95,7 +108,13 @@ describe('evaluatePolicy', () => {
     );
     expect(ev.allowed).toBe(false);
     expect(ev.denials).toEqual([
-      { rule: 'minLevel', ok: false, saw: 'level 2', need: 'level >= 3', hint: expect.stringContaining('--min-level') },
+      {
+        rule: 'minLevel',
+        ok: false,
+        saw: 'level 2',
+        need: 'level >= 3',
+        hint: expect.stringContaining('--min-level'),
+      },
       {
         rule: 'origins.registry',
         ok: false,
@@ -103,7 +122,13 @@ describe('evaluatePolicy', () => {
         need: 'one of https://hub.example',
         hint: expect.stringContaining('https://registry.acme.dev'),
       },
-      { rule: 'origins.org', ok: false, saw: 'acme/files', need: 'name starting with other/', hint: "add 'acme/*' to origins" },
+      {
+        rule: 'origins.org',
+        ok: false,
+        saw: 'acme/files',
+        need: 'name starting with other/',
+        hint: "add 'acme/*' to origins",
+      },
       {
         rule: 'requireAttestation',
         ok: false,
@@ -125,13 +150,20 @@ describe('evaluatePolicy', () => {
   });
 
   it('empty origins means any origin; a malformed digest is always a denial', () => {
-    const ev = evaluatePolicy(resolvePolicy({}), { ...candidate, digest: 'md5:abc', origin: 'https://anywhere' });
+    const ev = evaluatePolicy(resolvePolicy({}), {
+      ...candidate,
+      digest: 'md5:abc',
+      origin: 'https://anywhere',
+    });
     expect(ev.decisions.some((d) => d.rule.startsWith('origins'))).toBe(false);
     expect(ev.denials.map((d) => d.rule)).toEqual(['digest']);
   });
 
   it('an org prefix does not match a longer org name (acme vs acme-evil)', () => {
-    const ev = evaluatePolicy(resolvePolicy({ origins: ['acme'] }), { ...candidate, name: 'acme-evil/files' });
+    const ev = evaluatePolicy(resolvePolicy({ origins: ['acme'] }), {
+      ...candidate,
+      name: 'acme-evil/files',
+    });
     expect(ev.allowed).toBe(false);
   });
 });

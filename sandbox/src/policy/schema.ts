@@ -71,7 +71,9 @@ export const PolicySchema = Type.Object(
     env: Type.Object(
       {
         allow: Type.Array(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), { default: [] }),
-        set: Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), { default: {} }),
+        set: Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), {
+          default: {},
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
