@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import canonicalizeModule from 'canonicalize';
+import { canonicalJson } from './canonical-json.js';
 import { type Digest, sha256Digest } from './digest.js';
 import { RegistryError } from './errors.js';
 import { isStrictVersion, parsePackageName } from './names.js';
@@ -85,16 +85,13 @@ export type BlobField = 'bundle' | (typeof ATTACHMENT_FIELDS)[number];
 
 const manifestValidator = TypeCompiler.Compile(ManifestSchema);
 
-// canonicalize is CommonJS whose typings declare a default export; normalise both shapes.
-const canonicalize = ((canonicalizeModule as unknown as { default?: unknown }).default ??
-  canonicalizeModule) as (input: unknown) => string | undefined;
-
 /** RFC 8785 (JCS) canonical JSON of a manifest: the bytes that are stored and hashed. */
 export function canonicalManifestBytes(manifest: Manifest): Buffer {
-  const text = canonicalize(manifest);
-  if (text === undefined)
-    throw new RegistryError('REG_ERR_INVALID_MANIFEST', 'Manifest cannot be canonicalised');
-  return Buffer.from(text, 'utf8');
+  try {
+    return Buffer.from(canonicalJson(manifest), 'utf8');
+  } catch (error) {
+    throw new RegistryError('REG_ERR_INVALID_MANIFEST', 'Manifest cannot be canonicalised', { cause: error });
+  }
 }
 
 /** The manifest digest: SHA-256 of its canonical JSON. */
