@@ -17,6 +17,23 @@ export const HUB_ERRORS = {
   HUB_ERR_TOKEN_TTL: { statusCode: 400, message: 'The requested token lifetime is out of range' },
   HUB_ERR_USAGE: { statusCode: 400, message: 'Invalid command usage' },
   HUB_ERR_SHUTTING_DOWN: { statusCode: 503, message: 'The daemon is shutting down' },
+  HUB_ERR_GIT_FAILED: { statusCode: 422, message: 'The git source could not be fetched' },
+  HUB_ERR_SOURCE_INVALID: { statusCode: 422, message: 'The submitted source was refused' },
+  HUB_ERR_SOURCE_TOO_LARGE: { statusCode: 413, message: 'The submitted source is too large' },
+  HUB_ERR_VERSION_EXISTS: {
+    statusCode: 409,
+    message: 'This version was already submitted with other source',
+  },
+  HUB_ERR_QUOTA_EXCEEDED: { statusCode: 429, message: 'The organization has used up its plan quota' },
+  HUB_ERR_PAYMENT_REQUIRED: { statusCode: 402, message: 'The plan does not include this' },
+  HUB_ERR_SCAN_FAILED: { statusCode: 500, message: 'The scan failed' },
+  HUB_ERR_SCAN_TIMEOUT: { statusCode: 500, message: 'The scan ran out of time' },
+  HUB_ERR_SCAN_CRASHED: { statusCode: 500, message: 'The scan worker crashed or ran out of memory' },
+  HUB_ERR_RESULT_INVALID: {
+    statusCode: 500,
+    message: 'The scan result is missing or does not match its digest',
+  },
+  HUB_ERR_PUBLISH_FAILED: { statusCode: 502, message: 'Publishing to the registry failed' },
   HUB_ERR_INTERNAL: { statusCode: 500, message: 'Internal error' },
 } as const;
 

@@ -9,7 +9,11 @@ describe('hub migrations', () => {
   it('applies numbered migrations once and is a no-op the second time', async () => {
     const home = mkdtempSync(join(tmpdir(), 'mcphub-db-'));
     const db = openSqliteDatabase(home);
-    expect(await migrateTo(db, 'hub_migrations', hubMigrations)).toEqual(['0001-init', '0002-queue']);
+    expect(await migrateTo(db, 'hub_migrations', hubMigrations)).toEqual([
+      '0001-init',
+      '0002-queue',
+      '0003-jobs',
+    ]);
     expect(await migrateTo(db, 'hub_migrations', hubMigrations)).toEqual([]);
     const tables = (await db.introspection.getTables()).map((t) => t.name);
     expect(tables).toEqual(expect.arrayContaining(['api_tokens', 'settings']));

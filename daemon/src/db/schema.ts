@@ -17,7 +17,48 @@ export interface SettingsTable {
   updated_at: string;
 }
 
+export interface JobsTable {
+  id: string;
+  org: string;
+  name: string;
+  version: string;
+  state: string;
+  source_kind: string;
+  source_key: string;
+  source_digest: string;
+  source_bytes: number;
+  git_url: string | null;
+  git_commit: string | null;
+  /** JSON: submission options (runtime override, scan mode). */
+  options: string;
+  result_key: string | null;
+  result_digest: string | null;
+  /** JSON ScoreBreakdown. */
+  score: string | null;
+  level: number | null;
+  /** JSON: level decision, controls, artifact keys and digests. */
+  certification: string | null;
+  manifest_digest: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface JobHistoryTable {
+  job_id: string;
+  seq: number;
+  from_state: string | null;
+  to_state: string;
+  at: string;
+  actor: string;
+  reason: string | null;
+}
+
 export interface HubDatabase {
+  jobs: JobsTable;
+  job_history: JobHistoryTable;
   api_tokens: ApiTokensTable;
   settings: SettingsTable;
 }

@@ -1,0 +1,228 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Selectable, Updateable } from 'kysely';
+import type { HubDb } from '../db/database.js';
+import type { JobsTable } from '../db/schema.js';
+
+/** DESIGN.md §4. FAILED and REJECTED end a job; PUBLISHED is success. */
+export const JOB_STATES = [
+  'QUEUED',
+  'DISPATCHED',
+  'ANALYZING',
+  'ANALYZED',
+  'SCORED',
+  'CERTIFIED',
+  'PUBLISHED',
+  'FAILED',
+  'REJECTED',
+] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export const TERMINAL_STATES: readonly JobState[] = ['PUBLISHED', 'FAILED', 'REJECTED'];
+
+/** The only moves the state machine allows; anything else is refused, not written. */
+const ALLOWED: Record<JobState, readonly JobState[]> = {
+  QUEUED: ['DISPATCHED', 'FAILED', 'REJECTED'],
+  DISPATCHED: ['ANALYZING', 'ANALYZED', 'FAILED', 'REJECTED'],
+  ANALYZING: ['ANALYZED', 'FAILED', 'REJECTED'],
+  ANALYZED: ['SCORED', 'FAILED'],
+  SCORED: ['CERTIFIED', 'FAILED'],
+  CERTIFIED: ['PUBLISHED', 'FAILED'],
+  PUBLISHED: [],
+  FAILED: [],
+  REJECTED: [],
+};
+
+export type Job = Selectable<JobsTable> & { state: JobState };
+
+export interface JobTransition {
+  jobId: string;
+  org: string;
+  name: string;
+  version: string;
+  from: JobState | null;
+  to: JobState;
+  at: string;
+  actor: string;
+  reason: string | null;
+}
+
+export interface NewJob {
+  org: string;
+  name: string;
+  version: string;
+  sourceKind: 'upload' | 'git' | 'directory' | 'webhook';
+  sourceKey: string;
+  sourceDigest: string;
+  sourceBytes: number;
+  git?: { url: string; commit: string };
+  options: Record<string, unknown>;
+  createdBy: string;
+}
+
+/**
+ * Jobs and their history. Every state change is a conditional UPDATE (`WHERE state = from`) plus
+ * a history row in one transaction, so two workers racing on one job cannot both move it, and a
+ * redelivered message that finds the job already moved changes nothing.
+ */
+export class JobStore {
+  readonly events = new EventEmitter<{ transition: [JobTransition] }>();
+
+  constructor(private readonly db: HubDb) {
+    this.events.setMaxListeners(1000);
+  }
+
+  async create(input: NewJob): Promise<Job> {
+    const now = new Date().toISOString();
+    const id = randomUUID();
+    const row = {
+      id,
+      org: input.org,
+      name: input.name,
+      version: input.version,
+      state: 'QUEUED' as JobState,
+      source_kind: input.sourceKind,
+      source_key: input.sourceKey,
+      source_digest: input.sourceDigest,
+      source_bytes: input.sourceBytes,
+      git_url: input.git?.url ?? null,
+      git_commit: input.git?.commit ?? null,
+      options: JSON.stringify(input.options),
+      result_key: null,
+      result_digest: null,
+      score: null,
+      level: null,
+      certification: null,
+      manifest_digest: null,
+      error_code: null,
+      error_message: null,
+      created_by: input.createdBy,
+      created_at: now,
+      updated_at: now,
+    };
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('jobs').values(row).execute();
+      await trx
+        .insertInto('job_history')
+        .values({
+          job_id: id,
+          seq: 1,
+          from_state: null,
+          to_state: 'QUEUED',
+          at: now,
+          actor: input.createdBy,
+          reason: 'submitted',
+        })
+        .execute();
+    });
+    this.emit({
+      jobId: id,
+      org: row.org,
+      name: row.name,
+      version: row.version,
+      from: null,
+      to: 'QUEUED',
+      at: now,
+      actor: input.createdBy,
+      reason: 'submitted',
+    });
+    return row;
+  }
+
+  async get(id: string): Promise<Job | undefined> {
+    return (await this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst()) as
+      | Job
+      | undefined;
+  }
+
+  async list(filter: { state?: JobState; org?: string; name?: string; limit?: number } = {}): Promise<Job[]> {
+    let q = this.db.selectFrom('jobs').selectAll();
+    if (filter.state) q = q.where('state', '=', filter.state);
+    if (filter.org) q = q.where('org', '=', filter.org);
+    if (filter.name) q = q.where('name', '=', filter.name);
+    return (await q
+      .orderBy('created_at', 'desc')
+      .orderBy('id')
+      .limit(filter.limit ?? 100)
+      .execute()) as Job[];
+  }
+
+  async history(id: string) {
+    return this.db.selectFrom('job_history').selectAll().where('job_id', '=', id).orderBy('seq').execute();
+  }
+
+  /**
+   * Moves a job from one of `from` to `to`, writing `patch` with it. Returns the updated job, or
+   * null when the job was not in one of `from` (someone else moved it: the caller does nothing).
+   */
+  async transition(
+    id: string,
+    from: readonly JobState[],
+    to: JobState,
+    actor: string,
+    reason: string | null,
+    patch: Omit<Updateable<JobsTable>, 'state' | 'id'> = {},
+  ): Promise<Job | null> {
+    const legal = from.filter((f) => ALLOWED[f].includes(to));
+    if (legal.length === 0) throw new Error(`illegal job transition ${from.join('|')} → ${to}`);
+    const at = new Date().toISOString();
+    const result = await this.db.transaction().execute(async (trx) => {
+      const current = await trx.selectFrom('jobs').select('state').where('id', '=', id).executeTakeFirst();
+      if (!current || !legal.includes(current.state as JobState)) return null;
+      const updated = await trx
+        .updateTable('jobs')
+        .set({ ...patch, state: to, updated_at: at })
+        .where('id', '=', id)
+        .where('state', '=', current.state)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1) return null;
+      const last = await trx
+        .selectFrom('job_history')
+        .select((eb) => eb.fn.max('seq').as('seq'))
+        .where('job_id', '=', id)
+        .executeTakeFirst();
+      await trx
+        .insertInto('job_history')
+        .values({
+          job_id: id,
+          seq: Number(last?.seq ?? 0) + 1,
+          from_state: current.state,
+          to_state: to,
+          at,
+          actor,
+          reason,
+        })
+        .execute();
+      return {
+        from: current.state as JobState,
+        job: (await trx.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow()) as Job,
+      };
+    });
+    if (!result) return null;
+    const j = result.job;
+    this.emit({
+      jobId: id,
+      org: j.org,
+      name: j.name,
+      version: j.version,
+      from: result.from,
+      to,
+      at,
+      actor,
+      reason,
+    });
+    return j;
+  }
+
+  async countByState(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('state')
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+  }
+
+  private emit(t: JobTransition): void {
+    this.events.emit('transition', t);
+  }
+}
