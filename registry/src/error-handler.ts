@@ -38,6 +38,10 @@ export function registryErrorHandler(error: unknown, request: FastifyRequest, re
   } else {
     request.log.info({ code: body.code }, body.message);
   }
+  // Content-addressing headers may have been set before the failure; they do not describe this body.
+  for (const header of ['etag', 'digest', 'cache-control', 'content-type', 'content-length']) {
+    reply.removeHeader(header);
+  }
   void reply.code(body.statusCode).send(body);
 }
 

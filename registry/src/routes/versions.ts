@@ -1,3 +1,4 @@
+import { pipeline } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RegistryContext } from '../context.js';
 import type { VersionRecord } from '../db/registry-index.js';
@@ -5,6 +6,7 @@ import { casKey, type Digest, digestHeaderValue } from '../digest.js';
 import { RegistryError } from '../errors.js';
 import { assertNameParts } from '../names.js';
 import { parseVersionReference, resolveVersion } from '../resolve.js';
+import { VerifyingStream } from '../verifying-stream.js';
 import { toResolvedVersion } from './presenters.js';
 import {
   ResolvedVersionSchema,
@@ -60,9 +62,12 @@ export async function sendBlob(
       `Stored blob ${blob.digest} is missing or has the wrong size`,
     );
   }
-  const stream = await ctx.store.get(ctx.bucket, casKey(blob.digest));
+  const stored = await ctx.store.get(ctx.bucket, casKey(blob.digest));
+  const verified = pipeline(stored, new VerifyingStream(blob), (error) => {
+    if (error) request.log.error({ err: error, digest: blob.digest }, 'refused to serve a corrupted blob');
+  });
   reply.header('Content-Type', blob.mediaType).header('Content-Length', String(blob.size));
-  return reply.send(stream);
+  return reply.send(verified);
 }
 
 export function registerVersionRoutes(app: FastifyInstance, ctx: RegistryContext): void {
