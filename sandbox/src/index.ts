@@ -64,3 +64,5 @@ export {
   type StartSandboxedOptions,
   startSandboxed,
 } from './run.js';
+export { ARCHIVE_ERRORS, ArchiveError, type ArchiveErrorCode } from './archive/archive-error.js';
+export { DEFAULT_EXTRACT_LIMITS, type ExtractLimits, type ExtractResult, safeExtractTarGz } from './archive/safe-extract.js';
