@@ -86,3 +86,23 @@ export type {
   ResolvedVersion,
   VersionSummary,
 } from './routes/schemas.js';
+export { canonicalJson } from './canonical-json.js';
+export {
+  AttestationError,
+  DSSE_MEDIA_TYPE,
+  type DsseEnvelope,
+  IN_TOTO_PAYLOAD_TYPE,
+  pae,
+  signEnvelope,
+  verifyEnvelope,
+} from './attestation/dsse.js';
+export {
+  buildStatement,
+  type CertificationPredicate,
+  MCPHUB_PREDICATE_TYPE,
+  STATEMENT_TYPE,
+  type Statement,
+  signStatement,
+  type VerifiedAttestation,
+  verifyAttestation,
+} from './attestation/in-toto.js';
