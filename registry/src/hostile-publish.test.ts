@@ -55,8 +55,8 @@ function manifestWith(name: string, version: string): () => MultipartPart[] {
   return () => validParts(name, version);
 }
 
-const bigBundle = () => makeBundle(require_random(200 * 1024));
-function require_random(bytes: number): string {
+const bigBundle = () => makeBundle(incompressibleText(200 * 1024));
+function incompressibleText(bytes: number): string {
   // Incompressible text so the gzip output stays above the limit.
   return Array.from({ length: bytes / 16 }, () => Math.random().toString(36).slice(2, 18)).join('');
 }
@@ -424,9 +424,8 @@ describe('hostile publishes leave no trace', () => {
   });
 
   it('cleans up after a truncated upload (client disconnects mid-body)', async () => {
-    const address = await fx.app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = new URL(address);
-    const bundle = makeBundle(require_random(48 * 1024));
+    const { port } = new URL(await listening(fx));
+    const bundle = makeBundle(incompressibleText(48 * 1024));
     const { body, contentType } = buildMultipart(
       publishParts(makeManifest('acme/new', '1.0.0', bundle), bundle),
     );
@@ -445,10 +444,8 @@ describe('hostile publishes leave no trace', () => {
   });
 
   it('cleans up after a truncated chunked upload (no Content-Length)', async () => {
-    const address = fx.app.server.listening
-      ? `http://127.0.0.1:${(fx.app.server.address() as { port: number }).port}`
-      : await fx.app.listen({ port: 0, host: '127.0.0.1' });
-    const bundle = makeBundle(require_random(48 * 1024));
+    const address = await listening(fx);
+    const bundle = makeBundle(incompressibleText(48 * 1024));
     const { body, contentType } = buildMultipart(
       publishParts(makeManifest('acme/new', '1.0.0', bundle), bundle),
     );
@@ -463,6 +460,14 @@ describe('hostile publishes leave no trace', () => {
     await eventually(async () => expect(await observableState(fx, WATCHED)).toEqual(before));
   });
 });
+
+/** The fixture's app listening on a random loopback port (started once). */
+async function listening(fx: RegistryFixture): Promise<string> {
+  const address = fx.app.server.address();
+  if (fx.app.server.listening && address && typeof address === 'object')
+    return `http://127.0.0.1:${address.port}`;
+  return fx.app.listen({ port: 0, host: '127.0.0.1' });
+}
 
 async function eventually(assertion: () => Promise<void>, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
