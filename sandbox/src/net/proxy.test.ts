@@ -135,6 +135,24 @@ describe('allowlist proxy (host side, over its Unix socket)', () => {
     expect([...Buffer.from(no, 'latin1').subarray(0, 4)]).toEqual([5, 0, 5, 2]);
   });
 
+  it('keeps bytes a client sends before the tunnel is up (slow name resolution)', async () => {
+    const slow = await startAllowlistProxy({
+      socketPath: join(dir, 's.sock'),
+      allow: [`localhost:${port}`],
+      resolve: (h) => new Promise((r) => setTimeout(() => r(h === 'localhost' ? '127.0.0.1' : '0.0.0.0'), 80)),
+    });
+    const r = await new Promise<string>((resolve) => {
+      const s = connect(slow.socketPath);
+      let got = '';
+      s.on('data', (d) => (got += d));
+      s.on('close', () => resolve(got));
+      s.write(`CONNECT localhost:${port} HTTP/1.1\r\n\r\n`);
+      setTimeout(() => s.write('GET /early HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'), 20);
+    });
+    expect(r).toContain('upstream saw GET /early');
+    await slow.close();
+  });
+
   it('an empty allowlist refuses everything', async () => {
     const empty = await startAllowlistProxy({ socketPath: join(dir, 'e.sock'), allow: [] });
     const r = await new Promise<string>((resolve) => {

@@ -159,8 +159,12 @@ export async function startAllowlistProxy(opts: ProxyOptions): Promise<Allowlist
       client.end(Buffer.from([5, 7, 0, 1, 0, 0, 0, 0, 0, 0])); // command not supported (no BIND/UDP)
       return;
     }
+    // Hold further bytes (early TLS ClientHello, a request body) while we decide: a flowing socket
+    // with no 'data' listener would drop them. pipe() resumes it.
+    client.pause();
     const auth = await authorize('socks5', host, port);
     if (!auth.ok) {
+      client.resume();
       client.end(Buffer.from([5, 2, 0, 1, 0, 0, 0, 0, 0, 0])); // connection not allowed by ruleset
       return;
     }
@@ -168,6 +172,7 @@ export async function startAllowlistProxy(opts: ProxyOptions): Promise<Allowlist
     try {
       up = await upstream(auth.address, port);
     } catch {
+      client.resume();
       client.end(Buffer.from([5, 5, 0, 1, 0, 0, 0, 0, 0, 0]));
       return;
     }
@@ -178,6 +183,7 @@ export async function startAllowlistProxy(opts: ProxyOptions): Promise<Allowlist
 
   function refuseHttp(client: Socket, status: string, reason: string): void {
     const body = `mcphub sandbox: ${reason}\n`;
+    client.resume(); // it may have been paused while deciding; let the close through
     client.end(
       `HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\nX-Mcphub-Denied: network.allow\r\n\r\n${body}`,
     );
@@ -207,6 +213,7 @@ export async function startAllowlistProxy(opts: ProxyOptions): Promise<Allowlist
       if (!m) return refuseHttp(client, '400 Bad Request', `bad CONNECT target ${target}`);
       const host = m[1]!.replace(/^\[|\]$/g, '');
       const port = Number(m[2]);
+      client.pause(); // see handleSocks
       const auth = await authorize('http-connect', host, port);
       if (!auth.ok) return refuseHttp(client, '403 Forbidden', auth.reason);
       let up: Socket;
@@ -236,6 +243,7 @@ export async function startAllowlistProxy(opts: ProxyOptions): Promise<Allowlist
     }
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const port = url.port ? Number(url.port) : 80;
+    client.pause(); // see handleSocks
     const auth = await authorize('http-forward', host, port);
     if (!auth.ok) return refuseHttp(client, '403 Forbidden', auth.reason);
     let up: Socket;
