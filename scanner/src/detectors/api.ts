@@ -64,6 +64,11 @@ export interface PickedArg {
   node: SyntaxNode;
   /** Appended to the sink message, e.g. "as the argument after -c". */
   note?: string;
+  /**
+   * The node is a list of arguments whose elements are not visible at the sink (a parameter,
+   * `*args`): where the elements are known (the caller), only those before a literal "--" count.
+   */
+  argvTail?: boolean;
 }
 
 export interface SinkSpec {

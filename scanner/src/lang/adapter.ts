@@ -13,6 +13,8 @@ export interface ParamInfo {
   names: string[];
   node: SyntaxNode;
   typeText: string | null;
+  /** `*args`, `...rest`, `xs ...T`: receives every remaining argument. */
+  variadic: boolean;
 }
 
 export interface AssignInfo {

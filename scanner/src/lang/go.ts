@@ -75,10 +75,17 @@ export function createGoAdapter(): LangAdapter {
         const typeText = decl.childForFieldName('type')?.text ?? null;
         const names = decl.childrenForFieldName('name');
         if (names.length === 0) {
-          params.push({ index: params.length, name: null, names: [], node: decl, typeText });
+          params.push({ index: params.length, name: null, names: [], node: decl, typeText, variadic: false });
         }
         for (const n of names) {
-          params.push({ index: params.length, name: n.text, names: [n.text], node: decl, typeText });
+          params.push({
+            index: params.length,
+            name: n.text,
+            names: [n.text],
+            node: decl,
+            typeText,
+            variadic: decl.type === 'variadic_parameter_declaration',
+          });
         }
       }
       return params;

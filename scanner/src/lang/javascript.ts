@@ -129,12 +129,20 @@ export function createJavaScriptAdapter(language: Language): LangAdapter {
         }
         if (pattern.type === 'assignment_pattern') pattern = pattern.childForFieldName('left') ?? pattern;
         const names = bindingNames(pattern);
+        const rest = pattern.type === 'rest_pattern';
+        const restName = rest ? pattern.namedChildren[0] : null;
         params.push({
           index: params.length,
-          name: pattern.type === 'identifier' ? pattern.text : null,
+          name:
+            pattern.type === 'identifier'
+              ? pattern.text
+              : restName?.type === 'identifier'
+                ? restName.text
+                : null,
           names,
           node: p,
           typeText,
+          variadic: rest,
         });
       }
       return params;

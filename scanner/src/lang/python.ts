@@ -56,8 +56,13 @@ function paramName(p: SyntaxNode): { name: string | null; typeText: string | nul
     case 'identifier':
       return { name: p.text, typeText: null };
     case 'typed_parameter': {
+      // `*args: str` nests the splat inside the typed parameter.
       const id = p.namedChildren.find((c) => c.type === 'identifier');
-      return { name: id?.text ?? null, typeText: p.childForFieldName('type')?.text ?? null };
+      const splat = p.namedChildren.find(
+        (c) => c.type === 'list_splat_pattern' || c.type === 'dictionary_splat_pattern',
+      );
+      const name = id?.text ?? splat?.namedChildren.find((c) => c.type === 'identifier')?.text ?? null;
+      return { name, typeText: p.childForFieldName('type')?.text ?? null };
     }
     case 'default_parameter':
     case 'typed_default_parameter':
@@ -95,7 +100,15 @@ export function createPythonAdapter(): LangAdapter {
         if (p.type === 'keyword_separator' || p.type === 'positional_separator' || p.type === 'comment')
           continue;
         const { name, typeText } = paramName(p);
-        params.push({ index: params.length, name, names: name ? [name] : [], node: p, typeText });
+        params.push({
+          index: params.length,
+          name,
+          names: name ? [name] : [],
+          node: p,
+          typeText,
+          variadic:
+            p.type === 'list_splat_pattern' || p.namedChildren.some((c) => c.type === 'list_splat_pattern'),
+        });
       }
       return params;
     },

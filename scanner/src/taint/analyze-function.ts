@@ -26,7 +26,7 @@ import {
 } from './labels.js';
 import { createNodeQuery } from './node-query.js';
 import type { CompiledRules, CompiledSink } from './rules.js';
-import type { Summary } from './summaries.js';
+import type { CallTemplate, Summary } from './summaries.js';
 
 export interface SinkHit {
   sink: CompiledSink;
@@ -35,6 +35,8 @@ export interface SinkHit {
   node: SyntaxNode;
   label: Label;
   note?: string;
+  /** The picked node was a list of arguments whose own "--" matters (see PickedArg.argvTail). */
+  argvTail?: boolean;
   /** Where in the analysed function the flow was observed (the sink itself or the call into it). */
   at: SyntaxNode;
 }
@@ -51,6 +53,7 @@ export interface AnalysisHost {
 
 export interface FunctionResult {
   returns: Taint;
+  templates: CallTemplate[];
   hits: SinkHit[];
   defs: Map<string, SyntaxNode>;
   env: Map<string, Taint>;
@@ -104,6 +107,52 @@ export function analyzeFunction(
   const hits = new Map<string, SinkHit>();
   let returns: Taint = CLEAN;
   let depth = 0;
+  const templates = new Map<string, CallTemplate>();
+  const paramIndexOf = new Map<string, number>();
+  for (const p of fn ? adapter.functionParams(fn) : []) if (p.name) paramIndexOf.set(p.name, p.index);
+
+  /** This function's parameter passed unchanged as `node`, if it is one. */
+  const asParam = (node: SyntaxNode): number | undefined => {
+    if (!adapter.isIdentifier(node)) return undefined;
+    const index = paramIndexOf.get(node.text);
+    if (index === undefined) return undefined;
+    const t = env.get(node.text);
+    return t && [...t.values()].some((l) => l.origin.kind === 'param' && l.origin.paramIndex === index)
+      ? index
+      : undefined;
+  };
+  const contains = (outer: SyntaxNode, inner: SyntaxNode) =>
+    inner.tree === outer.tree && inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
+
+  /** Records a template for a sink call whose arguments include parameters; returns their node ids. */
+  const addTemplate = (call: CallView, sinkFile: FileContext): Set<number> => {
+    const positions: CallTemplate['positions'] = [];
+    const ids = new Set<number>();
+    call.args.forEach((a, pos) => {
+      const spread = a.type === 'variadic_argument' || a.type === 'spread_element' || a.type === 'list_splat';
+      const inner = spread ? a.namedChildren[0] : a;
+      const index = inner && a.tree === file.root.tree ? asParam(inner) : undefined;
+      if (index !== undefined && inner) {
+        positions.push({ pos, paramIndex: index, ...(spread ? { spread: true } : {}) });
+        ids.add(inner.id);
+      }
+    });
+    for (const [key, a] of call.kwargs) {
+      const index = a.tree === file.root.tree ? asParam(a) : undefined;
+      if (index !== undefined) {
+        positions.push({ pos: key, paramIndex: index });
+        ids.add(a.id);
+      }
+    }
+    if (positions.length > 0) {
+      templates.set(`${nodeKey(call.node)}|${positions.map((p) => `${p.pos}=${p.paramIndex}`).join(',')}`, {
+        call,
+        file: sinkFile,
+        positions,
+      });
+    }
+    return ids;
+  };
 
   const lookupDef = (name: string) => defs.get(name) ?? file.moduleDefs.get(name);
   const q: NodeQuery = createNodeQuery(adapter, lookupDef, (name) => mutated.has(name));
@@ -153,8 +202,10 @@ export function analyzeFunction(
       return;
     }
     for (const name of adapter.bindingNames(target)) {
+      // Go's `x, err := f(tainted)`: the error value is not the data, it must not taint early returns.
+      const isGoErr = lang === 'go' && name === 'err';
       const stepped = withStep(
-        value,
+        isGoErr ? CLEAN : value,
         stepAt(file, target, 'step', `${name} = ${short(valueNode?.text ?? '')}`),
       );
       if (augmented || !plain) env.set(name, union(env.get(name) ?? CLEAN, stepped));
@@ -239,14 +290,90 @@ export function analyzeFunction(
     if (!prev || hit.label.steps.length < prev.label.steps.length) hits.set(key, hit);
   };
 
-  const paramArg = (call: CallView, target: FunctionRecord, index: number): SyntaxNode | undefined => {
+  const selfOffset = (call: CallView, target: FunctionRecord): number => {
     // Python methods called through an object: `self` is not among the call's arguments.
     const first = target.params[0]?.name;
-    const offset =
-      target.isMethod && lang === 'python' && (first === 'self' || first === 'cls') && call.receiver ? 1 : 0;
+    return target.isMethod && lang === 'python' && (first === 'self' || first === 'cls') && call.receiver
+      ? 1
+      : 0;
+  };
+  const paramArg = (call: CallView, target: FunctionRecord, index: number): SyntaxNode | undefined => {
     const param = target.params[index];
     if (param?.name && call.kwargs.has(param.name)) return call.kwargs.get(param.name);
-    return call.args[index - offset];
+    return call.args[index - selfOffset(call, target)];
+  };
+  /** The caller's arguments bound to one parameter: one, or all the rest for `*args`/`...rest`. */
+  const paramArgs = (call: CallView, target: FunctionRecord, index: number): SyntaxNode[] => {
+    if (target.params[index]?.variadic) return call.args.slice(index - selfOffset(call, target));
+    const a = paramArg(call, target, index);
+    return a ? [a] : [];
+  };
+  const paramTaint = (call: CallView, target: FunctionRecord, index: number): Taint =>
+    union(...paramArgs(call, target, index).map((a) => evalNode(a)));
+
+  /** Taint of argv entries up to the first literal "--", looking into list literals. */
+  const tailTaint = (nodes: SyntaxNode[]): Taint => {
+    let t: Taint = CLEAN;
+    for (const n of nodes) {
+      if (q.stringValue(n) === '--') return t;
+      const grown = q.grownList(n);
+      const els = q.elements(n) ?? (grown?.some((e) => q.stringValue(e) === '--') ? grown : null);
+      if (!els) {
+        t = union(t, evalNode(n));
+        continue;
+      }
+      for (const e of els) {
+        if (q.stringValue(e) === '--') return t;
+        t = union(t, evalNode(e));
+      }
+    }
+    return t;
+  };
+
+  const applyTemplate = (
+    t: CallTemplate,
+    call: CallView,
+    target: FunctionRecord,
+    callStep: (i: number) => TraceStep,
+  ) => {
+    const args = [...t.call.args];
+    const kwargs = new Map(t.call.kwargs);
+    const owners: { node: SyntaxNode; paramIndex: number }[] = [];
+    // Highest position first, so splicing a spread does not shift the others.
+    const positions = [...t.positions].sort(
+      (x, y) => (typeof y.pos === 'number' ? y.pos : -1) - (typeof x.pos === 'number' ? x.pos : -1),
+    );
+    for (const { pos, paramIndex, spread } of positions) {
+      const bound = spread ? paramArgs(call, target, paramIndex) : [paramArg(call, target, paramIndex)];
+      // A parameter the caller leaves to its default keeps the sink's own argument.
+      if (bound.some((b) => !b)) continue;
+      const nodes = bound as SyntaxNode[];
+      if (typeof pos === 'number') args.splice(pos, 1, ...nodes);
+      else if (nodes[0]) kwargs.set(pos, nodes[0]);
+      for (const n of nodes) owners.push({ node: n, paramIndex });
+    }
+    const sub: CallView = { ...t.call, args, kwargs };
+    const sinks = host.rules.sinks(sub.language, sub.callee);
+    const templated = addTemplate(sub, t.file);
+    for (const sink of sinks) {
+      if (sink.spec.when && !sink.spec.when(sub, q)) continue;
+      for (const picked of pickArgs(sub, sink)) {
+        const owner = owners.find((o) => contains(o.node, picked.node));
+        if (!owner) continue;
+        const reaching = picked.argvTail ? tailTaint([picked.node]) : evalNode(picked.node);
+        for (const label of liveFor(reaching, sink.sinkKind)) {
+          if (label.origin.kind === 'param' && templated.has(picked.node.id)) continue;
+          recordHit({
+            sink,
+            file: t.file,
+            node: t.call.node,
+            at: call.node,
+            label: { ...label, steps: [...label.steps, callStep(owner.paramIndex)] },
+            ...(picked.note ? { note: picked.note } : {}),
+          });
+        }
+      }
+    }
   };
 
   const evalCall = (node: SyntaxNode): Taint => {
@@ -274,11 +401,23 @@ export function analyzeFunction(
     for (const f of fnArgs) walkClosure(f, union(receiverTaint, argsTaint));
     host.onCall?.(call, { file: file.path, language: lang, q, tool: undefined, at: node });
 
-    for (const sink of host.rules.sinks(lang, callee)) {
+    const directSinks = host.rules.sinks(lang, callee);
+    const templated = directSinks.length > 0 ? addTemplate(call, file) : new Set<number>();
+    for (const sink of directSinks) {
       if (sink.spec.when && !sink.spec.when(call, q)) continue;
       for (const picked of pickArgs(call, sink)) {
         for (const label of liveFor(evalNode(picked.node), sink.sinkKind)) {
-          recordHit({ sink, file, node, label, at: node, ...(picked.note ? { note: picked.note } : {}) });
+          // A parameter passed through unchanged is judged at each call site, through the template.
+          if (label.origin.kind === 'param' && templated.has(picked.node.id)) continue;
+          recordHit({
+            sink,
+            file,
+            node,
+            label,
+            at: node,
+            ...(picked.note ? { note: picked.note } : {}),
+            ...(picked.argvTail ? { argvTail: true } : {}),
+          });
         }
       }
     }
@@ -298,8 +437,10 @@ export function analyzeFunction(
           `passed to ${target.name ?? 'function'}() as ${target.params[i]?.name ?? `#${i}`}`,
         );
       for (const s of summary.sinks) {
-        const a = paramArg(call, target, s.paramIndex);
-        for (const label of liveFor(argTaint(a), s.sink.sinkKind)) {
+        const bound = s.argvTail
+          ? tailTaint(paramArgs(call, target, s.paramIndex))
+          : paramTaint(call, target, s.paramIndex);
+        for (const label of liveFor(bound, s.sink.sinkKind)) {
           if (s.sanitized.includes(s.sink.sinkKind)) continue;
           recordHit({
             sink: s.sink,
@@ -311,10 +452,10 @@ export function analyzeFunction(
           });
         }
       }
+      for (const t of summary.templates) applyTemplate(t, call, target, callStep);
       for (const r of summary.returns) {
-        const a = paramArg(call, target, r.paramIndex);
         let t = withStep(
-          argTaint(a),
+          paramTaint(call, target, r.paramIndex),
           stepAt(file, node, 'return', `returned by ${target.name ?? 'function'}()`),
         );
         if (r.sanitized.length > 0) t = sanitize(t, r.sanitized);
@@ -421,11 +562,27 @@ export function analyzeFunction(
       for (const id of idents) {
         if (out.has(id.text)) continue;
         out.add(id.text);
-        const def = lookupDef(id.text);
+        const def = lookupDef(id.text) ?? multiAssigned(id.text);
         if (def && d < 3 && def.id !== id.id) queue.push({ node: def, depth: d + 1 });
       }
     }
     return [...out];
+  };
+
+  /** `rel, err := filepath.Rel(a, b)`: the call a name got from a multi-target assignment. */
+  const multiAssigned = (name: string): SyntaxNode | undefined => {
+    const scope = fn ?? file.root;
+    for (const n of scope.descendantsOfType([
+      'short_var_declaration',
+      'assignment_statement',
+      'assignment',
+    ])) {
+      const asg = adapter.assignment(n);
+      if (!asg?.value || !adapter.call(asg.value)) continue;
+      const names = asg.targets.flatMap((t) => adapter.bindingNames(t));
+      if (names.length > 1 && names.includes(name)) return asg.value;
+    }
+    return undefined;
   };
 
   /** Returns what to run after the if-statement, and whether the consequence was already walked. */
@@ -560,5 +717,5 @@ export function analyzeFunction(
       }
     }
   }
-  return { returns, hits: [...hits.values()], defs, env };
+  return { returns, hits: [...hits.values()], defs, env, templates: [...templates.values()] };
 }

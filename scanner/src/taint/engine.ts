@@ -157,7 +157,7 @@ export function runTaint(
         for (const name of p.names) initial.set(name, taintOf([paramLabel(fn, p.index)]));
       const res = safely(fn.file, () => analyzeFunction(baseHost(fn.file), fn.file, fn.node, initial));
       if (!res) continue;
-      const summary: Summary = { sinks: [], returns: [], returnSources: [] };
+      const summary: Summary = { sinks: [], templates: res.templates, returns: [], returnSources: [] };
       for (const hit of res.hits) {
         const o = hit.label.origin;
         if (o.kind !== 'param' || o.paramIndex === undefined) continue;
@@ -169,6 +169,7 @@ export function runTaint(
           steps: hit.label.steps,
           sanitized: hit.label.sanitized,
           ...(hit.note ? { note: hit.note } : {}),
+          ...(hit.argvTail ? { argvTail: true } : {}),
         });
       }
       for (const l of res.returns.values()) {

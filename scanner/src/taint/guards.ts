@@ -25,6 +25,19 @@ function exits(adapter: LangAdapter, consequence: SyntaxNode): boolean {
   return last.type === 'expression_statement' && adapter.isExit(last);
 }
 
+function othersAreInequalities(parts: string[], part: string): boolean {
+  return parts.every((p) => p === part || /^[\w.()]+\s*!==?\s*[\w.()]+$/.test(p));
+}
+
+function balanced(text: string): boolean {
+  let depth = 0;
+  for (const ch of text) {
+    if (ch === '(') depth++;
+    else if (ch === ')' && --depth < 0) return false;
+  }
+  return depth === 0;
+}
+
 function stripParens(text: string): string {
   let t = text.trim();
   while (t.startsWith('(') && t.endsWith(')')) t = t.slice(1, -1).trim();
@@ -79,7 +92,12 @@ export function checkGuards(
   const found: GuardMatch[] = [];
   if (guards.length === 0) return found;
   const matched = new Set<GuardSpec>();
-  const whole = stripParens(condition.text);
+  let whole = stripParens(condition.text);
+  // `if not (p == root or p.startswith(root + os.sep)): raise`: a negated group whose branch exits
+  // leaves its checks holding after the if (leniently for `or`: each alternative is a check).
+  const group = /^(?:!|not\s*)\(([\s\S]*)\)$/.exec(whole);
+  const outerNot = !!group && balanced(group[1] ?? '');
+  if (outerNot) whole = (group?.[1] ?? '').trim();
   const disjunction = /\|\||\bor\b/.test(whole);
   const conjunction = /&&|\band\b/.test(whole);
   const parts = whole.split(/\|\||&&|\band\b|\bor\b/).map(stripParens);
@@ -108,8 +126,17 @@ export function checkGuards(
         ...(g.derived ? { derived: true } : {}),
       };
       let when: GuardMatch['when'] | null = null;
-      if (g.meaning === 'valid' && negated && branchExits && !conjunction) when = 'after';
-      else if (g.meaning === 'valid' && !negated && !disjunction) when = 'within';
+      if (outerNot) {
+        if (g.meaning === 'valid' && !negated && branchExits) when = 'after';
+      } else if (
+        g.meaning === 'valid' &&
+        negated &&
+        branchExits &&
+        (!conjunction || othersAreInequalities(parts, part))
+      ) {
+        // `if (p !== root && !p.startsWith(root + sep)) throw`: after it, p is root or inside it.
+        when = 'after';
+      } else if (g.meaning === 'valid' && !negated && !disjunction) when = 'within';
       else if (g.meaning === 'invalid' && !negated && branchExits && !conjunction) when = 'after';
       if (when) {
         matched.add(g);

@@ -1,5 +1,6 @@
 /** Function summaries: which parameters reach which sinks, and which reach the return value. */
 import type { SyntaxNode } from 'tree-sitter';
+import type { CallView } from '../detectors/api.js';
 import type { TraceStep } from '../types.js';
 import type { FileContext } from './file-context.js';
 import type { Label } from './labels.js';
@@ -13,10 +14,23 @@ export interface SummarySink {
   steps: readonly TraceStep[];
   sanitized: readonly string[];
   note?: string;
+  argvTail?: boolean;
+}
+
+/**
+ * A sink call whose arguments are (partly) this function's parameters, passed through unchanged:
+ * `def run(cmd): subprocess.run(cmd)`. Callers substitute their own argument expressions and
+ * evaluate the sink's shape there, so `run(["git", "--", url])` is judged by its literal argv.
+ */
+export interface CallTemplate {
+  call: CallView;
+  file: FileContext;
+  positions: { pos: number | string; paramIndex: number; spread?: boolean }[];
 }
 
 export interface Summary {
   sinks: SummarySink[];
+  templates: CallTemplate[];
   returns: { paramIndex: number; sanitized: readonly string[] }[];
   /** Real sources a function returns (`def get_cmd(): return request.args["c"]`). */
   returnSources: Label[];
@@ -27,6 +41,9 @@ export function summaryFingerprint(s: Summary): string {
   return [
     ...s.sinks.map(
       (x) => `s${x.paramIndex}:${x.sink.detector.id}:${x.node.startIndex}:${x.sanitized.join(',')}`,
+    ),
+    ...s.templates.map(
+      (t) => `t${t.call.node.startIndex}:${t.positions.map((p) => `${p.pos}=${p.paramIndex}`).join(',')}`,
     ),
     ...s.returns.map((r) => `r${r.paramIndex}:${r.sanitized.join(',')}`),
     ...s.returnSources.map((l) => `o${l.origin.kind}:${l.origin.line}:${l.origin.column}`),

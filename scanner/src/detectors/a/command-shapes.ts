@@ -5,14 +5,18 @@
 import type { SyntaxNode } from 'tree-sitter';
 import type { CallView, NodeQuery } from '../api.js';
 
+/** One argv entry; `tail` marks a list whose elements are not visible here (a parameter, `*args`). */
+export interface ArgvItem {
+  node: SyntaxNode;
+  tail: boolean;
+}
+
 export interface CommandShape {
-  /** The string a shell will interpret, when there is one. */
+  /** The strings a shell will interpret, when there is a shell. */
   shellString: SyntaxNode[];
   program: SyntaxNode | null;
-  /** argv elements after the program; null when only the whole list is known. */
-  argv: SyntaxNode[] | null;
-  /** The list expression itself when its elements are unknown (built by append/push). */
-  argvWhole: SyntaxNode | null;
+  /** argv after the program, in order. */
+  argv: ArgvItem[];
 }
 
 /** Shells reached as a program: `sh -c "<string>"` is a shell string again. */
@@ -58,63 +62,73 @@ export const PY_SUBPROCESS = [
 export const PY_EXEC_VARIADIC = ['asyncio.create_subprocess_exec', 'os.execvp', 'os.execlp', 'os.spawnlp'];
 export const GO_EXEC = ['os/exec.Command', 'os/exec.CommandContext'];
 
+const SPREADS = new Set(['variadic_argument', 'spread_element', 'list_splat']);
+
 function truthyOption(q: NodeQuery, options: SyntaxNode | undefined, key: string): boolean {
   if (!options) return false;
   const v = q.property(options, key);
   if (!v) return false;
-  const b = q.booleanValue(v);
   // `shell: '/bin/bash'` also runs a shell; only a literal false/undefined turns it off.
-  return b !== false && v.type !== 'undefined' && v.type !== 'null';
+  return q.booleanValue(v) !== false && v.type !== 'undefined' && v.type !== 'null';
 }
 
-function isSpread(node: SyntaxNode): boolean {
-  return node.type === 'variadic_argument' || node.type === 'spread_element' || node.type === 'list_splat';
-}
-
-function expandArgv(
-  q: NodeQuery,
-  nodes: SyntaxNode[],
-): { argv: SyntaxNode[] | null; whole: SyntaxNode | null } {
-  const out: SyntaxNode[] = [];
-  for (const n of nodes) {
-    if (isSpread(n)) {
-      const inner = n.namedChildren[0];
-      const els = inner ? q.elements(inner) : null;
-      if (!els) return { argv: null, whole: inner ?? n };
-      out.push(...els);
-    } else {
-      out.push(n);
+/**
+ * The items of a list expression in order: literal elements, spreads, `a + b`, `a.concat(b)`,
+ * Go `append(a, b...)`, and lists grown by append/push. Null when nothing about it is known.
+ */
+export function listItems(q: NodeQuery, node: SyntaxNode, depth = 0): ArgvItem[] | null {
+  if (depth > 4) return null;
+  const part = (n: SyntaxNode): ArgvItem[] => listItems(q, n, depth + 1) ?? [{ node: n, tail: true }];
+  const each = (els: SyntaxNode[]): ArgvItem[] =>
+    els.flatMap((e) =>
+      SPREADS.has(e.type) && e.namedChildren[0] ? part(e.namedChildren[0]) : [{ node: e, tail: false }],
+    );
+  const grown = q.grownList(node);
+  if (grown) return [...each(grown), { node, tail: true }];
+  const els = q.elements(node);
+  if (els) return each(els);
+  const n = q.resolve(node);
+  const op = n.childForFieldName('operator')?.text;
+  if ((n.type === 'binary_operator' || n.type === 'binary_expression') && op === '+') {
+    const left = n.childForFieldName('left');
+    const right = n.childForFieldName('right');
+    if (left && right && (q.elements(left) || q.elements(right))) return [...part(left), ...part(right)];
+  }
+  if (n.type === 'call_expression') {
+    const fn = n.childForFieldName('function');
+    const args = n.childForFieldName('arguments')?.namedChildren ?? [];
+    if (fn?.text === 'append' && args[0]) return [...part(args[0]), ...each(args.slice(1))];
+    const object = fn?.type === 'member_expression' ? fn.childForFieldName('object') : null;
+    if (object && fn?.childForFieldName('property')?.text === 'concat') {
+      return [...part(object), ...args.flatMap((a) => (q.elements(a) ? part(a) : [{ node: a, tail: true }]))];
     }
   }
-  return { argv: out, whole: null };
+  return null;
 }
 
-function fromList(
-  q: NodeQuery,
-  list: SyntaxNode | undefined,
-): Pick<CommandShape, 'program' | 'argv' | 'argvWhole'> {
-  if (!list) return { program: null, argv: [], argvWhole: null };
-  const els = q.elements(list);
-  if (els) {
-    const { argv, whole } = expandArgv(q, els.slice(1));
-    return { program: els[0] ?? null, argv, argvWhole: whole };
-  }
-  const grown = q.grownList(list);
-  if (grown && grown.length > 0) {
-    // ["ssh"] + appends: the program is known, the appended arguments only as a whole.
-    const { argv } = expandArgv(q, grown.slice(1));
-    const afterDashes = (argv ?? []).some((a) => q.stringValue(a) === '--');
-    return { program: grown[0] ?? null, argv, argvWhole: afterDashes ? null : list };
-  }
-  // A string without a shell names the program alone; an unknown list is program + args together.
-  return q.stringValue(list) !== null || list.type === 'string'
-    ? { program: list, argv: [], argvWhole: null }
-    : { program: list, argv: null, argvWhole: list };
+function fromList(q: NodeQuery, list: SyntaxNode | undefined): Pick<CommandShape, 'program' | 'argv'> {
+  if (!list) return { program: null, argv: [] };
+  const items = listItems(q, list);
+  if (items && items.length > 0 && !items[0]?.tail)
+    return { program: items[0]?.node ?? null, argv: items.slice(1) };
+  // A string without a shell names the program alone; an unknown list is program and arguments at once.
+  return {
+    program: list,
+    argv: q.stringValue(list) !== null || list.type === 'string' ? [] : [{ node: list, tail: true }],
+  };
+}
+
+function argvOf(q: NodeQuery, nodes: SyntaxNode[]): ArgvItem[] {
+  return nodes.flatMap((n) => {
+    if (!SPREADS.has(n.type) || !n.namedChildren[0]) return [{ node: n, tail: false }];
+    const inner = n.namedChildren[0];
+    return listItems(q, inner) ?? [{ node: inner, tail: true }];
+  });
 }
 
 export function commandShape(call: CallView, q: NodeQuery): CommandShape | null {
   const c = call.callee;
-  const none: CommandShape = { shellString: [], program: null, argv: [], argvWhole: null };
+  const none: CommandShape = { shellString: [], program: null, argv: [] };
   if (call.language === 'python') {
     if (PY_SHELL_CALLS.includes(c)) return { ...none, shellString: call.args.slice(0, 1) };
     if (PY_SUBPROCESS.includes(c)) {
@@ -125,16 +139,14 @@ export function commandShape(call: CallView, q: NodeQuery): CommandShape | null 
     }
     if (PY_EXEC_VARIADIC.includes(c)) {
       const args = c.startsWith('os.') ? call.args.slice(1) : call.args;
-      const { argv, whole } = expandArgv(q, args.slice(1));
-      return { shellString: [], program: args[0] ?? null, argv, argvWhole: whole };
+      return { shellString: [], program: args[0] ?? null, argv: argvOf(q, args.slice(1)) };
     }
     return null;
   }
   if (call.language === 'go') {
     if (!GO_EXEC.includes(c)) return null;
     const args = c.endsWith('Context') ? call.args.slice(1) : call.args;
-    const { argv, whole } = expandArgv(q, args.slice(1));
-    return { shellString: [], program: args[0] ?? null, argv, argvWhole: whole };
+    return { shellString: [], program: args[0] ?? null, argv: argvOf(q, args.slice(1)) };
   }
   if (JS_SHELL_CALLS.includes(c)) return { ...none, shellString: call.args.slice(0, 1) };
   if (JS_SPAWN_CALLS.includes(c)) {
@@ -144,40 +156,23 @@ export function commandShape(call: CallView, q: NodeQuery): CommandShape | null 
       !!second && (q.resolve(second).type === 'object' || q.property(second, 'shell') !== null);
     const list = second && !isOptions && !second.type.includes('function') ? second : undefined;
     const options = list ? third : second;
-    const shape = list ? { ...expandFromArray(q, list) } : { argv: [] as SyntaxNode[], argvWhole: null };
+    const argv = list ? (listItems(q, list) ?? [{ node: list, tail: true }]) : [];
     if (truthyOption(q, options, 'shell')) {
       return {
         ...none,
-        shellString: [program, ...(shape.argv ?? []), ...(shape.argvWhole ? [shape.argvWhole] : [])].filter(
-          (n): n is SyntaxNode => !!n,
-        ),
+        shellString: [program, ...argv.map((a) => a.node)].filter((n): n is SyntaxNode => !!n),
       };
     }
-    return { shellString: [], program: program ?? null, argv: shape.argv, argvWhole: shape.argvWhole };
+    return { shellString: [], program: program ?? null, argv };
   }
   return null;
-}
-
-function expandFromArray(
-  q: NodeQuery,
-  list: SyntaxNode,
-): { argv: SyntaxNode[] | null; argvWhole: SyntaxNode | null } {
-  const grown = q.grownList(list);
-  if (grown) {
-    const { argv } = expandArgv(q, grown);
-    const afterDashes = (argv ?? []).some((a) => q.stringValue(a) === '--');
-    return { argv, argvWhole: afterDashes ? null : list };
-  }
-  const els = q.elements(list);
-  if (!els) return { argv: null, argvWhole: list };
-  const { argv, whole } = expandArgv(q, els);
-  return { argv, argvWhole: whole };
 }
 
 /** For `sh -c <string>`: the string the shell will run. */
 export function shellViaArgv(shape: CommandShape, q: NodeQuery): SyntaxNode[] {
   const prog = shape.program ? q.stringValue(shape.program) : null;
-  if (prog === null || !SHELLS.test(prog) || !shape.argv) return [];
-  const i = shape.argv.findIndex((a) => /^[-/]c$|^-Command$/i.test(q.stringValue(a) ?? ''));
-  return i >= 0 ? shape.argv.slice(i + 1, i + 2) : [];
+  if (prog === null || !SHELLS.test(prog)) return [];
+  const i = shape.argv.findIndex((a) => !a.tail && /^[-/]c$|^-Command$/i.test(q.stringValue(a.node) ?? ''));
+  const script = i >= 0 ? shape.argv[i + 1] : undefined;
+  return script ? [script.node] : [];
 }

@@ -28,20 +28,22 @@ export default defineDetector({
         const shape = commandShape(call, q);
         const prog = shape?.program ? q.stringValue(shape.program) : null;
         if (!shape || prog === null || SHELLS.test(prog) || !OPTION_SENSITIVE_TOOLS.test(prog)) return [];
-        if (shape.argv === null)
-          return shape.argvWhole ? [{ node: shape.argvWhole, note: `argv of ${prog}` }] : [];
         const picked: PickedArg[] = [];
         let previous: string | null = null;
-        for (const a of shape.argv) {
-          const literal = q.stringValue(a);
+        for (const item of shape.argv) {
+          const literal = item.tail ? null : q.stringValue(item.node);
           // Everything after "--" is positional for getopt-style parsers.
           if (literal === '--') break;
           // `-m msg`, `--depth n`: the parser takes the next element as the option's value, whatever it is.
           const isOptionValue = previous !== null && VALUE_OPTIONS.test(previous);
-          if (!q.isConstant(a) && !isOptionValue) picked.push({ node: a, note: `argument of ${prog}` });
+          if (item.tail) {
+            // A list we cannot see into: its own "--" is checked where its elements are known.
+            picked.push({ node: item.node, note: `argv of ${prog}`, argvTail: true });
+          } else if (!q.isConstant(item.node) && !isOptionValue) {
+            picked.push({ node: item.node, note: `argument of ${prog}` });
+          }
           previous = literal;
         }
-        if (shape.argvWhole) picked.push({ node: shape.argvWhole, note: `argv of ${prog}` });
         return picked;
       },
     })),
