@@ -6,8 +6,10 @@ import mcpA004 from './a/mcp-a004-unsafe-deserialization/detector.js';
 import mcpA005 from './a/mcp-a005-template-injection/detector.js';
 import mcpA006 from './a/mcp-a006-program-execution/detector.js';
 import type { Detector } from './api.js';
+import mcpB001 from './b/mcp-b001-path-traversal/detector.js';
+import mcpB003 from './b/mcp-b003-weak-path-containment/detector.js';
 
-export const DETECTORS: readonly Detector[] = [mcpA001, mcpA002, mcpA003, mcpA004, mcpA005, mcpA006];
+export const DETECTORS: readonly Detector[] = [mcpA001, mcpA002, mcpA003, mcpA004, mcpA005, mcpA006, mcpB001, mcpB003];
 
 export function listDetectors(): readonly Detector[] {
   return DETECTORS;
