@@ -1,0 +1,235 @@
+/**
+ * SQL execution APIs of every language brought to one question: which argument is the query, and
+ * how was it built. Shared by the class D detectors so each stays declarative.
+ */
+import type { SyntaxNode } from 'tree-sitter';
+import type { CallView, NodeQuery, PickedArg, SanitizerSpec, SinkSpec } from '../api.js';
+import { isTaggedTemplate, type PlacedPiece, placedPieces, type Shape, shapeOf, textOf } from './shapes.js';
+
+const PY = ['python'] as const;
+const JS = ['javascript', 'typescript'] as const;
+const GO = ['go'] as const;
+
+/** Methods that run a query string (arg 0, or the first string-like argument in Go). */
+export const SQL_EXEC_CALLEES = {
+  python: [
+    '*.execute',
+    '*.executemany',
+    '*.executescript',
+    '*.exec_driver_sql',
+    '*.raw',
+    '*.fetch',
+    '*.fetchrow',
+    '*.fetchval',
+    '*.read_sql',
+    '*.read_sql_query',
+    '*.sql',
+  ],
+  js: [
+    '*.query',
+    '*.execute',
+    '*.exec',
+    '*.prepare',
+    '*.run',
+    '*.all',
+    '*.get',
+    '*.each',
+    '*.raw',
+    '*.$queryRawUnsafe',
+    '*.$executeRawUnsafe',
+    '*.unsafe',
+    '*.sql',
+  ],
+  go: [
+    '*.Query',
+    '*.QueryContext',
+    '*.QueryRow',
+    '*.QueryRowContext',
+    '*.Exec',
+    '*.ExecContext',
+    '*.Prepare',
+    '*.PrepareContext',
+    '*.Raw',
+    '*.Select',
+    '*.SelectContext',
+    '*.Get',
+    '*.GetContext',
+    '*.Queryx',
+    '*.QueryRowx',
+    '*.MustExec',
+    '*.NamedExec',
+    '*.NamedQuery',
+  ],
+};
+
+/** Namespaces whose `run`/`exec`/`get`/`query` are not databases. */
+const NOT_SQL =
+  /^(subprocess|child_process|os|re|regexp|Promise|asyncio|requests|httpx|axios|fetch|fs|path|shutil|url|urllib|querystring|node:|execa|shelljs|json|JSON|Object|Map|dict|redis|ioredis|cache|vm|Reflect|process|window|document|localStorage|sessionStorage|router|app|express|server|mcp|args|params|headers|req|request|res|ctx|os\/exec|net\/http|strings|github\.com\/mark3labs|github\.com\/modelcontextprotocol)\b/;
+
+const SQL_TEXT =
+  /\b(select\b[\s\S]*\bfrom\b|insert\s+(or\s+\w+\s+)?into\b|update\s+[\w"`.[\]]*\s*(\?|\w)[\s\S]*\bset\b|update\b[\s\S]*\bset\b|delete\s+from\b|replace\s+into\b|create\s+(table|index|view|temp)|drop\s+(table|index|view)|alter\s+table|truncate\s+table|pragma\s+\w|where\s|order\s+by|group\s+by)/i;
+
+export function looksLikeSql(text: string): boolean {
+  return SQL_TEXT.test(text);
+}
+
+export function isSqlCall(call: CallView): boolean {
+  if (NOT_SQL.test(call.callee)) return false;
+  if (call.language !== 'python' && isTaggedTemplate(call.node)) return false;
+  return true;
+}
+
+/** The argument(s) that can be the query text. */
+export function queryArgs(call: CallView): SyntaxNode[] {
+  if (call.language === 'python') {
+    const kw =
+      call.kwargs.get('sql') ??
+      call.kwargs.get('query') ??
+      call.kwargs.get('statement') ??
+      call.kwargs.get('operation');
+    return [call.args[0] ?? kw].filter((n): n is SyntaxNode => !!n);
+  }
+  if (call.language === 'go') {
+    // ctx, &dest and the like come first in Go APIs; the query is the first string-like argument.
+    return call.args
+      .slice(0, 3)
+      .filter(
+        (a) =>
+          !/^(ctx|c|context\.\w+\(\)|&.*|r\.Context\(\)|req\.Context\(\)|request\.Context\(\))$/.test(a.text),
+      );
+  }
+  return call.args.slice(0, 1);
+}
+
+export type Position = 'value' | 'identifier';
+
+/** Where a spliced piece sits in the SQL text: a value or an identifier/keyword (table, column, ORDER BY). */
+export function positionOf(p: PlacedPiece): Position {
+  const before = p.before.replace(/\s+$/, '').toLowerCase();
+  const after = p.after.replace(/^\s+/, '').toLowerCase();
+  if (/['"]%?$/.test(before) || /^%?['"]/.test(after)) return 'value';
+  if (/\bvalues\s*\([^)]*$/.test(before) || /\bin\s*\($/.test(before)) return 'value';
+  // `WHERE {col} = ?` / `AND {col} LIKE`: a column on the left of a comparison.
+  if (
+    /^(=|<|>|!=|<>|\blike\b|\bin\b|\bis\b|\bbetween\b|\bilike\b)/.test(after) &&
+    /(\bwhere|\band|\bor|\(|,|\bselect|\bon|\bset)$/.test(before)
+  )
+    return 'identifier';
+  if (
+    /\b(sum|count|avg|min|max|table_info|index_list|foreign_key_list|distinct|coalesce|group_concat|string_agg)\s*\($/.test(
+      before,
+    )
+  )
+    return 'identifier';
+  if (
+    /(=|<|>|\blike|\blimit|\boffset|\bbetween|\band|\bor|\bnot|\bis|\+|-|\*|\/|\(|\bset|\bthen|\belse|\bwhen|\bin)$/.test(
+      before,
+    )
+  ) {
+    // `WHERE {col} = ?` / `AND {col} LIKE`: a column on the left of a comparison.
+    if (
+      /^(=|<|>|!=|<>|\blike\b|\bin\b|\bis\b|\bbetween\b|\bilike\b)/.test(after) &&
+      /(\bwhere|\band|\bor|\()$/.test(before)
+    )
+      return 'identifier';
+    if (/\bset$/.test(before) && /^=/.test(after)) return 'identifier';
+    return 'value';
+  }
+  if (
+    /(\bfrom|\bjoin|\binto|\bupdate|\btable|\bexists|\bby|\bselect|\bdistinct|,|\.|`|\bas|\bon|\basc|\bdesc|\bindex|\bview|\bpragma|\btruncate|\?)$/.test(
+      before,
+    )
+  ) {
+    if (/^(=|<|>|!=|<>)/.test(after) && /,$/.test(before) && /\bvalues\b/.test(before)) return 'value';
+    return 'identifier';
+  }
+  if (before === '') return /^(from|where|,|\s*=)/.test(after) ? 'identifier' : 'value';
+  return 'value';
+}
+
+export interface SqlPick {
+  shape: Shape;
+  text: string;
+  pieces: PlacedPiece[];
+  arg: SyntaxNode;
+}
+
+/** The built query arguments of a call: shape, text and spliced pieces. */
+export function builtQueries(call: CallView, q: NodeQuery): SqlPick[] {
+  if (!isSqlCall(call)) return [];
+  const out: SqlPick[] = [];
+  for (const arg of queryArgs(call)) {
+    const shape = shapeOf(arg, { q, followParams: true });
+    if (!shape.built) continue;
+    const text = textOf(shape);
+    if (!looksLikeSql(text)) continue;
+    out.push({ shape, text, pieces: placedPieces(shape), arg });
+  }
+  return out;
+}
+
+export function sqlSinks(message: string, pick: (call: CallView, q: NodeQuery) => PickedArg[]): SinkSpec[] {
+  return [
+    { languages: PY, callee: SQL_EXEC_CALLEES.python, message, pick },
+    { languages: JS, callee: SQL_EXEC_CALLEES.js, message, pick },
+    { languages: GO, callee: SQL_EXEC_CALLEES.go, message, pick },
+  ];
+}
+
+/** Quoting functions of the drivers: values for 'sql', identifiers for both kinds. */
+export const SQL_SANITIZERS: SanitizerSpec[] = [
+  {
+    languages: PY,
+    callee: [
+      'psycopg*.sql.Literal',
+      'sql.Literal',
+      '*.escape_string',
+      '*.escape_literal',
+      'pymysql.converters.escape_string',
+      '*.mogrify',
+      '*.literal',
+    ],
+    clears: ['sql'],
+  },
+  {
+    languages: PY,
+    callee: [
+      'psycopg*.sql.Identifier',
+      'sql.Identifier',
+      '*.quote_identifier',
+      'sqlalchemy.sql.quoted_name',
+      '*.quote_ident',
+    ],
+    clears: ['sql', 'sql-identifier'],
+  },
+  {
+    languages: JS,
+    callee: [
+      'mysql*.escape',
+      'mysql*.format',
+      'sqlstring.escape',
+      'sqlstring.format',
+      '*.escapeLiteral',
+      'pg-format',
+      'pg-format.literal',
+      '*connection.escape',
+      '*Connection().escape',
+      '*Pool().escape',
+      '*pool.escape',
+      '*conn.escape',
+      '*db.escape',
+    ],
+    clears: ['sql'],
+  },
+  {
+    languages: JS,
+    callee: ['*.escapeId', '*.escapeIdentifier', 'pg-format.ident', 'sqlstring.escapeId'],
+    clears: ['sql', 'sql-identifier'],
+  },
+  { languages: GO, callee: ['github.com/lib/pq.QuoteLiteral'], clears: ['sql'] },
+  {
+    languages: GO,
+    callee: ['github.com/lib/pq.QuoteIdentifier', '*.Sanitize', 'github.com/jackc/pgx*.Identifier*'],
+    clears: ['sql', 'sql-identifier'],
+  },
+];
