@@ -1,4 +1,23 @@
 export {
+  AttestationError,
+  DSSE_MEDIA_TYPE,
+  type DsseEnvelope,
+  IN_TOTO_PAYLOAD_TYPE,
+  pae,
+  signEnvelope,
+  verifyEnvelope,
+} from './attestation/dsse.js';
+export {
+  buildStatement,
+  type CertificationPredicate,
+  MCPHUB_PREDICATE_TYPE,
+  STATEMENT_TYPE,
+  type Statement,
+  signStatement,
+  type VerifiedAttestation,
+  verifyAttestation,
+} from './attestation/in-toto.js';
+export {
   assertAllowed,
   bearerToken,
   DEFAULT_MAX_TOKEN_TTL_SECONDS,
@@ -15,6 +34,7 @@ export {
   type VerifyRegistryTokenOptions,
   verifyRegistryToken,
 } from './auth.js';
+export { canonicalJson } from './canonical-json.js';
 export {
   type BlobSource,
   type DownloadResult,
@@ -77,6 +97,7 @@ export {
 } from './object-store/object-store.js';
 export { S3ObjectStore, type S3ObjectStoreOptions } from './object-store/s3-object-store.js';
 export { type BuildRegistryAppOptions, buildRegistryApp, registryPlugin } from './plugin.js';
+export { type SweepOptions, sweepStaleUploads } from './publish/stale-uploads.js';
 export type { ReadPolicy } from './request-access.js';
 export { latestVersion, parseVersionReference, resolveVersion, type VersionReference } from './resolve.js';
 export type {
@@ -86,23 +107,3 @@ export type {
   ResolvedVersion,
   VersionSummary,
 } from './routes/schemas.js';
-export { canonicalJson } from './canonical-json.js';
-export {
-  AttestationError,
-  DSSE_MEDIA_TYPE,
-  type DsseEnvelope,
-  IN_TOTO_PAYLOAD_TYPE,
-  pae,
-  signEnvelope,
-  verifyEnvelope,
-} from './attestation/dsse.js';
-export {
-  buildStatement,
-  type CertificationPredicate,
-  MCPHUB_PREDICATE_TYPE,
-  STATEMENT_TYPE,
-  type Statement,
-  signStatement,
-  type VerifiedAttestation,
-  verifyAttestation,
-} from './attestation/in-toto.js';

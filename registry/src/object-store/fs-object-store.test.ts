@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -24,5 +24,18 @@ describe('FsObjectStore specifics', () => {
     const tempEntries = await readdir(path.join(root, '.tmp')).catch(() => []);
     expect(tempEntries).toEqual([]);
     await rm(parent, { recursive: true, force: true });
+  });
+
+  it('sweeps in-flight files abandoned by a crash, and only old ones', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'registry-fs-sweep-'));
+    const store = new FsObjectStore({ root });
+    await mkdir(path.join(root, '.tmp'), { recursive: true });
+    await writeFile(path.join(root, '.tmp', 'abandoned'), 'x');
+    const old = new Date(Date.now() - 48 * 3600 * 1000);
+    await utimes(path.join(root, '.tmp', 'abandoned'), old, old);
+    await writeFile(path.join(root, '.tmp', 'in-flight'), 'x');
+    expect(await store.sweepTemporaryFiles()).toBe(1);
+    expect(await readdir(path.join(root, '.tmp'))).toEqual(['in-flight']);
+    await rm(root, { recursive: true, force: true });
   });
 });

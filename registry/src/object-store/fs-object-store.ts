@@ -118,6 +118,22 @@ export class FsObjectStore implements ObjectStore {
     await syncDirectory(path.dirname(to));
   }
 
+  /** Deletes in-flight files older than `olderThanMs` left by a process that died mid-put. */
+  async sweepTemporaryFiles(olderThanMs = 24 * 3600 * 1000, now = new Date()): Promise<number> {
+    const tempDir = path.join(this.root, TEMP_DIR);
+    const entries = await readdir(tempDir).catch(() => [] as string[]);
+    let removed = 0;
+    for (const entry of entries) {
+      const file = path.join(tempDir, entry);
+      const info = await stat(file).catch(() => null);
+      if (info?.isFile() && now.getTime() - info.mtimeMs > olderThanMs) {
+        await rm(file, { force: true });
+        removed += 1;
+      }
+    }
+    return removed;
+  }
+
   private bucketDir(bucket: string): string {
     return path.join(this.root, assertBucketName(bucket));
   }

@@ -17,6 +17,7 @@ import {
 } from '../manifest.js';
 import { type PackageName, parsePackageName } from '../names.js';
 import { DigestingCounter } from './digesting-counter.js';
+import { temporaryKey } from './stale-uploads.js';
 
 export interface PublishResult {
   created: boolean;
@@ -157,7 +158,7 @@ export class PublishSession {
   }
 
   private newTempKey(): string {
-    const key = `tmp/${randomUUID()}`;
+    const key = temporaryKey(this.ctx.now(), randomUUID());
     this.tempKeys.add(key);
     return key;
   }
