@@ -158,7 +158,8 @@ export class PublishSession {
   }
 
   private newTempKey(): string {
-    const key = temporaryKey(this.ctx.now(), randomUUID());
+    // Wall-clock time, not ctx.now(): the sweep compares it with the real clock.
+    const key = temporaryKey(new Date(), randomUUID());
     this.tempKeys.add(key);
     return key;
   }
