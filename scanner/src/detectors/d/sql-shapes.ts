@@ -73,6 +73,23 @@ export function looksLikeSql(text: string): boolean {
   return SQL_TEXT.test(text);
 }
 
+const EXEC_RES = {
+  python: SQL_EXEC_CALLEES.python.map(globRe),
+  js: SQL_EXEC_CALLEES.js.map(globRe),
+  go: SQL_EXEC_CALLEES.go.map(globRe),
+};
+
+function globRe(glob: string): RegExp {
+  return new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+}
+
+/** The call is one of the query APIs (for visitors; taint sinks match callees themselves). */
+export function isSqlExecCallee(call: CallView): boolean {
+  const list =
+    call.language === 'python' ? EXEC_RES.python : call.language === 'go' ? EXEC_RES.go : EXEC_RES.js;
+  return list.some((r) => r.test(call.callee));
+}
+
 export function isSqlCall(call: CallView): boolean {
   if (NOT_SQL.test(call.callee)) return false;
   if (call.language !== 'python' && isTaggedTemplate(call.node)) return false;

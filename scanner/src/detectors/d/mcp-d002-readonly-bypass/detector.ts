@@ -1,0 +1,133 @@
+import type { SyntaxNode } from 'tree-sitter';
+import type { CallView, NodeQuery, VisitContext } from '../../api.js';
+import { defineDetector } from '../../api.js';
+import {
+  callersOf,
+  callParts,
+  enclosingFunction,
+  FUNCTION_TYPES,
+  functionName,
+  shapeOf,
+  unwrap,
+} from '../shapes.js';
+import { isSqlCall, isSqlExecCallee, queryArgs } from '../sql-shapes.js';
+
+/** A keyword check on the statement text: startswith("select"), /^\s*select/i.test(q), first word in {...}. */
+const PREFIX_CHECK =
+  /(startswith|startsWith|HasPrefix|match|test|search|split|Fields|\bin\b|includes|Contains|==)/;
+const READ_KEYWORD = /\b(select|with|show|explain|describe|pragma)\b/i;
+const WRITE_KEYWORDS =
+  /\b(insert|update|delete|drop|alter|truncate|create|replace|grant|attach)\b[\s\S]*\b(insert|update|delete|drop|alter|truncate|create|replace|grant|attach)\b/i;
+
+/** Enforcement the detector accepts: a read-only connection, session or transaction, or a real SQL parser. */
+const ENFORCED =
+  /mode=ro\b|immutable=1|query_only|OPEN_READONLY|readonly\s*[:=]\s*(true|True)|read_only\s*[:=]\s*(true|True)|readOnly\s*:\s*true|ReadOnly\s*:\s*true|AccessMode:\s*pgx\.ReadOnly|set_session\([^)]*readonly\s*=\s*True|postgresql_readonly|READ\s+ONLY|default_transaction_read_only|\.reader\b|sqlglot|pglast|pgsql-ast-parser|node-sql-parser|pg-query|pg_query|vitess\.io\/vitess\/go\/vt\/sqlparser|xwb1989\/sqlparser/;
+
+function conditionsIn(fn: SyntaxNode): { cond: SyntaxNode; consequence: SyntaxNode | null }[] {
+  return fn
+    .descendantsOfType(['if_statement'])
+    .map((n) => ({
+      cond: n.childForFieldName('condition') as SyntaxNode,
+      consequence: n.childForFieldName('consequence'),
+    }))
+    .filter((c) => !!c.cond);
+}
+
+function constantText(root: SyntaxNode, cond: string): string {
+  // `if not q.upper().startswith(READ_PREFIXES)`: read the constant's definition.
+  let out = cond;
+  for (const m of cond.matchAll(/\b[A-Z][A-Z0-9_]{2,}\b/g)) {
+    const def = root
+      .descendantsOfType(['assignment', 'variable_declarator', 'const_spec', 'var_spec'])
+      .find((d) => {
+        const left = d.childForFieldName('left') ?? d.childForFieldName('name');
+        return left?.text === m[0];
+      });
+    if (def) out += ` ${def.text}`;
+  }
+  return out;
+}
+
+function hasKeywordCheck(fn: SyntaxNode, sink: SyntaxNode, seen: Set<number>): boolean {
+  if (seen.has(fn.id)) return false;
+  seen.add(fn.id);
+  const root = fn.tree.rootNode;
+  for (const { cond, consequence } of conditionsIn(fn)) {
+    if (enclosingFunction(cond)?.id !== fn.id) continue;
+    const text = constantText(root, cond.text);
+    const negated = /^\s*\(?\s*(not\s|!)/.test(cond.text) || /\bnot in\b/.test(cond.text);
+    const inside =
+      !!consequence && sink.startIndex >= consequence.startIndex && sink.endIndex <= consequence.endIndex;
+    if (PREFIX_CHECK.test(text) && READ_KEYWORD.test(text) && (negated || inside)) return true;
+    if (WRITE_KEYWORDS.test(text) && !inside) return true;
+  }
+  // A validator helper of the same file: ensure_read_only(sql), isReadOnly(sql).
+  for (const call of fn.descendantsOfType(['call', 'call_expression'])) {
+    const p = callParts(call);
+    if (!p) continue;
+    for (const def of root.descendantsOfType([...FUNCTION_TYPES])) {
+      if (functionName(def) === p.name && def.id !== fn.id && hasKeywordCheck(def, def, seen)) return true;
+    }
+  }
+  return false;
+}
+
+/** better-sqlite3 prepare() compiles exactly one statement; a SELECT cannot write in SQLite. */
+function singleStatementApi(call: CallView): boolean {
+  return (
+    /^better-sqlite3\(\)\.prepare/.test(call.callee) ||
+    (/\.prepare$/.test(call.callee) && /better-sqlite3/.test(call.node.tree.rootNode.text.slice(0, 2000)))
+  );
+}
+
+function keywordChecked(arg: SyntaxNode, q: NodeQuery): boolean {
+  const fn = enclosingFunction(arg);
+  if (!fn) return false;
+  if (hasKeywordCheck(fn, arg, new Set())) return true;
+  // A helper that receives the statement: the check lives in its callers.
+  const shape = shapeOf(arg, { q });
+  if (!shape.param) return false;
+  const name = functionName(fn);
+  if (!name) return false;
+  return callersOf(fn.tree.rootNode, name).some((c) => {
+    const outer = enclosingFunction(c);
+    return !!outer && outer.id !== fn.id && hasKeywordCheck(outer, c, new Set());
+  });
+}
+
+function check(call: CallView, ctx: VisitContext): void {
+  if (!isSqlExecCallee(call) || !isSqlCall(call) || singleStatementApi(call)) return;
+  if (ENFORCED.test(call.node.tree.rootNode.text)) return;
+  for (const arg of queryArgs(call)) {
+    const n = unwrap(arg);
+    if (/^(ctx|&)/.test(n.text) || ctx.q.stringValue(n) !== null) continue;
+    if (n.type !== 'identifier' && !/member|attribute|selector|subscript/.test(n.type)) continue;
+    const shape = shapeOf(n, { q: ctx.q });
+    if (shape.built) continue;
+    if (!keywordChecked(n, ctx.q)) continue;
+    ctx.report(call.node, {
+      message:
+        'Caller-supplied SQL is executed after a keyword check only: stacked statements, data-modifying CTEs or ' +
+        'side-effecting functions get past it; enforce read-only in the database',
+    });
+    return;
+  }
+}
+
+export default defineDetector({
+  id: 'MCP-D002',
+  class: 'D',
+  languages: ['python', 'javascript', 'typescript', 'go'],
+  severity: 'high',
+  confidence: 'high',
+  cwe: ['CWE-89', 'CWE-285'],
+  title: '"Read-only" SQL tool enforced by a keyword check',
+  remediation:
+    'A SELECT-prefix, first-keyword or blocklist check does not make caller-supplied SQL read-only (stacked ' +
+    'statements "SELECT 1; DROP TABLE x", data-modifying CTEs, side-effecting functions, SELECT ... INTO). ' +
+    'Enforce it in the database: open the connection read-only (sqlite "file:db?mode=ro", PRAGMA query_only, ' +
+    'OPEN_READONLY, better-sqlite3 { readonly: true }), run inside a READ ONLY transaction (SET TRANSACTION READ ONLY, ' +
+    'sql.TxOptions{ReadOnly: true}, psycopg set_session(readonly=True)), use a read-only database role, or validate ' +
+    'with a real SQL parser (sqlglot, pgsql-ast-parser, node-sql-parser).',
+  visitors: { onCall: check },
+});
