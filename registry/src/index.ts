@@ -96,7 +96,12 @@ export {
   type ObjectStoreOptions,
 } from './object-store/object-store.js';
 export { S3ObjectStore, type S3ObjectStoreOptions } from './object-store/s3-object-store.js';
-export { type BuildRegistryAppOptions, buildRegistryApp, registryPlugin } from './plugin.js';
+export {
+  type BuildRegistryAppOptions,
+  buildRegistryApp,
+  REGISTRY_MAX_PARAM_LENGTH,
+  registryPlugin,
+} from './plugin.js';
 export { type SweepOptions, sweepStaleUploads } from './publish/stale-uploads.js';
 export type { ReadPolicy } from './request-access.js';
 export { latestVersion, parseVersionReference, resolveVersion, type VersionReference } from './resolve.js';

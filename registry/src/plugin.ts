@@ -25,6 +25,9 @@ export const registryPlugin: FastifyPluginAsync<RegistryPluginOptions> = async (
   registerPackageRoutes(app, ctx);
 };
 
+/** Hosts of `registryPlugin` should create their fastify instance with at least this `maxParamLength`. */
+export const REGISTRY_MAX_PARAM_LENGTH = 300;
+
 export interface BuildRegistryAppOptions extends RegistryPluginOptions {
   logger?: FastifyServerOptions['logger'];
   /** Run the registry migrations before registering routes (default true). */
@@ -35,7 +38,8 @@ export interface BuildRegistryAppOptions extends RegistryPluginOptions {
 export async function buildRegistryApp(options: BuildRegistryAppOptions): Promise<FastifyInstance> {
   const { logger, migrate, ...pluginOptions } = options;
   if (migrate !== false) await migrateRegistry(options.db);
-  const app = Fastify({ logger: logger ?? false });
+  // Names are up to 128 characters and ranges up to 256: above find-my-way's default of 100.
+  const app = Fastify({ logger: logger ?? false, maxParamLength: REGISTRY_MAX_PARAM_LENGTH });
   app.setNotFoundHandler(registryNotFoundHandler);
   app.setErrorHandler(registryErrorHandler);
   await app.register(registryPlugin, pluginOptions);

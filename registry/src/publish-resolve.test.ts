@@ -41,6 +41,18 @@ describe('publish, resolve and download', () => {
     }
   });
 
+  it('resolves the longest allowed name with a long range', async () => {
+    const name = `${'o'.repeat(64)}/${'n'.repeat(128)}`;
+    const token = await fx.token({ resource: ['*'] });
+    const bundle = makeBundle('long');
+    expect(
+      (await publish(fx, publishParts(makeManifest(name, '1.0.0', bundle), bundle), token)).statusCode,
+    ).toBe(201);
+    const range = encodeURIComponent('>=0.0.1 <2.0.0 || >=3.0.0 <4.0.0 || >=5.0.0 <6.0.0 || >=7.0.0 <8.0.0');
+    const response = await fx.app.inject({ method: 'GET', url: `/v1/resolve/${name}/${range}` });
+    expect(response.json()).toMatchObject({ name, version: '1.0.0' });
+  });
+
   it('downloads the bundle byte-identical with ETag, Digest and Content-Length, and honours If-None-Match', async () => {
     const { bundle } = await publishVersion('1.0.0');
     const response = await fx.app.inject({ method: 'GET', url: '/v1/download/acme/files/latest' });
