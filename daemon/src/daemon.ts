@@ -5,7 +5,16 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/schema.js';
 import { type HubDb, migrateTo, openSqliteDatabase } from './db/database.js';
 import { hubMigrations } from './db/migrations/index.js';
+import { tokenAuthorizer } from './auth/authorizer.js';
 import { buildHubApp } from './http/hub-app.js';
+import { Submissions } from './ingest/submissions.js';
+import { JobStore } from './jobs/job-store.js';
+import { HubWorker } from './pipeline/hub-worker.js';
+import { RESULTS_BUCKET, SOURCES_BUCKET } from './pipeline/messages.js';
+import { DEFAULT_SCAN_BUDGET, ScanPool } from './pipeline/scan-pool.js';
+import { startScanWorker } from './pipeline/scan-worker.js';
+import type { Consumer } from './queue/job-queue.js';
+import { SqliteJobQueue } from './queue/sqlite-job-queue.js';
 import { buildRegistryServer } from './http/registry-app.js';
 import { jwksOf, loadOrCreateSigningKey } from './keys/signing-key.js';
 import type { Logger } from './logger.js';
@@ -31,12 +40,17 @@ const urlOf = (app: FastifyInstance) => {
 export async function startDaemon(config: Config, logger: Logger): Promise<RunningDaemon> {
   const db: HubDb = openSqliteDatabase(config.home);
   const apps: FastifyInstance[] = [];
+  const stoppers: (() => Promise<void>)[] = [];
   try {
     await migrateTo(db, 'hub_migrations', hubMigrations);
     await migrateRegistry(db);
     const signingKey = await loadOrCreateSigningKey(config.home);
     const admin = await ensureAdminToken(db, config.home);
     const store = new FsObjectStore({ root: join(config.home, 'objects') });
+    await Promise.all([store.ensureBucket(SOURCES_BUCKET), store.ensureBucket(RESULTS_BUCKET)]);
+    const queue = new SqliteJobQueue(db);
+    const jobs = new JobStore(db);
+    stoppers.push(() => queue.close());
 
     let registryUrl = config.registry.url ?? `http://${config.registry.host}:${config.registry.port}`;
     if (config.roles.includes('registry')) {
@@ -45,9 +59,45 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       await registryApp.listen({ host: config.registry.host, port: config.registry.port });
       registryUrl = config.registry.url ?? urlOf(registryApp);
     }
+    if (config.roles.includes('scanner')) {
+      const pool = new ScanPool(config.scanner.threads || undefined, {
+        ...DEFAULT_SCAN_BUDGET,
+        timeoutMs: config.scanner.timeoutMs,
+        maxMemoryMb: config.scanner.maxMemoryMb,
+      });
+      const consumer: Consumer = await startScanWorker({ queue, store, pool, logger: logger.child({ role: 'scanner' }) });
+      stoppers.unshift(async () => {
+        await consumer.cancel();
+        await pool.close();
+      });
+    }
+    let hubWorker: HubWorker | null = null;
+    if (config.roles.includes('worker')) {
+      hubWorker = new HubWorker({ jobs, queue, store, signingKey, registryUrl, logger: logger.child({ role: 'worker' }) });
+      await hubWorker.start();
+      const w = hubWorker;
+      stoppers.unshift(() => w.stop());
+    }
     let hubUrl: string | null = null;
     if (config.roles.includes('hub')) {
-      const hubApp = await buildHubApp({ config, db, signingKey, logger, registryUrl });
+      const worker = hubWorker;
+      const submissions = new Submissions({
+        jobs,
+        store,
+        // Without a local hub worker the job waits QUEUED until one starts and recovers it.
+        dispatch: async (job) => {
+          await worker?.dispatch(job);
+        },
+        limits: { maxSourceBytes: config.hub.maxSourceBytes },
+      });
+      const hubApp = await buildHubApp({
+        config,
+        db,
+        signingKey,
+        logger,
+        registryUrl,
+        pipeline: { jobs, submissions, store, authorizer: tokenAuthorizer(db) },
+      });
       apps.push(hubApp);
       await hubApp.listen({ host: config.hub.host, port: config.hub.port });
       hubUrl = urlOf(hubApp);
@@ -71,6 +121,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
         timer.unref();
         await Promise.allSettled(apps.map((a) => a.close()));
         clearTimeout(timer);
+        for (const stop of stoppers) await stop().catch((err: unknown) => logger.warn({ err }, 'stop failed'));
         await db.destroy();
         rmSync(runtimeFile, { force: true });
         logger.info('stopped');
@@ -80,6 +131,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
     return { hubUrl, registryUrl, adminTokenFile: admin.file, home: config.home, close };
   } catch (err) {
     await Promise.allSettled(apps.map((a) => a.close()));
+    for (const stop of stoppers) await stop().catch(() => undefined);
     await db.destroy();
     throw err;
   }

@@ -16,6 +16,7 @@ function buildProgram(): Command {
   const program = new Command('mcphub')
     .description('MCP Hub: certify MCP servers and run them safely')
     .version(VERSION)
+    .enablePositionalOptions()
     .showHelpAfterError()
     .exitOverride();
 
@@ -113,6 +114,55 @@ function buildProgram(): Command {
         ...(opts.attestation ? { attestation: readFileSync(opts.attestation) } : {}),
       });
       out(JSON.stringify(result, null, 2));
+    });
+
+  addConfigOptions(
+    program
+      .command('push')
+      .description('Submit an MCP server (folder, .tar.gz or git URL) for certification')
+      .argument('<source>', 'a folder, a .tar.gz, or a git URL')
+      .requiredOption('--name <org/name>', 'package name')
+      .requiredOption('--version <semver>', 'package version')
+      .option('--ref <ref>', 'git branch, tag or commit (git sources)')
+      .option('--mode <mode>', 'scan mode: fast or deep')
+      .option('--wait', 'follow the job until it is published or fails')
+      .option('--hub <url>', 'hub URL (default: the running daemon)')
+      .option('--token <token>', 'hub API token (default: the admin token in MCPHUB_HOME)'),
+  ).action(async (source: string, opts: Record<string, unknown>) => {
+    const config = configFromOptions(opts);
+    const { resolveHub } = await import('./hub-client.js');
+    const { push } = await import('./push-command.js');
+    process.exitCode = await push(resolveHub(config.home, opts as { hub?: string; token?: string }), source, opts as never, {
+      out,
+      progress: (s) => process.stderr.write(`${s}\n`),
+    });
+  });
+
+  program
+    .command('verify')
+    .description("Verify an attestation (DSSE envelope) against the hub's JWKS")
+    .argument('<attestation>', 'attestation file (JSON DSSE envelope)')
+    .requiredOption('--jwks <url|file>', 'JWKS URL (e.g. http://127.0.0.1:8080/.well-known/jwks.json) or file')
+    .option('--bundle-digest <sha256:hex>', 'also require the attestation to be about this bundle')
+    .action(async (file: string, opts: { jwks: string; bundleDigest?: string }) => {
+      const { verifyAttestation } = await import('@mcphub/registry');
+      const jwks = /^https?:\/\//.test(opts.jwks)
+        ? await (await fetch(opts.jwks)).json()
+        : JSON.parse(readFileSync(opts.jwks, 'utf8'));
+      const v = verifyAttestation(JSON.parse(readFileSync(file, 'utf8')), jwks as never, opts.bundleDigest);
+      const p = v.statement.predicate;
+      out(JSON.stringify({ verified: true, keyid: v.keyid, subject: v.statement.subject, package: p.package, level: p.level, levelName: p.levelName, score: p.score }, null, 2));
+    });
+
+  program
+    .command('scan')
+    .description('Scan a folder without a daemon (run `mcphub scan --help` for its options)')
+    .allowUnknownOption()
+    .helpOption(false)
+    .argument('[args...]')
+    .action(async (args: string[]) => {
+      const { runScanCli } = await import('@mcphub/scanner');
+      process.exitCode = await runScanCli(args, { stdout: process.stdout, stderr: process.stderr });
     });
 
   addConfigOptions(program.command('config').description('Print the effective configuration')).action(

@@ -24,7 +24,7 @@ describe('loadConfig layering', () => {
   it('uses the documented defaults under ~/.mcphub', () => {
     const cfg = loadConfig({ env: {}, homeDir: '/home/alice' });
     expect(cfg.home).toBe('/home/alice/.mcphub');
-    expect(cfg.hub).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(cfg.hub).toEqual({ host: '127.0.0.1', port: 8080, maxSourceBytes: 64 * 1024 * 1024 });
     expect(cfg.registry.port).toBe(8081);
     expect(cfg.registry.reads).toBe('loopback');
     expect(cfg.roles).toEqual(['hub', 'registry', 'worker', 'scanner']);

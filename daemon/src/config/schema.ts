@@ -20,6 +20,8 @@ export const ConfigSchema = Type.Object(
         host: Host,
         port: Port,
         publicUrl: Type.Optional(Type.String({ format: 'uri', description: 'URL other parties use' })),
+        webhookSecret: Type.Optional(Type.String({ minLength: 16, description: 'HMAC secret of POST /api/v1/webhooks/git' })),
+        maxSourceBytes: Type.Integer({ minimum: 1024, description: 'Largest source a submission may have (packed)' }),
       },
       { additionalProperties: false },
     ),
@@ -34,6 +36,14 @@ export const ConfigSchema = Type.Object(
         maxManifestBytes: Type.Integer({ minimum: 1024 }),
         maxBundleBytes: Type.Integer({ minimum: 1024 }),
         tokenMaxTtlSeconds: Type.Integer({ minimum: 60 }),
+      },
+      { additionalProperties: false },
+    ),
+    scanner: Type.Object(
+      {
+        threads: Type.Integer({ minimum: 0, maximum: 64, description: 'Scan threads (0 = cores - 1)' }),
+        timeoutMs: Type.Integer({ minimum: 1000, description: 'Wall-time budget of one scan' }),
+        maxMemoryMb: Type.Integer({ minimum: 64, description: 'Heap budget of one scan thread' }),
       },
       { additionalProperties: false },
     ),
@@ -57,7 +67,7 @@ export function defaultConfig(home: string): Config {
   return {
     home,
     roles: [...ROLES],
-    hub: { host: '127.0.0.1', port: 8080 },
+    hub: { host: '127.0.0.1', port: 8080, maxSourceBytes: 64 * 1024 * 1024 },
     registry: {
       host: '127.0.0.1',
       port: 8081,
@@ -66,6 +76,7 @@ export function defaultConfig(home: string): Config {
       maxBundleBytes: 256 * 1024 * 1024,
       tokenMaxTtlSeconds: 7 * 24 * 3600,
     },
+    scanner: { threads: 0, timeoutMs: 5 * 60_000, maxMemoryMb: 1024 },
     log: { level: 'info' },
     shutdownGraceMs: 10_000,
   };

@@ -1,3 +1,4 @@
+import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Type } from '@sinclair/typebox';
@@ -16,6 +17,7 @@ import {
 } from '../tokens/token-service.js';
 import { VERSION } from '../version.js';
 import { installErrorHandling } from './errors.js';
+import { type PipelineRouteDeps, pipelineRoutes } from './routes/pipeline-routes.js';
 
 export interface HubAppDeps {
   config: Config;
@@ -25,6 +27,8 @@ export interface HubAppDeps {
   /** The registry this hub publishes to, as clients should reach it. */
   registryUrl: string;
   startedAt?: number;
+  /** The pipeline routes (ingest, jobs, events); absent when this process runs no hub worker. */
+  pipeline?: Omit<PipelineRouteDeps, 'registryUrl' | 'webhookSecret'>;
 }
 
 const ErrorBody = Type.Object({ code: Type.String(), message: Type.String(), statusCode: Type.Integer() });
@@ -160,5 +164,13 @@ export async function buildHubApp(deps: HubAppDeps): Promise<FastifyInstance> {
     },
   );
 
+  if (deps.pipeline) {
+    await app.register(multipart, { limits: { fileSize: deps.config.hub.maxSourceBytes, files: 1, fields: 10 } });
+    await app.register(pipelineRoutes, {
+      ...deps.pipeline,
+      registryUrl: deps.registryUrl,
+      ...(deps.config.hub.webhookSecret ? { webhookSecret: deps.config.hub.webhookSecret } : {}),
+    });
+  }
   return app;
 }

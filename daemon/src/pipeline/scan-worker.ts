@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, promises as fsp } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import type { ObjectStore } from '@mcphub/registry';
+import { ArchiveError, safeExtractTarGz } from '@mcphub/sandbox';
+import { HubError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Consumer, Delivery, JobQueue } from '../queue/job-queue.js';
+import {
+  ANALYZE_COMPLETE_QUEUE,
+  ANALYZE_QUEUE,
+  type AnalyzeCompleteMessage,
+  type AnalyzeMessage,
+  RESULTS_BUCKET,
+  resultKeyOf,
+  SOURCES_BUCKET,
+} from './messages.js';
+import { detectPackageInfo } from './package-info.js';
+import type { ScanPool } from './scan-pool.js';
+
+export interface ScanWorkerDeps {
+  queue: JobQueue;
+  store: ObjectStore;
+  pool: ScanPool;
+  logger: Logger;
+}
+
+const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The scan worker of the seed: consumes ANALYZE, fetches the source from the object store, checks
+ * its digest, unpacks it as hostile input, scans it in a thread, stores the report and answers with
+ * ANALYZE_COMPLETE. It knows nothing of the hub's database, so it can run on another machine.
+ */
+export async function startScanWorker(deps: ScanWorkerDeps): Promise<Consumer> {
+  const { queue, store, pool, logger } = deps;
+  const complete = (m: Omit<AnalyzeCompleteMessage, 'schemaVersion'>, id: string) =>
+    queue.publish<AnalyzeCompleteMessage>(ANALYZE_COMPLETE_QUEUE, { schemaVersion: 1, ...m }, { messageId: id });
+
+  async function handle(d: Delivery<AnalyzeMessage>): Promise<void> {
+    const msg = d.body;
+    const log = logger.child({ jobId: msg.jobId, attempt: d.attempt });
+    await complete({ jobId: msg.jobId, status: 'started' }, `started:${msg.jobId}:${d.attempt}`);
+    const work = mkdtempSync(join(tmpdir(), 'mcphub-scan-'));
+    try {
+      const source = await readAll(await store.get(SOURCES_BUCKET, msg.sourceKey));
+      if (sha256(source) !== msg.sourceDigest) {
+        throw new HubError('HUB_ERR_RESULT_INVALID', `source ${msg.sourceKey} does not match ${msg.sourceDigest}`);
+      }
+      const dir = join(work, 'src');
+      try {
+        await safeExtractTarGz(Readable.from([source]), dir);
+      } catch (err) {
+        if (err instanceof ArchiveError) {
+          log.warn({ code: err.code }, 'source refused');
+          await complete({ jobId: msg.jobId, status: 'rejected', error: { code: err.code, message: err.message } }, `complete:${msg.jobId}`);
+          return;
+        }
+        throw err;
+      }
+      let json: string;
+      try {
+        json = await pool.scan(dir, msg.options.mode ?? 'deep');
+      } catch (err) {
+        if (err instanceof HubError) {
+          log.warn({ code: err.code, err: err.message }, 'scan failed');
+          await complete({ jobId: msg.jobId, status: 'failed', error: { code: err.code, message: err.message } }, `complete:${msg.jobId}`);
+          return;
+        }
+        throw err;
+      }
+      const info = Buffer.from(JSON.stringify(await detectPackageInfo(dir)));
+      const packageInfoKey = resultKeyOf(msg.jobId, 'package-info.json');
+      await store.put(RESULTS_BUCKET, packageInfoKey, info);
+      const report = Buffer.from(json);
+      const resultKey = resultKeyOf(msg.jobId, 'report.json');
+      await store.put(RESULTS_BUCKET, resultKey, report);
+      await complete(
+        { jobId: msg.jobId, status: 'succeeded', resultKey, resultDigest: sha256(report), packageInfoKey },
+        `complete:${msg.jobId}`,
+      );
+      log.info({ bytes: report.length }, 'scan complete');
+    } finally {
+      await fsp.rm(work, { recursive: true, force: true });
+    }
+  }
+
+  return queue.consume<AnalyzeMessage>(ANALYZE_QUEUE, handle, { prefetch: pool.size });
+}
