@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { setImmediate as turn } from 'node:timers/promises';
+import { toJsTree } from './ast/js-tree.js';
 import type { Detector, ReportOptions } from './detectors/api.js';
 import { listDetectors } from './detectors/index.js';
 import { contentSkipReason, discoverFiles } from './discover/discover-files.js';
@@ -90,6 +91,7 @@ export async function scanDirectory(root: string, options: ScanOptions = {}): Pr
   const errors: ScanError[] = [];
   const parsers = createParserSet();
   const contexts: FileContext[] = [];
+  let nextNodeId = 1;
 
   for (const [i, f] of candidates.entries()) {
     options.onProgress?.({ phase: 'parse', done: i, total: candidates.length, file: f.path });
@@ -130,17 +132,20 @@ export async function scanDirectory(root: string, options: ScanOptions = {}): Pr
         continue;
       }
       const adapter = parsers.adapter(language);
+      const copy = toJsTree(tree, text, nextNodeId);
+      nextNodeId = copy.nextId;
       const ctx: FileContext = {
         path: f.path,
         language,
         adapter,
-        root: tree.rootNode,
+        root: copy.root,
         text,
         imports: adapter.imports(tree.rootNode),
         dir: dirname(f.path),
         moduleDefs: new Map(),
         moduleEnv: new Map(),
         functions: [],
+        memo: new Map(),
       };
       ctx.functions = collectFunctions(ctx);
       contexts.push(ctx);

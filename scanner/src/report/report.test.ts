@@ -39,13 +39,15 @@ describe('native JSON report', () => {
       expect(SEVERITIES).toContain(f.severity);
       expect(f.location.startLine).toBeGreaterThan(0);
       expect(f.location.file).not.toMatch(/^\//);
-      expect(f.trace[0]?.kind).toBe('source');
-      expect(f.trace[f.trace.length - 1]?.kind).toBe('sink');
+      if (f.class === 'A') {
+        expect(f.trace[0]?.kind).toBe('source');
+        expect(f.trace[f.trace.length - 1]?.kind).toBe('sink');
+      }
       expect(f.snippet.length).toBeGreaterThan(0);
     }
     expect(new Set(report.findings.map((f) => f.id)).size).toBe(report.findings.length);
     expect(report.summary.total).toBe(report.findings.length);
-    expect(report.summary.byClass.A).toBe(report.findings.length);
+    expect(report.summary.byClass.A).toBe(report.findings.filter((f) => f.class === 'A').length);
     for (const file of report.files) expect(file.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(report.findings.some((f) => f.tool !== undefined)).toBe(true);
   });

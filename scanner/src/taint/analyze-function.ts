@@ -263,8 +263,6 @@ export function analyzeFunction(
     depth--;
   };
 
-  const argTaint = (node: SyntaxNode | undefined): Taint => (node ? evalNode(node) : CLEAN);
-
   const pickArgs = (call: CallView, sink: CompiledSink): PickedArg[] => {
     if (sink.spec.pick) return sink.spec.pick(call, q);
     const out: PickedArg[] = [];
@@ -576,11 +574,14 @@ export function analyzeFunction(
       'short_var_declaration',
       'assignment_statement',
       'assignment',
+      'variable_declarator',
     ])) {
       const asg = adapter.assignment(n);
-      if (!asg?.value || !adapter.call(asg.value)) continue;
+      if (!asg?.value) continue;
+      // `rel, err := f()`, `const { address } = await lookup(host)`: no single def was recorded.
+      const pattern = asg.targets.length > 1 || asg.targets.some((t) => !adapter.isIdentifier(t));
       const names = asg.targets.flatMap((t) => adapter.bindingNames(t));
-      if (names.length > 1 && names.includes(name)) return asg.value;
+      if (pattern && names.includes(name)) return asg.value;
     }
     return undefined;
   };
@@ -705,7 +706,12 @@ export function analyzeFunction(
 
   const body = fn ? adapter.functionBody(fn) : file.root;
   if (body) {
-    const hasLoop = body.descendantsOfType(LOOPS).length > 0;
+    const loopKey = `loop:${body.id}`;
+    let hasLoop = file.memo.get(loopKey);
+    if (hasLoop === undefined) {
+      hasLoop = body.descendantsOfType(LOOPS).length > 0;
+      file.memo.set(loopKey, hasLoop);
+    }
     const exprBody = fn !== null && body.type !== 'block' && body.type !== 'statement_block';
     for (let pass = 0; pass < (hasLoop ? 2 : 1); pass++) {
       memo = new Map();

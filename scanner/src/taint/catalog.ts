@@ -46,13 +46,29 @@ export const SOURCES: readonly SourceSpec[] = [
   { languages: PY, kind: 'http-request', member: ['flask.request'], note: 'HTTP request data' },
   {
     languages: PY,
+    kind: 'file',
+    callee: ['open', 'io.open', 'codecs.open', 'aiofiles.open', '*.read_text', '*.read_bytes'],
+    note: 'file contents',
+  },
+  {
+    languages: PY,
     kind: 'network',
     callee: ['requests.get', 'requests.post', 'httpx.get', 'httpx.post', 'urllib.request.urlopen'],
     note: 'network response',
   },
-  { languages: GO, kind: 'env', callee: ['os.Getenv', 'os.LookupEnv'], note: 'environment variable' },
+  {
+    languages: GO,
+    kind: 'env',
+    callee: ['os.Getenv', 'os.LookupEnv', 'os.Environ'],
+    note: 'environment variable',
+  },
   { languages: GO, kind: 'cli', member: ['os.Args'], note: 'command-line argument' },
-  { languages: GO, kind: 'file', callee: ['os.ReadFile', 'io/ioutil.ReadFile'], note: 'file contents' },
+  {
+    languages: GO,
+    kind: 'file',
+    callee: ['os.ReadFile', 'io/ioutil.ReadFile', 'os.Open'],
+    note: 'file contents',
+  },
   { languages: GO, kind: 'network', callee: ['net/http.Get', 'net/http.Post'], note: 'network response' },
 ];
 
@@ -139,7 +155,8 @@ export const GUARDS: readonly GuardSpec[] = [
   { languages: PY, pattern: /^\s*(?!['"])[\w.[\]'"]+\s+in\s+[\w.]+\s*$/, meaning: 'valid', clears: 'all' },
   {
     languages: PY,
-    pattern: /^\s*re\.(fullmatch|match)\(|^\s*[\w.]+\.(fullmatch|match)\(/,
+    // re.match only anchors the start: it validates when the literal pattern ends with $ or \Z.
+    pattern: /^\s*re\.fullmatch\(|^\s*re\.match\(.*(?:\$['"]|\\Z)|^\s*[\w.]+\.(fullmatch|match)\(/,
     meaning: 'valid',
     clears: 'all',
   },
@@ -156,7 +173,13 @@ export const GUARDS: readonly GuardSpec[] = [
     meaning: 'valid',
     clears: 'all',
   },
-  { languages: JS, pattern: /^\s*\/.*\/[a-z]*\.test\(|^\s*[\w.]+\.test\(/, meaning: 'valid', clears: 'all' },
+  // A regex literal validates only when anchored at both ends (/^[\w-]+$/); /example\.com/ matches anywhere.
+  {
+    languages: JS,
+    pattern: /^\s*\/\^.*\$\/[a-z]*\.test\(|^\s*[\w.]+\.test\(/,
+    meaning: 'valid',
+    clears: 'all',
+  },
   {
     languages: GO,
     pattern: /^\s*[\w.]+\.MatchString\(|^\s*slices\.Contains\(|^\s*\w+\[[\w.]+\]\s*$/,

@@ -27,6 +27,8 @@ export interface FileContext {
   moduleDefs: Map<string, SyntaxNode>;
   moduleEnv: Map<string, Taint>;
   functions: FunctionRecord[];
+  /** Per-node facts computed once per scan (e.g. "this body contains a loop"). */
+  memo: Map<string, boolean>;
 }
 
 export function nodeKey(node: SyntaxNode): string {

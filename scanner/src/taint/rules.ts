@@ -71,29 +71,52 @@ export function compileRules(detectors: readonly Detector[]): CompiledRules {
       for (const prefix of s.member ?? []) push(memberSources, lang, { prefix, spec: s });
     }
   }
+  // Callee names repeat a lot within a scan; the regex scans are the hot path without these.
+  const sinkCache = new Map<string, CompiledSink[]>();
+  const sanitizerCache = new Map<string, (readonly string[] | 'all')[]>();
+  const sourceCache = new Map<string, SourceSpec | null>();
   return {
     detectors,
     sinks(language, callee) {
-      return matches(sinks.get(language) ?? [], callee);
+      const key = `${language}\0${callee}`;
+      let hit = sinkCache.get(key);
+      if (!hit) {
+        hit = matches(sinks.get(language) ?? [], callee);
+        sinkCache.set(key, hit);
+      }
+      return hit;
     },
     sanitizer(language, callee) {
-      const found = matches(sanitizers.get(language) ?? [], callee);
+      const key = `${language}\0${callee}`;
+      let found = sanitizerCache.get(key);
+      if (!found) {
+        found = matches(sanitizers.get(language) ?? [], callee);
+        sanitizerCache.set(key, found);
+      }
       if (found.length === 0) return null;
       if (found.includes('all')) return 'all';
       return [...new Set(found.flatMap((f) => f as readonly string[]))];
     },
     source(language, path, via) {
-      if (via === 'call') {
-        const hit = matches(callSources.get(language) ?? [], path)[0];
-        if (hit) return hit;
-      }
-      for (const { prefix, spec } of memberSources.get(language) ?? []) {
-        if (path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}(`)) return spec;
-      }
-      return null;
+      const key = `${language}\0${via}\0${path}`;
+      if (sourceCache.has(key)) return sourceCache.get(key) ?? null;
+      const found = findSource(language, path, via);
+      sourceCache.set(key, found);
+      return found;
     },
     guards(language) {
       return guards.get(language) ?? [];
     },
   };
+
+  function findSource(language: Language, path: string, via: 'call' | 'member'): SourceSpec | null {
+    if (via === 'call') {
+      const hit = matches(callSources.get(language) ?? [], path)[0];
+      if (hit) return hit;
+    }
+    for (const { prefix, spec } of memberSources.get(language) ?? []) {
+      if (path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}(`)) return spec;
+    }
+    return null;
+  }
 }
