@@ -12,6 +12,7 @@ import type { RegistryLimits } from './context.js';
 import { sha256Digest } from './digest.js';
 import type { Manifest } from './manifest.js';
 import { FsObjectStore } from './object-store/fs-object-store.js';
+import type { ObjectStore } from './object-store/object-store.js';
 import { buildRegistryApp } from './plugin.js';
 import type { ReadPolicy } from './request-access.js';
 
@@ -35,7 +36,12 @@ export interface RegistryFixture {
 }
 
 export async function createRegistryFixture(
-  options: { limits?: Partial<RegistryLimits>; reads?: ReadPolicy } = {},
+  options: {
+    limits?: Partial<RegistryLimits>;
+    reads?: ReadPolicy;
+    /** Wraps the store the app uses (to inject failures); the fixture still inspects the real one. */
+    wrapStore?: (store: ObjectStore) => ObjectStore;
+  } = {},
 ): Promise<RegistryFixture> {
   const root = await mkdtemp(path.join(tmpdir(), 'registry-test-'));
   const store = new FsObjectStore({ root });
@@ -44,7 +50,7 @@ export async function createRegistryFixture(
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { extractable: true });
   const app = await buildRegistryApp({
     db,
-    store,
+    store: options.wrapStore ? options.wrapStore(store) : store,
     auth: { getKey: publicKey, issuer: ISSUER, reads: options.reads ?? 'open' },
     limits: options.limits,
   });

@@ -135,12 +135,34 @@ export class PublishSession {
       },
       ...this.staged.values(),
     ];
-    for (const blob of blobs) await this.promote(blob);
+    const promoted: Digest[] = [];
+    try {
+      for (const blob of blobs) {
+        if (await this.promote(blob)) promoted.push(blob.digest);
+      }
+      const record = this.versionRecord(manifest, pkg, manifestDigest, manifestBytes);
+      const outcome = await this.ctx.index.insertPublished({
+        version: record,
+        blobs: blobs.map(toBlobRecord),
+      });
+      if (outcome.kind === 'exists') return this.answerExisting(outcome.existing, manifestDigest);
+      return { created: true, record };
+    } catch (error) {
+      await this.unpromote(promoted);
+      throw error;
+    }
+  }
 
-    const record = this.versionRecord(manifest, pkg, manifestDigest, manifestBytes);
-    const outcome = await this.ctx.index.insertPublished({ version: record, blobs: blobs.map(toBlobRecord) });
-    if (outcome.kind === 'exists') return this.answerExisting(outcome.existing, manifestDigest);
-    return { created: true, record };
+  /**
+   * Removes content-addressed blobs this session created when the publish then failed, unless the
+   * index knows them (another version uses them). A concurrent publish deduplicating against one of
+   * them in the same instant is the remaining window; the blob would then be missing (500), not wrong.
+   */
+  private async unpromote(digests: Digest[]): Promise<void> {
+    for (const digest of digests) {
+      const indexed = await this.ctx.index.findBlob(digest).catch(() => true);
+      if (!indexed) await this.ctx.store.delete(this.ctx.bucket, casKey(digest)).catch(() => undefined);
+    }
   }
 
   /** Deletes every temporary key this session still owns. Safe to call more than once. */
@@ -198,15 +220,20 @@ export class PublishSession {
     }
   }
 
-  /** Moves a verified blob to its content address; an existing blob is never rewritten. */
-  private async promote(blob: StagedBlob): Promise<void> {
+  /**
+   * Moves a verified blob to its content address; an existing blob is never rewritten.
+   * Returns true when this call created the blob.
+   */
+  private async promote(blob: StagedBlob): Promise<boolean> {
     const target = casKey(blob.digest);
-    if (await this.ctx.store.head(this.ctx.bucket, target)) {
+    const exists = (await this.ctx.store.head(this.ctx.bucket, target)) !== null;
+    if (exists) {
       await this.ctx.store.delete(this.ctx.bucket, blob.tempKey);
     } else {
       await this.ctx.store.move(this.ctx.bucket, blob.tempKey, target);
     }
     this.tempKeys.delete(blob.tempKey);
+    return !exists;
   }
 
   private versionRecord(

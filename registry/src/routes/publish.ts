@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import type {} from '@fastify/multipart';
+import type { Multipart } from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RegistryPrincipal } from '../auth.js';
 import type { RegistryContext } from '../context.js';
@@ -38,8 +38,9 @@ function toUploadError(error: unknown, signal: AbortSignal): unknown {
   if (typeof code === 'string' && MULTIPART_ERRORS[code]) {
     return new RegistryError(MULTIPART_ERRORS[code], undefined, { cause: error });
   }
-  // Busboy reports malformed bodies as plain errors ("Unexpected end of form", "Malformed part header").
-  if (error instanceof Error && !('statusCode' in error)) {
+  // Busboy reports malformed bodies as plain errors without a code ("Unexpected end of form",
+  // "Malformed part header"); errors with a code (ENOSPC, database errors…) are the registry's own.
+  if (error instanceof Error && !('statusCode' in error) && !('code' in error)) {
     return new RegistryError('REG_ERR_INVALID_MULTIPART', `Malformed multipart upload: ${error.message}`, {
       cause: error,
     });
@@ -58,10 +59,43 @@ async function readManifestFile(file: Readable, maxBytes: number): Promise<Buffe
   return Buffer.concat(chunks);
 }
 
+type MultipartParts = AsyncIterableIterator<Multipart>;
+
+/** Feeds every part to the session; any error here is about the upload itself. */
+async function receiveParts(
+  parts: MultipartParts,
+  session: PublishSession,
+  maxManifestBytes: number,
+): Promise<void> {
+  for await (const part of parts) {
+    if (part.type === 'field') {
+      if (part.fieldname !== 'manifest') {
+        throw new RegistryError('REG_ERR_UNEXPECTED_PART', `Unexpected field ${part.fieldname}`);
+      }
+      if (part.valueTruncated) throw new RegistryError('REG_ERR_MANIFEST_TOO_LARGE');
+      const value = typeof part.value === 'string' ? part.value : JSON.stringify(part.value);
+      await session.acceptManifest(Buffer.from(value, 'utf8'));
+    } else if (part.fieldname === 'manifest') {
+      await session.acceptManifest(await readManifestFile(part.file, maxManifestBytes));
+    } else {
+      await session.acceptBlob(part.fieldname, part.file);
+    }
+  }
+}
+
 export function registerPublishRoute(app: FastifyInstance, ctx: RegistryContext): void {
   const principals = new WeakMap<FastifyRequest, RegistryPrincipal>();
   const { limits } = ctx;
   const largestBlob = Math.max(limits.maxBundleBytes, limits.maxSnapshotBytes, limits.maxAttestationBytes);
+  const multipartLimits = {
+    parts: 4,
+    fields: 1,
+    files: 4,
+    fieldSize: limits.maxManifestBytes,
+    fileSize: largestBlob + 1,
+    fieldNameSize: 32,
+    headerPairs: 32,
+  };
 
   app.post(
     '/v1/publish',
@@ -89,36 +123,15 @@ export function registerPublishRoute(app: FastifyInstance, ctx: RegistryContext)
       const controller = abortOnPrematureClose(request.raw);
       const session = new PublishSession(ctx, principal, controller.signal);
       try {
-        const parts = request.parts({
-          limits: {
-            parts: 4,
-            fields: 1,
-            files: 4,
-            fieldSize: limits.maxManifestBytes,
-            fileSize: largestBlob + 1,
-            fieldNameSize: 32,
-            headerPairs: 32,
-          },
-        });
-        for await (const part of parts) {
-          if (part.type === 'field') {
-            if (part.fieldname !== 'manifest') {
-              throw new RegistryError('REG_ERR_UNEXPECTED_PART', `Unexpected field ${part.fieldname}`);
-            }
-            if (part.valueTruncated) throw new RegistryError('REG_ERR_MANIFEST_TOO_LARGE');
-            const value = typeof part.value === 'string' ? part.value : JSON.stringify(part.value);
-            await session.acceptManifest(Buffer.from(value, 'utf8'));
-          } else if (part.fieldname === 'manifest') {
-            await session.acceptManifest(await readManifestFile(part.file, limits.maxManifestBytes));
-          } else {
-            await session.acceptBlob(part.fieldname, part.file);
-          }
+        try {
+          await receiveParts(request.parts({ limits: multipartLimits }), session, limits.maxManifestBytes);
+        } catch (error) {
+          throw toUploadError(error, controller.signal);
         }
+        // Past this point errors are the registry's own (store, database): never blamed on the client.
         const result = await session.commit();
         reply.code(result.created ? 201 : 200);
         return toResolvedVersion(result.record);
-      } catch (error) {
-        throw toUploadError(error, controller.signal);
       } finally {
         // Success leaves nothing to discard, except on an identical re-publish (200) whose bytes
         // were staged but are already stored.
