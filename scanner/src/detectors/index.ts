@@ -13,8 +13,9 @@ import mcpD001 from './d/mcp-d001-sql-injection/detector.js';
 import mcpD002 from './d/mcp-d002-readonly-bypass/detector.js';
 import mcpD003 from './d/mcp-d003-sql-identifier-injection/detector.js';
 import mcpE001 from './e/mcp-e001-hardcoded-secret/detector.js';
+import mcpE002 from './e/mcp-e002-secret-logged/detector.js';
 
-export const DETECTORS: readonly Detector[] = [mcpA001, mcpA002, mcpA003, mcpA004, mcpA005, mcpA006, mcpB001, mcpB002, mcpB003, mcpD001, mcpD002, mcpD003, mcpE001];
+export const DETECTORS: readonly Detector[] = [mcpA001, mcpA002, mcpA003, mcpA004, mcpA005, mcpA006, mcpB001, mcpB002, mcpB003, mcpD001, mcpD002, mcpD003, mcpE001, mcpE002];
 
 export function listDetectors(): readonly Detector[] {
   return DETECTORS;

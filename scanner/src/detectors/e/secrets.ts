@@ -40,10 +40,10 @@ export const KNOWN_SECRETS: readonly KnownSecret[] = [
 
 /** Names that hold secrets. */
 export const SECRET_NAME =
-  /(pass(word|wd|phrase)?|pwd|secret|api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth[_-]?token|access[_-]?token|refresh[_-]?token|bearer|client[_-]?secret|credential|(^|[_-])token$|^token|signing[_-]?key|webhook[_-]?url)/i;
+  /(pass(word|wd|phrase)?|pwd|secret|api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth[_-]?token|access[_-]?token|refresh[_-]?token|bearer|client[_-]?secret|credential|token$|^token|signing[_-]?key|webhook[_-]?url)/i;
 /** ...unless the name says it is about the secret rather than the secret itself. */
 export const NOT_SECRET_NAME =
-  /(_?(url|uri|path|file|dir|name|id|type|header|env|var|field|prefix|len|length|size|count|hint|label|placeholder|format|pattern|regex|expires?|expiry|ttl|endpoint|usage|limit|max|min|page|cursor|next|policy|rule|required|enabled|set|present|mask|masked|redacted|hash|hashed|sha\w*|digest)$|^(is|has|use|show|no|max|min|num|n)_?|tokens$|tokenizer|password_reset|forgot)/i;
+  /(_?(url|uri|path|file|dir|name|id|type|header|env|var|field|prefix|len|length|size|count|hint|label|placeholder|format|pattern|regex|expires?|expiry|ttl|endpoint|usage|limit|max|min|page|cursor|next|policy|rule|required|enabled|set|present|mask|masked|redacted|hash|hashed|sha\w*|digest)$|^(is|has|use|show|no|max|min|num)_|^(next|page|continuation|csrf|cancel|sync)_?|tokens$|tokenizer|password_reset|forgot)/i;
 
 const PLACEHOLDER =
   /x{4,}|X{4,}|\*{3,}|\.{3}|<[^>]*>|\$\{|\{\{|%s|your|example|sample|dummy|fake|placeholder|changeme|change[_-]?me|replace|redacted|insert|todo|fixme|test|demo|secret_here|here\b|0{8,}|1234567|abcdef|(.)\1{5,}/i;
@@ -114,4 +114,26 @@ export function isTestFile(path: string): boolean {
       path,
     )
   );
+}
+
+/** `os.environ["API_KEY"]`, `process.env.GITHUB_TOKEN`, `os.Getenv("DB_PASSWORD")`: the variable's name. */
+export function envReadName(text: string): string | null {
+  const m =
+    /^os\.environ(?:\[\s*|\.get\(\s*)["'](\w+)["']/.exec(text) ??
+    /^os\.getenv\(\s*["'](\w+)["']/.exec(text) ??
+    /^process\.env(?:\.|\[\s*["'`])(\w+)/.exec(text) ??
+    /^os\.(?:Getenv|LookupEnv)\(\s*"(\w+)"/.exec(text);
+  return m?.[1] ?? null;
+}
+
+/** The whole environment with values (not just its keys). */
+export function isWholeEnv(text: string): boolean {
+  if (/\bkeys\b|Object\.keys|list\(os\.environ\)|sorted\(os\.environ\)/.test(text)) return false;
+  return /\b(os\.environ|process\.env|os\.Environ\(\)|syscall\.Environ\(\))(?!\s*(\[|\.get\b|\.(?!copy|items|values)\w))/.test(
+    text,
+  );
+}
+
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name) && !NOT_SECRET_NAME.test(name) && !/^(is|has|use|show)[A-Z]/.test(name);
 }
