@@ -409,6 +409,39 @@ describe('hostile publishes leave no trace', () => {
     expect(await observableState(fx, WATCHED)).toEqual(before);
   });
 
+  it('refuses a multipart content type without a boundary', async () => {
+    const response = await fx.app.inject({
+      method: 'POST',
+      url: '/v1/publish',
+      payload: Buffer.from('whatever'),
+      headers: { 'content-type': 'multipart/form-data', authorization: `Bearer ${await fx.token()}` },
+    });
+    expect(response.json()).toMatchObject({ code: 'REG_ERR_INVALID_MULTIPART', statusCode: 400 });
+    expect(await observableState(fx, WATCHED)).toEqual(before);
+  });
+
+  it('refuses an oversized manifest sent as a file part (memory exhaustion)', async () => {
+    const bundle = makeBundle();
+    const manifest = { ...makeManifest('acme/new', '1.0.0', bundle), description: 'y'.repeat(200_000) };
+    const response = await publish(fx, [
+      { name: 'manifest', value: JSON.stringify(manifest), filename: 'manifest.json' },
+      { name: 'bundle', value: bundle, filename: 'b.tgz' },
+    ]);
+    expect(response.body).toMatchObject({ code: 'REG_ERR_MANIFEST_TOO_LARGE', statusCode: 413 });
+    expect(await observableState(fx, WATCHED)).toEqual(before);
+  });
+
+  // @fastify/multipart drops a JSON-typed field it cannot parse, so the bundle then arrives first.
+  it('refuses a malformed manifest sent as a JSON-typed field', async () => {
+    const bundle = makeBundle();
+    const response = await publish(fx, [
+      { name: 'manifest', value: '{"schemaVersion": 1,,}', contentType: 'application/json' },
+      { name: 'bundle', value: bundle, filename: 'b.tgz' },
+    ]);
+    expect(response.body).toMatchObject({ code: 'REG_ERR_MISSING_PART', statusCode: 400 });
+    expect(await observableState(fx, WATCHED)).toEqual(before);
+  });
+
   it('refuses a body that is not valid multipart', async () => {
     const response = await fx.app.inject({
       method: 'POST',

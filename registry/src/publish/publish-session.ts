@@ -79,7 +79,10 @@ export class PublishSession {
   /** Streams one blob part to a temporary key while hashing and counting it. */
   async acceptBlob(field: string, body: Readable): Promise<void> {
     if (!this.accepted) {
-      throw new RegistryError('REG_ERR_MISSING_PART', 'The manifest must be the first multipart part');
+      throw new RegistryError(
+        'REG_ERR_MISSING_PART',
+        'The manifest must be the first multipart part (a JSON-typed manifest field that is not valid JSON is dropped)',
+      );
     }
     if (!BLOB_FIELDS.includes(field))
       throw new RegistryError('REG_ERR_UNEXPECTED_PART', `Unknown part ${field}`);
