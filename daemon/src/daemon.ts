@@ -2,22 +2,22 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FsObjectStore, migrateRegistry } from '@mcphub/registry';
 import type { FastifyInstance } from 'fastify';
+import { tokenAuthorizer } from './auth/authorizer.js';
 import type { Config } from './config/schema.js';
 import { type HubDb, migrateTo, openSqliteDatabase } from './db/database.js';
 import { hubMigrations } from './db/migrations/index.js';
-import { tokenAuthorizer } from './auth/authorizer.js';
 import { buildHubApp } from './http/hub-app.js';
+import { buildRegistryServer } from './http/registry-app.js';
 import { Submissions } from './ingest/submissions.js';
 import { JobStore } from './jobs/job-store.js';
+import { jwksOf, loadOrCreateSigningKey } from './keys/signing-key.js';
+import type { Logger } from './logger.js';
 import { HubWorker } from './pipeline/hub-worker.js';
 import { RESULTS_BUCKET, SOURCES_BUCKET } from './pipeline/messages.js';
 import { DEFAULT_SCAN_BUDGET, ScanPool } from './pipeline/scan-pool.js';
 import { startScanWorker } from './pipeline/scan-worker.js';
 import type { Consumer } from './queue/job-queue.js';
 import { SqliteJobQueue } from './queue/sqlite-job-queue.js';
-import { buildRegistryServer } from './http/registry-app.js';
-import { jwksOf, loadOrCreateSigningKey } from './keys/signing-key.js';
-import type { Logger } from './logger.js';
 import { ensureAdminToken } from './tokens/token-service.js';
 
 export interface RunningDaemon {
@@ -48,7 +48,10 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
     const admin = await ensureAdminToken(db, config.home);
     const store = new FsObjectStore({ root: join(config.home, 'objects') });
     await Promise.all([store.ensureBucket(SOURCES_BUCKET), store.ensureBucket(RESULTS_BUCKET)]);
-    const queue = new SqliteJobQueue(db);
+    const queue = new SqliteJobQueue(db, {
+      visibilityTimeoutMs: config.queue.visibilityTimeoutMs,
+      retry: { maxAttempts: config.queue.maxAttempts },
+    });
     const jobs = new JobStore(db);
     stoppers.push(() => queue.close());
 
@@ -65,7 +68,12 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
         timeoutMs: config.scanner.timeoutMs,
         maxMemoryMb: config.scanner.maxMemoryMb,
       });
-      const consumer: Consumer = await startScanWorker({ queue, store, pool, logger: logger.child({ role: 'scanner' }) });
+      const consumer: Consumer = await startScanWorker({
+        queue,
+        store,
+        pool,
+        logger: logger.child({ role: 'scanner' }),
+      });
       stoppers.unshift(async () => {
         await consumer.cancel();
         await pool.close();
@@ -73,7 +81,14 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
     }
     let hubWorker: HubWorker | null = null;
     if (config.roles.includes('worker')) {
-      hubWorker = new HubWorker({ jobs, queue, store, signingKey, registryUrl, logger: logger.child({ role: 'worker' }) });
+      hubWorker = new HubWorker({
+        jobs,
+        queue,
+        store,
+        signingKey,
+        registryUrl,
+        logger: logger.child({ role: 'worker' }),
+      });
       await hubWorker.start();
       const w = hubWorker;
       stoppers.unshift(() => w.stop());
@@ -121,7 +136,8 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
         timer.unref();
         await Promise.allSettled(apps.map((a) => a.close()));
         clearTimeout(timer);
-        for (const stop of stoppers) await stop().catch((err: unknown) => logger.warn({ err }, 'stop failed'));
+        for (const stop of stoppers)
+          await stop().catch((err: unknown) => logger.warn({ err }, 'stop failed'));
         await db.destroy();
         rmSync(runtimeFile, { force: true });
         logger.info('stopped');

@@ -20,8 +20,13 @@ export const ConfigSchema = Type.Object(
         host: Host,
         port: Port,
         publicUrl: Type.Optional(Type.String({ format: 'uri', description: 'URL other parties use' })),
-        webhookSecret: Type.Optional(Type.String({ minLength: 16, description: 'HMAC secret of POST /api/v1/webhooks/git' })),
-        maxSourceBytes: Type.Integer({ minimum: 1024, description: 'Largest source a submission may have (packed)' }),
+        webhookSecret: Type.Optional(
+          Type.String({ minLength: 16, description: 'HMAC secret of POST /api/v1/webhooks/git' }),
+        ),
+        maxSourceBytes: Type.Integer({
+          minimum: 1024,
+          description: 'Largest source a submission may have (packed)',
+        }),
       },
       { additionalProperties: false },
     ),
@@ -44,6 +49,21 @@ export const ConfigSchema = Type.Object(
         threads: Type.Integer({ minimum: 0, maximum: 64, description: 'Scan threads (0 = cores - 1)' }),
         timeoutMs: Type.Integer({ minimum: 1000, description: 'Wall-time budget of one scan' }),
         maxMemoryMb: Type.Integer({ minimum: 64, description: 'Heap budget of one scan thread' }),
+      },
+      { additionalProperties: false },
+    ),
+    queue: Type.Object(
+      {
+        visibilityTimeoutMs: Type.Integer({
+          minimum: 500,
+          description:
+            'How soon a message held by a dead consumer is delivered again (live consumers extend it)',
+        }),
+        maxAttempts: Type.Integer({
+          minimum: 1,
+          maximum: 100,
+          description: 'Deliveries before a message is dead-lettered',
+        }),
       },
       { additionalProperties: false },
     ),
@@ -77,6 +97,7 @@ export function defaultConfig(home: string): Config {
       tokenMaxTtlSeconds: 7 * 24 * 3600,
     },
     scanner: { threads: 0, timeoutMs: 5 * 60_000, maxMemoryMb: 1024 },
+    queue: { visibilityTimeoutMs: 30_000, maxAttempts: 5 },
     log: { level: 'info' },
     shutdownGraceMs: 10_000,
   };

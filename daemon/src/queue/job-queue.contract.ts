@@ -143,6 +143,23 @@ export function describeJobQueueContract(name: string, makeHarness: () => Promis
       expect(got[0]!.attempt).toBeGreaterThanOrEqual(2);
     });
 
+    it('does not redeliver a message whose handler is alive but slower than the visibility timeout', async () => {
+      const q = await open();
+      const queue = harness.queueName();
+      await q.publish(queue, { slow: true });
+      const attempts: number[] = [];
+      await q.consume(queue, async (d) => {
+        attempts.push(d.attempt);
+        await new Promise((r) => setTimeout(r, opts.visibilityTimeoutMs * 3));
+      });
+      await until(
+        () => q.depth(queue),
+        (d) => d.ready + d.inFlight === 0,
+        10_000,
+      );
+      expect(attempts).toEqual([1]);
+    });
+
     it('keeps at most `prefetch` messages in handlers at once', async () => {
       const q = await open();
       const queue = harness.queueName();

@@ -143,14 +143,32 @@ export class SqliteJobQueue implements JobQueue {
     let running = true;
     let active = 0;
     const inFlight = new Set<Promise<void>>();
+    const heartbeats = new Set<NodeJS.Timeout>();
     let timer: NodeJS.Timeout | undefined;
 
-    const handle = async (d: Delivery<T>) => {
+    const handle = async (d: Delivery<T>, token: string) => {
+      // A live handler keeps extending its lease, so only a dead consumer's messages reappear.
+      const heartbeat = setInterval(
+        () => {
+          void this.db
+            .updateTable('queue_messages')
+            .set({ leased_until: this.now() + this.visibilityMs })
+            .where('id', '=', d.id)
+            .where('lease_token', '=', token)
+            .execute()
+            .catch(() => undefined);
+        },
+        Math.max(50, Math.floor(this.visibilityMs / 3)),
+      );
+      heartbeats.add(heartbeat);
       try {
         await handler(d);
         await d.ack();
       } catch (err) {
         await d.nack(err instanceof Error ? err.message : String(err)).catch(() => undefined);
+      } finally {
+        clearInterval(heartbeat);
+        heartbeats.delete(heartbeat);
       }
     };
     const pump = async () => {
@@ -160,7 +178,7 @@ export class SqliteJobQueue implements JobQueue {
           const claimed = await this.claim(queue);
           if (!claimed) break;
           active += 1;
-          const p = handle(this.delivery<T>(claimed.row, claimed.token)).finally(() => {
+          const p = handle(this.delivery<T>(claimed.row, claimed.token), claimed.token).finally(() => {
             active -= 1;
             inFlight.delete(p);
             if (running && !timer) timer = setTimeout(pump, 0);
@@ -176,6 +194,8 @@ export class SqliteJobQueue implements JobQueue {
       stop: async () => {
         running = false;
         if (timer) clearTimeout(timer);
+        // Stop renewing leases first: a handler that never finishes must not hold its message forever.
+        for (const h of heartbeats) clearInterval(h);
         await Promise.allSettled([...inFlight]);
       },
     };
