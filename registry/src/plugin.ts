@@ -39,7 +39,10 @@ export async function buildRegistryApp(options: BuildRegistryAppOptions): Promis
   const { logger, migrate, ...pluginOptions } = options;
   if (migrate !== false) await migrateRegistry(options.db);
   // Names are up to 128 characters and ranges up to 256: above find-my-way's default of 100.
-  const app = Fastify({ logger: logger ?? false, maxParamLength: REGISTRY_MAX_PARAM_LENGTH });
+  const app = Fastify({
+    logger: logger ?? false,
+    routerOptions: { maxParamLength: REGISTRY_MAX_PARAM_LENGTH },
+  });
   app.setNotFoundHandler(registryNotFoundHandler);
   app.setErrorHandler(registryErrorHandler);
   await app.register(registryPlugin, pluginOptions);
