@@ -93,6 +93,10 @@ async function verifySignature(token: string, options: VerifyRegistryTokenOption
     if (error instanceof joseErrors.JWTExpired) {
       throw new RegistryError('REG_ERR_TOKEN_EXPIRED', undefined, { cause: error });
     }
+    // A key resolver that cannot reach its JWKS is our failure, not a bad token.
+    if (error instanceof joseErrors.JWKSTimeout || !(error instanceof joseErrors.JOSEError)) {
+      throw new RegistryError('REG_ERR_INTERNAL', 'Token verification failed', { cause: error });
+    }
     throw new RegistryError('REG_ERR_TOKEN_INVALID', undefined, { cause: error });
   }
 }

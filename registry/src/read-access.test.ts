@@ -1,4 +1,4 @@
-import { generateKeyPair } from 'jose';
+import { createLocalJWKSet, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEFAULT_MAX_TOKEN_TTL_SECONDS,
@@ -176,6 +176,29 @@ describe('token helpers', () => {
     });
     expect(viaResolver.sub).toBe('hub');
     expect(DEFAULT_MAX_TOKEN_TTL_SECONDS).toBeGreaterThan(0);
+  });
+
+  it('reports an unreachable key set as an internal error, and an unknown key as an invalid token', async () => {
+    const { privateKey } = await generateKeyPair('EdDSA');
+    const token = await mintRegistryToken(privateKey, {
+      sub: 'x',
+      scope: ['registry:read'],
+      resource: ['*'],
+      ttlSeconds: 60,
+      issuer: ISSUER,
+    });
+    const unreachable = async () => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:8080');
+    };
+    await expect(verifyRegistryToken(token, { getKey: unreachable, issuer: ISSUER })).rejects.toMatchObject({
+      code: 'REG_ERR_INTERNAL',
+    });
+    const jwks = createLocalJWKSet({
+      keys: [{ ...(await exportJWK((await generateKeyPair('EdDSA')).publicKey)), kid: 'other' }],
+    });
+    await expect(verifyRegistryToken(token, { getKey: jwks, issuer: ISSUER })).rejects.toMatchObject({
+      code: 'REG_ERR_TOKEN_INVALID',
+    });
   });
 
   it('refuses malformed resource claims (pattern injection)', async () => {
