@@ -72,6 +72,8 @@ export interface ToolParameter {
   required: boolean;
   description?: string;
   enum?: string[];
+  /** A regular expression or format the SDK validates the value against before the handler runs. */
+  pattern?: string;
 }
 
 export type McpSdk =

@@ -18,6 +18,8 @@ export interface EntryPoint {
   cleanNames: string[];
   /** Fields of an arguments object validated as non-strings. */
   safeFields: string[];
+  /** Bound names validated by a pattern that rules out some sink kinds only (see metacharFreeKinds). */
+  sanitizedNames?: Record<string, string[]>;
 }
 
 export interface FileSurface {
@@ -44,6 +46,40 @@ export function locationOf(file: FileContext, node: SyntaxNode): Location {
 /** Param types that the SDK validates into something that cannot carry an injection payload. */
 export function isNonStringType(type: string): boolean {
   return ['number', 'integer', 'boolean', 'enum'].includes(type);
+}
+
+const NARROW_FORMATS = /^(uuid|ip|ipv4|ipv6|cuid|cuid2|ulid|datetime|date|time|base64|nanoid)$/;
+
+/** The body of a fully anchored pattern, or null. */
+function anchoredBody(pattern: string | undefined): string | null {
+  if (!pattern || !pattern.startsWith('^') || !pattern.endsWith('$')) return null;
+  return pattern.slice(1, -1);
+}
+
+/**
+ * A string the SDK validated against a narrow format (uuid, ip, date) or an anchored pattern of
+ * letters, digits and underscores only: it cannot carry any injection payload.
+ */
+export function isSafePattern(pattern: string | undefined): boolean {
+  if (pattern && NARROW_FORMATS.test(pattern)) return true;
+  const body = anchoredBody(pattern);
+  return body !== null && /^(\[(\\w|\\d|a-z|A-Z|0-9|_)+\]|\\w|\\d|[+*?]|\{\d+(,\d*)?\})*$/.test(body);
+}
+
+/**
+ * An anchored pattern that also allows dots and dashes (`^[\w.-]+$`): no quotes, spaces or shell,
+ * code, template or SQL metacharacters, but still a leading dash (options) or `..` (paths).
+ */
+export function metacharFreeKinds(pattern: string | undefined): string[] {
+  const body = anchoredBody(pattern);
+  if (body === null || isSafePattern(pattern)) return [];
+  return /^(\[(\\w|\\d|a-z|A-Z|0-9|_|\.|\\\.|-|\\-)+\]|\\w|\\d|[+*?]|\{\d+(,\d*)?\}|\\\.)*$/.test(body)
+    ? ['code', 'shell', 'sql', 'template']
+    : [];
+}
+
+export function isValidatedParam(p: { type: string; pattern?: string }): boolean {
+  return isNonStringType(p.type) || isSafePattern(p.pattern);
 }
 
 /** Finds the tool a low-level handler is dealing with at `node`: `case "x":` or `if name == "x"`. */

@@ -3,7 +3,13 @@ import type { SyntaxNode } from 'tree-sitter';
 import { rawPath } from '../taint/callee.js';
 import type { FileContext } from '../taint/file-context.js';
 import type { ToolParameter } from '../types.js';
-import { emptyFileSurface, type FileSurface, isNonStringType, locationOf } from './entries.js';
+import {
+  emptyFileSurface,
+  type FileSurface,
+  isValidatedParam,
+  locationOf,
+  metacharFreeKinds,
+} from './entries.js';
 
 const CONTEXT_TYPES = /^(Context|RequestContext|ServerSession|Request)\b|\bContext\b/;
 
@@ -74,6 +80,15 @@ function jsonSchemaParams(schema: SyntaxNode | null, file: FileContext): ToolPar
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+function sanitizedNames(params: ToolParameter[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const p of params) {
+    const kinds = metacharFreeKinds(p.pattern);
+    if (kinds.length > 0) out[p.name] = kinds;
+  }
+  return out;
+}
+
 export function extractPythonSurface(file: FileContext): FileSurface {
   const surface = emptyFileSurface();
   const { adapter } = file;
@@ -102,9 +117,12 @@ export function extractPythonSurface(file: FileContext): FileSurface {
             required: !hasDefault && !hint.optional,
           };
           if (hint.enum) param.enum = hint.enum;
+          // pydantic validates `Annotated[str, Field(pattern=r"^[a-z]+$")]` and `constr(pattern=...)`.
+          const pattern = /\b(?:pattern|regex)\s*=\s*r?(['"])(.*?)\1/.exec(p.typeText ?? '')?.[2];
+          if (pattern) param.pattern = pattern;
           params.push(param);
           tainted.push(p.index);
-          if (isNonStringType(hint.type)) clean.push(p.name);
+          if (isValidatedParam(param)) clean.push(p.name);
         }
         const name = kwString(call, 'name', file) ?? adapter.functionName(fn) ?? '?';
         const description = kwString(call, 'description', file) ?? docstring(fn, file);
@@ -124,6 +142,7 @@ export function extractPythonSurface(file: FileContext): FileSurface {
           taintedParams: tainted,
           cleanNames: clean,
           safeFields: [],
+          sanitizedNames: sanitizedNames(params),
         });
       } else if (method === 'call_tool') {
         callTool = fn;

@@ -3,7 +3,13 @@ import type { SyntaxNode } from 'tree-sitter';
 import { rawPath } from '../taint/callee.js';
 import type { FileContext } from '../taint/file-context.js';
 import type { ToolParameter } from '../types.js';
-import { emptyFileSurface, type FileSurface, isNonStringType, locationOf } from './entries.js';
+import {
+  emptyFileSurface,
+  type FileSurface,
+  isValidatedParam,
+  locationOf,
+  metacharFreeKinds,
+} from './entries.js';
 
 const HTTP_METHODS = new Set(['get', 'post', 'put', 'delete', 'patch', 'all', 'use', 'options', 'head']);
 
@@ -45,6 +51,9 @@ function zodParam(name: string, value: SyntaxNode, file: FileContext): ToolParam
     required: !/\.optional\(\)|\.default\(|\.nullish\(\)/.test(text),
   };
   if (desc !== undefined) param.description = desc;
+  const regex = /\.regex\(\s*\/((?:\\\/|[^/])*)\/[a-z]*\s*[,)]/.exec(text)?.[1];
+  const format = /\.(uuid|ip|ipv4|ipv6|cuid|cuid2|ulid|datetime|date|time|base64|nanoid)\(/.exec(text)?.[1];
+  if (regex ?? format) param.pattern = (regex ?? format) as string;
   if (enumMatch?.[1])
     param.enum = [...enumMatch[1].matchAll(/['"`]([^'"`]*)['"`]/g)].map((x) => x[1] as string);
   return param;
@@ -85,7 +94,7 @@ function handlerEntry(
   tool: string,
   params: ToolParameter[],
 ) {
-  const safe = params.filter((p) => isNonStringType(p.type)).map((p) => p.name);
+  const safe = params.filter(isValidatedParam).map((p) => p.name);
   const isFn = file.adapter.functionTypes.has(handler.type);
   surface.entries.push({
     file,
@@ -96,6 +105,11 @@ function handlerEntry(
     taintedParams: [0],
     cleanNames: safe,
     safeFields: safe,
+    sanitizedNames: Object.fromEntries(
+      params
+        .map((p) => [p.name, metacharFreeKinds(p.pattern)] as const)
+        .filter(([, kinds]) => kinds.length > 0),
+    ),
   });
 }
 

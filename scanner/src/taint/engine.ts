@@ -71,7 +71,7 @@ function entrySources(entry: EntryPoint, fn: FunctionRecord): Map<string, Taint>
               column: p.node.startPosition.column + 1,
             },
             steps: [],
-            sanitized: [],
+            sanitized: entry.sanitizedNames?.[name] ?? [],
             safeFields: p.name === name ? entry.safeFields : [],
           },
         ]),

@@ -30,7 +30,8 @@ export default defineDetector({
       },
     })),
     sanitizers: [
-      { languages: ['python'], callee: ['shlex.quote', 'pipes.quote'], clears: ['shell'] },
+      // A quoted value stays one argument after shlex.split, so it cannot become the program either.
+      { languages: ['python'], callee: ['shlex.quote', 'pipes.quote'], clears: ['shell', 'program'] },
       {
         languages: ['javascript', 'typescript'],
         callee: ['shell-quote.quote', 'shell-escape', 'shescape.quote'],

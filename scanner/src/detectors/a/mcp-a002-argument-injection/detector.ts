@@ -7,6 +7,9 @@ import { EXEC_SINKS } from '../exec-callees.js';
 const VALUE_OPTIONS =
   /^(-[CcmbnoFHdXuAeTwOPfilp]|--(depth|branch|message|output|header|data|user|config|file|directory|format|max-count|author|since|until|name|path|type|port|identity|login))$/;
 
+/** Programs whose option parsing ends at the first operand; what follows belongs to the script or host. */
+const STOPS_AT_OPERAND = /^(?:.*[/\\])?(ssh|node|python3?|perl|ruby|php|npx|docker)$/i;
+
 export default defineDetector({
   id: 'MCP-A002',
   class: 'A',
@@ -34,6 +37,14 @@ export default defineDetector({
           const literal = item.tail ? null : q.stringValue(item.node);
           // Everything after "--" is positional for getopt-style parsers.
           if (literal === '--') break;
+          // Interpreters and ssh stop reading options at the first operand (script, host).
+          if (
+            STOPS_AT_OPERAND.test(prog) &&
+            literal !== null &&
+            !literal.startsWith('-') &&
+            !(previous && VALUE_OPTIONS.test(previous))
+          )
+            break;
           // `-m msg`, `--depth n`: the parser takes the next element as the option's value, whatever it is.
           const isOptionValue = previous !== null && VALUE_OPTIONS.test(previous);
           if (item.tail) {
