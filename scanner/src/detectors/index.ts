@@ -9,13 +9,18 @@ import type { Detector } from './api.js';
 import mcpB001 from './b/mcp-b001-path-traversal/detector.js';
 import mcpB002 from './b/mcp-b002-archive-extraction/detector.js';
 import mcpB003 from './b/mcp-b003-weak-path-containment/detector.js';
+import mcpC001 from './c/mcp-c001-ssrf/detector.js';
+import mcpC002 from './c/mcp-c002-exfiltration/detector.js';
+import mcpC003 from './c/mcp-c003-weak-url-allowlist/detector.js';
+import mcpC004 from './c/mcp-c004-metadata-endpoint/detector.js';
 import mcpD001 from './d/mcp-d001-sql-injection/detector.js';
 import mcpD002 from './d/mcp-d002-readonly-bypass/detector.js';
 import mcpD003 from './d/mcp-d003-sql-identifier-injection/detector.js';
 import mcpE001 from './e/mcp-e001-hardcoded-secret/detector.js';
 import mcpE002 from './e/mcp-e002-secret-logged/detector.js';
+import mcpE003 from './e/mcp-e003-secret-in-tool-output/detector.js';
 
-export const DETECTORS: readonly Detector[] = [mcpA001, mcpA002, mcpA003, mcpA004, mcpA005, mcpA006, mcpB001, mcpB002, mcpB003, mcpD001, mcpD002, mcpD003, mcpE001, mcpE002];
+export const DETECTORS: readonly Detector[] = [mcpA001, mcpA002, mcpA003, mcpA004, mcpA005, mcpA006, mcpB001, mcpB002, mcpB003, mcpC001, mcpC002, mcpC003, mcpC004, mcpD001, mcpD002, mcpD003, mcpE001, mcpE002, mcpE003];
 
 export function listDetectors(): readonly Detector[] {
   return DETECTORS;
