@@ -1,5 +1,12 @@
 // Public API of @mcphub/sandbox: what `mcphub run` and `mcphub doctor` need.
 
+export { ARCHIVE_ERRORS, ArchiveError, type ArchiveErrorCode } from './archive/archive-error.js';
+export {
+  DEFAULT_EXTRACT_LIMITS,
+  type ExtractLimits,
+  type ExtractResult,
+  safeExtractTarGz,
+} from './archive/safe-extract.js';
 export { type DoctorFeature, type DoctorReport, doctor, formatDoctor } from './doctor.js';
 export { buildSandboxEnv } from './env.js';
 export { isSandboxError, SANDBOX_ERRORS, SandboxError, type SandboxErrorCode } from './errors.js';
@@ -27,6 +34,8 @@ export {
   type SeccompArch,
 } from './linux/seccomp.js';
 export { buildSbplProfile, type MacosSandboxPlan } from './macos/sbpl.js';
+export { type RuntimeCheckResult, runtimeCheck } from './mcp/runtime-check.js';
+export { bridgeStdio } from './mcp/stdio-bridge.js';
 export { StreamClientTransport } from './mcp/stream-client-transport.js';
 export { type Mask, type ResolvedMounts, resolveMounts } from './mounts.js';
 export { matchAllowlist, parseAllowEntry } from './net/allowlist.js';
@@ -64,5 +73,3 @@ export {
   type StartSandboxedOptions,
   startSandboxed,
 } from './run.js';
-export { ARCHIVE_ERRORS, ArchiveError, type ArchiveErrorCode } from './archive/archive-error.js';
-export { DEFAULT_EXTRACT_LIMITS, type ExtractLimits, type ExtractResult, safeExtractTarGz } from './archive/safe-extract.js';

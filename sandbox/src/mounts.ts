@@ -34,8 +34,8 @@ export interface ResolvedMounts {
 export interface MountFs {
   realpath(p: string): string;
   kind(p: string): 'dir' | 'file' | 'missing';
-  /** Sub-directory names (no symlinks followed). */
-  subdirs(p: string): string[];
+  /** Directory entries: name and whether it is a real (non-symlink) directory. */
+  entries(p: string): { name: string; dir: boolean }[];
 }
 
 export const nodeMountFs: MountFs = {
@@ -47,11 +47,9 @@ export const nodeMountFs: MountFs = {
       return 'missing';
     }
   },
-  subdirs: (p) => {
+  entries: (p) => {
     try {
-      return readdirSync(p, { withFileTypes: true })
-        .filter((d) => d.isDirectory() && !d.isSymbolicLink())
-        .map((d) => d.name);
+      return readdirSync(p, { withFileTypes: true }).map((d) => ({ name: d.name, dir: d.isDirectory() }));
     } catch {
       return [];
     }
@@ -75,20 +73,25 @@ const WALK_SKIP = new Set(['node_modules', '.cache', '.npm']);
 
 /** Host directories (inside `root`) holding an ANYWHERE_DENY_LIST entry: bounded breadth-first walk. */
 function findAnywhereDenied(root: string, fs: MountFs): { hits: string[]; truncated: boolean } {
+  // One readdir per directory: the denied names are looked up among its entries (no stat per name).
+  const firstParts = new Set(ANYWHERE_DENY_LIST.map((rel) => rel.split('/')[0]!));
   const hits: string[] = [];
   let seen = 0;
   let frontier = [root];
   for (let depth = 0; depth <= WALK_MAX_DEPTH && frontier.length > 0; depth++) {
     const next: string[] = [];
     for (const dir of frontier) {
+      const entries = fs.entries(dir);
+      const names = new Set(entries.map((e) => e.name));
       for (const rel of ANYWHERE_DENY_LIST) {
+        if (!names.has(rel.split('/')[0]!)) continue;
         const p = join(dir, rel);
-        if (fs.kind(p) !== 'missing') hits.push(p);
+        if (!rel.includes('/') || fs.kind(p) !== 'missing') hits.push(p);
       }
-      for (const name of fs.subdirs(dir)) {
-        if (WALK_SKIP.has(name) || name === '.git') continue;
+      for (const e of entries) {
+        if (!e.dir || WALK_SKIP.has(e.name) || firstParts.has(e.name)) continue;
         if (++seen > WALK_MAX_DIRS) return { hits, truncated: true };
-        next.push(join(dir, name));
+        next.push(join(dir, e.name));
       }
     }
     frontier = next;

@@ -39,6 +39,7 @@ function plan(over: Partial<LinuxSandboxPlan> = {}): LinuxSandboxPlan {
     ),
     seccompFd: 3,
     infoFd: 4,
+    blockFd: 5,
     disableUserns: true,
     ...over,
   };

@@ -46,6 +46,7 @@ export function buildBwrapArgs(plan: LinuxSandboxPlan): string[] {
   a.push('--chdir', plan.cwd);
   if (plan.seccompFd !== undefined) a.push('--seccomp', String(plan.seccompFd));
   if (plan.infoFd !== undefined) a.push('--info-fd', String(plan.infoFd));
+  if (plan.blockFd !== undefined) a.push('--block-fd', String(plan.blockFd));
   a.push('--', plan.command, ...plan.args);
   return a;
 }

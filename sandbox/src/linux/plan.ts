@@ -48,6 +48,8 @@ export interface LinuxSandboxPlan {
   seccompFd?: number;
   /** fd number bwrap writes `{"child-pid": N}` to. */
   infoFd?: number;
+  /** fd bwrap waits on (after setting up namespaces, before exec) so they can be observed. */
+  blockFd?: number;
   /** bwrap ≥ 0.8: forbid new user namespaces inside (belt and braces with seccomp). */
   disableUserns?: boolean;
   hostname?: string;

@@ -35,6 +35,7 @@ export const LAUNCHER_HOST_PATH = fileURLToPath(
 export const PROXY_PORT_INSIDE = 3128;
 const SECCOMP_FD = 3;
 const INFO_FD = 4;
+const BLOCK_FD = 5;
 
 /**
  * Joins the run's cgroups *before* exec: the shell writes its own pid into each cgroup.procs, then
@@ -46,10 +47,10 @@ export const CGROUP_SHIM =
 
 /**
  * The same, in bash, first closing every inherited descriptor above the ones bwrap needs (0-2
- * stdio, 3 seccomp, 4 info): bwrap passes open fds through to the sandbox, and a parent (a test
+ * stdio, 3 seccomp, 4 info, 5 block): bwrap passes open fds through to the sandbox, and a parent (a test
  * runner, an IDE) may leak pipes or sockets into us. dash cannot name fds above 9, hence bash.
  */
-export const CGROUP_SHIM_BASH = `for fd in /proc/$$/fd/*; do n=\${fd##*/}; if [ "$n" -gt 4 ] 2>/dev/null; then eval "exec $n>&-"; fi; done; ${CGROUP_SHIM}`;
+export const CGROUP_SHIM_BASH = `for fd in /proc/$$/fd/*; do n=\${fd##*/}; if [ "$n" -gt 5 ] 2>/dev/null; then eval "exec $n>&-"; fi; done; ${CGROUP_SHIM}`;
 
 const NS = ['user', 'pid', 'net', 'ipc', 'uts', 'mnt', 'cgroup'] as const;
 
@@ -250,6 +251,7 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
       env,
       seccompFd: SECCOMP_FD,
       infoFd: INFO_FD,
+      blockFd: BLOCK_FD,
       disableUserns: probe.userns.ok && probe.bwrap.disableUserns,
     };
     const bwrapArgs = buildBwrapArgs(plan);
@@ -283,7 +285,7 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
         ...argv,
       ],
       {
-        stdio: [std, std, std, 'pipe', 'pipe'],
+        stdio: [std, std, std, 'pipe', 'pipe', 'pipe'],
         cwd: runDir,
         env: { PATH: '/usr/bin:/bin', MCPHUB_CGROUP_PROCS: applied?.plan.procs.join(':') ?? '' },
       },
@@ -311,11 +313,19 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
 
     // ---- observe what was actually achieved ----------------------------------------------------
     const namespaces = emptyNamespaces();
+    let observed = true;
     for (const ns of NS) {
       const mine = nsOf('self', ns);
       const theirs = nsOf(sandboxPid, ns);
+      if (!theirs) observed = false;
       namespaces[ns] = !!mine && !!theirs && mine !== theirs;
     }
+    if (!observed)
+      note('the sandbox exited before its namespaces could be read; they are reported as not achieved');
+    // bwrap is blocked on BLOCK_FD before exec: the namespaces above were read from a live process.
+    const release = child.stdio[BLOCK_FD] as Writable;
+    release.on('error', () => {});
+    release.end('go');
     const candidates = () =>
       (applied ? cgroupPids(applied.plan) : descendants(sandboxPid)).filter(
         (p) => p !== child.pid && p !== sandboxPid,
@@ -345,7 +355,7 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
       sandboxed: true,
       unsafeNoSandbox: false,
       namespaces,
-      observed: true,
+      observed,
       seccomp: { enabled: true, verified: seccompVerified, deniedSyscalls: [...DENIED_SYSCALLS] },
       noNewPrivileges: nnp,
       capabilitiesDropped: capsDropped,

@@ -139,7 +139,8 @@ describe('allowlist proxy (host side, over its Unix socket)', () => {
     const slow = await startAllowlistProxy({
       socketPath: join(dir, 's.sock'),
       allow: [`localhost:${port}`],
-      resolve: (h) => new Promise((r) => setTimeout(() => r(h === 'localhost' ? '127.0.0.1' : '0.0.0.0'), 80)),
+      resolve: (h) =>
+        new Promise((r) => setTimeout(() => r(h === 'localhost' ? '127.0.0.1' : '0.0.0.0'), 80)),
     });
     const r = await new Promise<string>((resolve) => {
       const s = connect(slow.socketPath);
