@@ -52,7 +52,7 @@ const NARROW_FORMATS = /^(uuid|ip|ipv4|ipv6|cuid|cuid2|ulid|datetime|date|time|b
 
 /** The body of a fully anchored pattern, or null. */
 function anchoredBody(pattern: string | undefined): string | null {
-  if (!pattern || !pattern.startsWith('^') || !pattern.endsWith('$')) return null;
+  if (!pattern?.startsWith('^') || !pattern.endsWith('$')) return null;
   return pattern.slice(1, -1);
 }
 

@@ -144,6 +144,20 @@ export function extractPythonSurface(file: FileContext): FileSurface {
           safeFields: [],
           sanitizedNames: sanitizedNames(params),
         });
+      } else if ((method === 'resource' || method === 'prompt') && path.includes('.') && call) {
+        // Resource-template variables and prompt arguments are client input too.
+        const tainted = adapter
+          .functionParams(fn)
+          .filter((p) => p.name && p.name !== 'ctx' && !CONTEXT_TYPES.test(p.typeText ?? ''))
+          .map((p) => p.index);
+        surface.entries.push({
+          file,
+          fn,
+          kind: 'tool-param',
+          taintedParams: tainted,
+          cleanNames: [],
+          safeFields: [],
+        });
       } else if (method === 'call_tool') {
         callTool = fn;
         surface.entries.push({
@@ -185,6 +199,29 @@ export function extractPythonSurface(file: FileContext): FileSurface {
         ...(callTool
           ? { handler: { name: adapter.functionName(callTool) ?? '?', location: locationOf(file, callTool) } }
           : {}),
+      });
+    } else if (last === 'add_tool' && call.args[0] && adapter.isIdentifier(call.args[0])) {
+      // mcp.add_tool(fn, name=...): the function is the handler; every parameter is client input.
+      const fnName = call.args[0].text;
+      const name = kwString(node, 'name', file) ?? fnName;
+      const description = kwString(node, 'description', file);
+      surface.tools.push({
+        name,
+        ...(description !== undefined ? { description } : {}),
+        parameters: [],
+        sdk: 'fastmcp',
+        location: locationOf(file, node),
+        handler: { name: fnName, location: locationOf(file, call.args[0]) },
+      });
+      surface.entries.push({
+        file,
+        fn: null,
+        handlerName: fnName,
+        kind: 'tool-param',
+        tool: name,
+        taintedParams: [0, 1, 2, 3, 4, 5, 6, 7],
+        cleanNames: [],
+        safeFields: [],
       });
     } else if (last === 'run' && /FastMCP|mcp/i.test(path)) {
       const t =

@@ -87,14 +87,22 @@ function schemaParams(schema: SyntaxNode | null, file: FileContext): ToolParamet
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/** `this.handle.bind(this)` → `this.handle`. */
+function unbind(node: SyntaxNode, file: FileContext): SyntaxNode {
+  const call = file.adapter.call(node);
+  const member = call ? file.adapter.member(call.calleeNode) : null;
+  return member?.property === 'bind' ? member.object : node;
+}
+
 function handlerEntry(
   surface: FileSurface,
   file: FileContext,
-  handler: SyntaxNode,
+  handlerArg: SyntaxNode,
   tool: string,
   params: ToolParameter[],
 ) {
   const safe = params.filter(isValidatedParam).map((p) => p.name);
+  const handler = unbind(handlerArg, file);
   const isFn = file.adapter.functionTypes.has(handler.type);
   surface.entries.push({
     file,
@@ -168,6 +176,29 @@ export function extractTypeScriptSurface(file: FileContext): FileSurface {
         },
       });
       handlerEntry(surface, file, last, name, parameters);
+      continue;
+    }
+    if (
+      /^(resource|registerResource|prompt|registerPrompt)$/.test(method) &&
+      call.receiver &&
+      call.args.length >= 2 &&
+      adapter.stringValue(call.args[0] as SyntaxNode) !== null
+    ) {
+      // Resource-template variables and prompt arguments come from the client as much as tool arguments.
+      const last = call.args[call.args.length - 1] as SyntaxNode;
+      if (adapter.functionTypes.has(last.type)) {
+        surface.entries.push({
+          file,
+          fn: last,
+          kind: 'tool-param',
+          taintedParams: adapter
+            .functionParams(last)
+            .map((p) => p.index)
+            .slice(0, 2),
+          cleanNames: [],
+          safeFields: [],
+        });
+      }
       continue;
     }
     if (method === 'setRequestHandler' && call.args.length >= 2) {
