@@ -192,3 +192,26 @@ export function resolveMounts(mounts: Mount[], opts: { home?: string; fs?: Mount
 export function isDeniedHostPath(p: string, home = homedir()): boolean {
   return HOME_DENY_LIST.some((rel) => isWithin(p, join(home, rel)));
 }
+
+/**
+ * The package directory (bound at /app): must be an existing directory, and neither a denied path
+ * nor inside one. Returns its real path.
+ */
+export function resolvePackageDir(dir: string, home?: string, fs: MountFs = nodeMountFs): string {
+  let real: string;
+  try {
+    real = fs.realpath(dir);
+  } catch {
+    throw new SandboxError('SBX_ERR_MOUNT_INVALID', `package directory does not exist: ${dir}`);
+  }
+  if (fs.kind(real) !== 'dir') throw new SandboxError('SBX_ERR_MOUNT_INVALID', `not a directory: ${dir}`);
+  let realHome = home ?? homedir();
+  try {
+    realHome = fs.realpath(realHome);
+  } catch {}
+  const denied = HOME_DENY_LIST.map((rel) => join(realHome, rel)).find((d) => isWithin(real, d));
+  if (denied) {
+    throw new SandboxError('SBX_ERR_MOUNT_DENIED', `package directory ${real} is inside ${denied}`);
+  }
+  return real;
+}

@@ -374,6 +374,7 @@ describe.skipIf(!isLinux)('Linux sandbox: escapes it prevents (real bwrap, cgrou
       perf_event_open: EPERM,
       setns: EPERM,
       clone3: ENOSYS,
+      io_uring_setup: ENOSYS,
       clone_newuser: EPERM,
     });
     const util = await run({}, '/bin/sh', sh('unshare -U true 2>&1; echo rc=$?'));

@@ -10,7 +10,7 @@ import { buildSandboxEnv } from '../env.js';
 import { SandboxError } from '../errors.js';
 import { childExited, drainStreams } from '../exit-wait.js';
 import { achievedFeatures, emptyNamespaces, type IsolationReport } from '../isolation-report.js';
-import { resolveMounts } from '../mounts.js';
+import { resolveMounts, resolvePackageDir } from '../mounts.js';
 import { type AllowlistProxy, startAllowlistProxy } from '../net/proxy.js';
 import { DEFAULT_LIMITS, type IsolationFeature, type Limits } from '../policy/schema.js';
 import type { SandboxExit, SandboxedProcess, StartSandboxedOptions } from '../run-types.js';
@@ -27,7 +27,7 @@ import {
 import { type CgroupPlan, planCgroups } from './cgroups.js';
 import { type LinuxSandboxPlan, SANDBOX_PATHS } from './plan.js';
 import { findExecutable, probeLinuxHost, probeRuntimeLayout } from './probe.js';
-import { buildSeccompFilter, DENIED_SYSCALLS } from './seccomp.js';
+import { buildSeccompFilter, DENIED_SYSCALLS, ENOSYS_SYSCALLS } from './seccomp.js';
 
 export const LAUNCHER_HOST_PATH = fileURLToPath(
   new URL('../../assets/sandbox-launcher.mjs', import.meta.url),
@@ -202,6 +202,7 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
   }
 
   // ---- build the plan (touches the host: real paths, temp dir, proxy) ---------------------------
+  const packageDir = resolvePackageDir(o.cwd, o.home);
   const mounts = resolveMounts(policy.filesystem.mounts, o.home ? { home: o.home } : {});
   if (mounts.walkTruncated)
     note('a mounted tree was too large to scan fully for .git/hooks, .mcp.json, .gitconfig');
@@ -239,7 +240,7 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
     const plan: LinuxSandboxPlan = {
       command: proxy ? runtime.node : command,
       args: proxy ? [SANDBOX_PATHS.launcher, '--', command, ...args] : args,
-      packageDir: o.cwd,
+      packageDir,
       cwd: SANDBOX_PATHS.app,
       runtime,
       network: {
@@ -323,7 +324,7 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
     if (!observed)
       note('the sandbox exited before its namespaces could be read; they are reported as not achieved');
     // bwrap is blocked on BLOCK_FD before exec: the namespaces above were read from a live process.
-    const release = child.stdio[BLOCK_FD] as Writable;
+    const release = (child.stdio as unknown as (Writable | null)[])[BLOCK_FD]!;
     release.on('error', () => {});
     release.end('go');
     const candidates = () =>
@@ -356,7 +357,11 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
       unsafeNoSandbox: false,
       namespaces,
       observed,
-      seccomp: { enabled: true, verified: seccompVerified, deniedSyscalls: [...DENIED_SYSCALLS] },
+      seccomp: {
+        enabled: true,
+        verified: seccompVerified,
+        deniedSyscalls: [...DENIED_SYSCALLS, ...ENOSYS_SYSCALLS],
+      },
       noNewPrivileges: nnp,
       capabilitiesDropped: capsDropped,
       cgroup: {

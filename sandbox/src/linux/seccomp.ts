@@ -7,7 +7,7 @@ import { SandboxError } from '../errors.js';
  * Policy: allow by default; EPERM for syscalls that administer the kernel, escape namespaces or
  * widen the attack surface (listed below); ENOSYS for clone3, whose flags live in a user-memory
  * struct that seccomp cannot inspect — libc then falls back to clone(2), whose flags we *can* check
- * (the same choice Docker and Chromium make); kill the process on a foreign architecture
+ * (the same choice Docker and Chromium make), and for io_uring (below); kill the process on a foreign architecture
  * (x32 or 32-bit entry points would bypass the syscall-number checks).
  */
 
@@ -50,7 +50,14 @@ export const DENIED_SYSCALLS = [
 ] as const;
 export type DeniedSyscall = (typeof DENIED_SYSCALLS)[number];
 
-type SyscallTable = Record<DeniedSyscall | 'clone' | 'clone3', number>;
+/**
+ * io_uring has been the richest source of kernel privilege escalations since 2021 (Google disabled
+ * it fleet-wide; Docker's default profile blocks it). ENOSYS, not EPERM, so libuv and friends fall
+ * back to their thread pool as they do on kernels without it.
+ */
+export const ENOSYS_SYSCALLS = ['clone3', 'io_uring_setup', 'io_uring_enter', 'io_uring_register'] as const;
+
+type SyscallTable = Record<DeniedSyscall | 'clone' | (typeof ENOSYS_SYSCALLS)[number], number>;
 
 const NR: Record<SeccompArch, SyscallTable> = {
   x64: {
@@ -84,6 +91,9 @@ const NR: Record<SeccompArch, SyscallTable> = {
     fspick: 433,
     clone3: 435,
     mount_setattr: 442,
+    io_uring_setup: 425,
+    io_uring_enter: 426,
+    io_uring_register: 427,
   },
   arm64: {
     umount2: 39,
@@ -116,6 +126,9 @@ const NR: Record<SeccompArch, SyscallTable> = {
     fspick: 433,
     clone3: 435,
     mount_setattr: 442,
+    io_uring_setup: 425,
+    io_uring_enter: 426,
+    io_uring_register: 427,
   },
 };
 
@@ -159,7 +172,7 @@ export function buildSeccompFilter(arch: SeccompArch): Buffer {
   ];
   if (arch === 'x64') body.push({ code: JGE_K, k: X32_SYSCALL_BIT, jt: 'kill', jf: 0 });
   for (const name of DENIED_SYSCALLS) body.push({ code: JEQ_K, k: table[name], jt: 'eperm', jf: 0 });
-  body.push({ code: JEQ_K, k: table.clone3, jt: 'enosys', jf: 0 });
+  for (const name of ENOSYS_SYSCALLS) body.push({ code: JEQ_K, k: table[name], jt: 'enosys', jf: 0 });
   body.push({ code: JEQ_K, k: table.clone, jt: 0, jf: 'allow' });
   body.push({ code: LD_W_ABS, k: OFF_ARG0_LO });
   body.push({ code: JSET_K, k: CLONE_NEWUSER, jt: 'eperm', jf: 'allow' });
