@@ -83,6 +83,13 @@ function newToolInfo(file: FileContext, call: SyntaxNode) {
   };
 }
 
+/** `mcp.NewTypedToolHandler(h)` and friends wrap the real handler. */
+function unwrapHandler(file: FileContext, node: SyntaxNode | undefined): SyntaxNode | undefined {
+  const call = node ? file.adapter.call(node) : null;
+  if (!call || !/(Typed|Structured)\w*Handler$/.test(rawPath(call.calleeNode, file.adapter))) return node;
+  return call.args[0] ?? node;
+}
+
 export function extractGoSurface(file: FileContext, pkg: PackageLookup): FileSurface {
   const surface = emptyFileSurface();
   const { adapter } = file;
@@ -108,7 +115,7 @@ export function extractGoSurface(file: FileContext, pkg: PackageLookup): FileSur
     if (!call) continue;
     const path = rawPath(call.calleeNode, adapter);
     const last = path.split('.').pop() ?? '';
-    const handler = call.args[call.args.length - 1];
+    const handler = unwrapHandler(file, call.args[call.args.length - 1]);
     if (last === 'AddTool' && path === 'mcp.AddTool' && call.args.length >= 3 && handler) {
       // go-sdk: mcp.AddTool(server, &mcp.Tool{Name, Description}, func(ctx, req, args T) ...)
       const toolLit = call.args[1] as SyntaxNode;
@@ -162,7 +169,8 @@ export function extractGoSurface(file: FileContext, pkg: PackageLookup): FileSur
         ...(fnNode ? {} : { handlerName: handler.text.split('.').pop() ?? handler.text }),
         kind: 'tool-param',
         tool: name,
-        taintedParams: [1],
+        // (ctx, request) — or (ctx, request, args) for mcp.NewTypedToolHandler.
+        taintedParams: [1, 2],
         cleanNames: [],
         safeFields: [],
       });
