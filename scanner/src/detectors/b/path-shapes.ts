@@ -37,6 +37,17 @@ export const FS_SINKS: readonly FsSink[] = [
     op: 'read',
   },
   {
+    // `p = BASE / name; p.open()`: a Path built in this function (not zipfile/tarfile members).
+    languages: PY,
+    callee: ['*.open'],
+    args: ['receiver'],
+    op: 'read',
+    when: (call) =>
+      /(^|[^\w.])(?:Path|PurePath|PosixPath)\(|\s\/\s/.test(
+        call.receiver ? definitionText(call.receiver) : '',
+      ),
+  },
+  {
     languages: PY,
     callee: ['*.write_text', '*.write_bytes', '*.touch', '*.mkdir'],
     args: ['receiver'],
@@ -215,7 +226,9 @@ export const PATH_SANITIZERS: readonly SanitizerSpec[] = [
       'posixpath.basename',
       'werkzeug.utils.secure_filename',
       'werkzeug.utils.safe_join',
+      'werkzeug.security.safe_join',
       'flask.safe_join',
+      'flask.helpers.safe_join',
     ],
     clears: ['path', 'archive'],
   },
@@ -258,12 +271,16 @@ const CONTAINMENT: { languages: readonly Language[]; pattern: RegExp; meaning: '
   {
     languages: JS,
     pattern: new RegExp(
-      String.raw`\.startsWith\(\s*(?:[\w.]+\s*\+\s*${SEP_JS}|\`\$\{[\w.]+\}(?:\$\{${SEP_JS}\}|\/)\`|path\.join\([^)]*,\s*(?:path\.sep|['"\`]\/?['"\`])\s*\))\s*\)`,
+      String.raw`\.startsWith\(\s*(?:[\w.()]+\s*\+\s*${SEP_JS}|\`\$\{[\w.()]+\}(?:\$\{${SEP_JS}\}|\/)\`|path\.join\([^)]*,\s*(?:path\.sep|['"\`]\/?['"\`])\s*\))\s*\)`,
     ),
     meaning: 'valid',
   },
   // JS: const rel = path.relative(root, p); if (rel.startsWith('..') || path.isAbsolute(rel)) throw
-  { languages: JS, pattern: /^\s*[\w.]+\.startsWith\(\s*['"`]\.\.['"`]\s*\)/, meaning: 'invalid' },
+  {
+    languages: JS,
+    pattern: /^\s*(?:[\w.]+|[\w.]+\(.*\))\.startsWith\(\s*['"`]\.\.['"`]\s*\)/,
+    meaning: 'invalid',
+  },
   { languages: JS, pattern: /^\s*path\.isAbsolute\(|^\s*[\w.]+\s*===?\s*['"`]\.\.['"`]/, meaning: 'invalid' },
   // Python
   {
@@ -322,6 +339,31 @@ const FUNCTION_TYPES = new Set([
 ]);
 
 /** The source text of the enclosing function before `node` (the whole file prefix at top level). */
+/** The text of the assignment that last defined an identifier in the enclosing function, else its own text. */
+export function definitionText(node: SyntaxNode): string {
+  if (node.type !== 'identifier') return node.text;
+  const before = textBefore(node);
+  const re = new RegExp(String.raw`(?:^|\n)\s*${node.text}\s*(?::=|=)(?!=)([^\n]*)`, 'g');
+  let last = '';
+  for (let m = re.exec(before); m; m = re.exec(before)) last = m[1] ?? '';
+  return last;
+}
+
+/**
+ * Correct containment idioms that are not `if` conditions: `try: p.resolve().relative_to(base)
+ * except ValueError`, Go's `filepath.Join(base, filepath.Clean("/"+name))`.
+ */
+export function containedIdiom(text: string): boolean {
+  if (
+    /(?:file)?path\.Clean\(\s*(?:"\/"|string\((?:os|filepath)\.(?:PathSeparator|Separator)\))\s*\+/.test(text)
+  )
+    return true;
+  return (
+    /\.resolve\(\)/.test(text) &&
+    /\btry:[\s\S]*\.relative_to\([\s\S]*except\s+(?:ValueError|Exception)/.test(text)
+  );
+}
+
 export function textBefore(node: SyntaxNode): string {
   let fn: SyntaxNode | null = node.parent;
   while (fn && !FUNCTION_TYPES.has(fn.type)) fn = fn.parent;

@@ -1,6 +1,7 @@
 /** The taint rule shared by MCP-B001 (no containment check) and MCP-B003 (a check that can be bypassed). */
 import type { CallView, NodeQuery, SinkSpec, TaintRule } from '../api.js';
 import {
+  containedIdiom,
   FS_SINKS,
   inArchiveWalk,
   OP_TEXT,
@@ -23,10 +24,13 @@ export function traversalRule(withCheck: boolean, message: (op: string) => strin
     callee: s.callee,
     args: s.args,
     message: message(OP_TEXT[s.op]),
-    when: (call, q) =>
-      !containedByOptions(call, q) &&
-      !inArchiveWalk(call.node) &&
-      PATH_CHECK.test(textBefore(call.node)) === withCheck,
+    when: (call, q) => {
+      if (s.when && !s.when(call)) return false;
+      if (containedByOptions(call, q) || inArchiveWalk(call.node)) return false;
+      const before = textBefore(call.node);
+      if (containedIdiom(before)) return false;
+      return PATH_CHECK.test(before) === withCheck;
+    },
   }));
   return {
     sinkKind: 'path',
