@@ -250,10 +250,13 @@ export function analyzeFunction(
   };
 
   const walkClosure = (inner: SyntaxNode, paramTaint: Taint) => {
-    if (host.isEntry(inner)) return;
-    bindParams(inner, paramTaint);
+    if (host.isEntry(inner) || depth > 3) return;
     const body = adapter.functionBody(inner);
     if (!body) return;
+    // Inner parameters shadow outer variables only inside the closure.
+    const shadowed = adapter.functionParams(inner).flatMap((p) => p.names);
+    const saved = shadowed.map((name) => [name, env.get(name)] as const);
+    bindParams(inner, paramTaint);
     depth++;
     if (adapter.functionTypes.has(inner.type) && body.type !== 'block' && body.type !== 'statement_block') {
       evalNode(body); // expression-bodied arrow / lambda
@@ -261,6 +264,15 @@ export function analyzeFunction(
       walk(body);
     }
     depth--;
+    for (const [name, t] of saved) {
+      if (t) env.set(name, t);
+      else env.delete(name);
+    }
+  };
+
+  /** A function defined inside this one sees its variables (closure): walk it where it is defined. */
+  const walkNestedDefinition = (inner: SyntaxNode) => {
+    if (fn !== null && inner.id !== fn.id) walkClosure(inner, CLEAN);
   };
 
   const pickArgs = (call: CallView, sink: CompiledSink): PickedArg[] => {
@@ -499,7 +511,11 @@ export function analyzeFunction(
   }
 
   function evalUncached(node: SyntaxNode): Taint {
-    if (adapter.functionTypes.has(node.type)) return CLEAN; // analysed as its own function
+    if (adapter.functionTypes.has(node.type)) {
+      // Also analysed as its own function; here for the variables it captures.
+      walkNestedDefinition(node);
+      return CLEAN;
+    }
     if (adapter.call(node)) return evalCall(node);
     const assigned = assign(node);
     if (assigned) return assigned;
@@ -654,7 +670,10 @@ export function analyzeFunction(
 
   function walk(node: SyntaxNode): void {
     host.checkBudget();
-    if (adapter.functionTypes.has(node.type)) return; // separate record; closures are walked as call args
+    if (adapter.functionTypes.has(node.type)) {
+      walkNestedDefinition(node);
+      return;
+    }
     if (
       node.type === 'decorated_definition' ||
       node.type === 'class_definition' ||
