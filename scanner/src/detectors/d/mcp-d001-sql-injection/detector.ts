@@ -12,7 +12,7 @@ export default defineDetector({
   remediation:
     'Never splice tool arguments into SQL text. Pass values as bound parameters: placeholders (?, $1, %s, :name) ' +
     'with a separate parameters argument (cursor.execute(sql, (value,)), db.query(sql, [value]), ' +
-    "db.QueryContext(ctx, sql, value)), prisma's tagged $queryRaw`...${value}`, or a query builder; " +
+    'db.QueryContext(ctx, sql, value)), prisma tagged-template $queryRaw, or a query builder; ' +
     'convert numbers with int()/Number()/strconv.Atoi before use.',
   taint: {
     sinkKind: 'sql',

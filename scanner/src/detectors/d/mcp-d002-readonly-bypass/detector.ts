@@ -48,25 +48,46 @@ function constantText(root: SyntaxNode, cond: string): string {
   return out;
 }
 
-function hasKeywordCheck(fn: SyntaxNode, sink: SyntaxNode, seen: Set<number>): boolean {
+function contains(outer: SyntaxNode, inner: SyntaxNode): boolean {
+  return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;
+}
+
+/** The statement runs on the way to `sink`: it ends before it, in a block that also holds the sink. */
+function onPathTo(stmt: SyntaxNode, sink: SyntaxNode): boolean {
+  return stmt.endIndex <= sink.startIndex && !!stmt.parent && contains(stmt.parent, sink);
+}
+
+function statementOf(node: SyntaxNode, fn: SyntaxNode): SyntaxNode {
+  let n = node;
+  while (n.parent && n.parent.id !== fn.id && !/^(block|statement_block|module)$/.test(n.parent.type)) n = n.parent;
+  return n;
+}
+
+/**
+ * A read-only keyword check guarding `sink` in `fn` (anywhere in `fn` when `sink` is null: a validator helper):
+ * `if not q.lower().startswith("select"): raise`, `if (/^select/i.test(sql)) { ...sink... }`, a write-keyword blocklist.
+ */
+function hasKeywordCheck(fn: SyntaxNode, sink: SyntaxNode | null, seen: Set<number>): boolean {
   if (seen.has(fn.id)) return false;
   seen.add(fn.id);
   const root = fn.tree.rootNode;
   for (const { cond, consequence } of conditionsIn(fn)) {
     if (enclosingFunction(cond)?.id !== fn.id) continue;
+    const stmt = cond.parent as SyntaxNode;
+    const inside = !!sink && !!consequence && contains(consequence, sink);
+    if (sink && !inside && !onPathTo(stmt, sink)) continue;
     const text = constantText(root, cond.text);
     const negated = /^\s*\(?\s*(not\s|!)/.test(cond.text) || /\bnot in\b/.test(cond.text);
-    const inside =
-      !!consequence && sink.startIndex >= consequence.startIndex && sink.endIndex <= consequence.endIndex;
-    if (PREFIX_CHECK.test(text) && READ_KEYWORD.test(text) && (negated || inside)) return true;
+    if (PREFIX_CHECK.test(text) && READ_KEYWORD.test(text) && (negated || inside || !sink)) return true;
     if (WRITE_KEYWORDS.test(text) && !inside) return true;
   }
   // A validator helper of the same file: ensure_read_only(sql), isReadOnly(sql).
   for (const call of fn.descendantsOfType(['call', 'call_expression'])) {
+    if (sink && !contains(statementOf(call, fn), sink) && !onPathTo(statementOf(call, fn), sink)) continue;
     const p = callParts(call);
     if (!p) continue;
     for (const def of root.descendantsOfType([...FUNCTION_TYPES])) {
-      if (functionName(def) === p.name && def.id !== fn.id && hasKeywordCheck(def, def, seen)) return true;
+      if (functionName(def) === p.name && def.id !== fn.id && hasKeywordCheck(def, null, seen)) return true;
     }
   }
   return false;
