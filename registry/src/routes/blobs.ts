@@ -3,7 +3,7 @@ import { isAllowed } from '../auth.js';
 import type { RegistryContext } from '../context.js';
 import { assertDigest } from '../digest.js';
 import { RegistryError } from '../errors.js';
-import { type BlobParams, BlobParamsSchema, routeSchema, withErrors } from './schemas.js';
+import { type BlobParams, BlobParamsSchema, binaryResponse, routeSchema, withErrors } from './schemas.js';
 import { sendBlob } from './versions.js';
 
 export function registerBlobRoute(app: FastifyInstance, ctx: RegistryContext): void {
@@ -14,7 +14,8 @@ export function registerBlobRoute(app: FastifyInstance, ctx: RegistryContext): v
         tags: ['registry'],
         summary: 'Download any indexed blob (manifest, bundle, snapshot, attestation) by digest',
         params: BlobParamsSchema,
-        response: withErrors({}),
+        produces: ['application/octet-stream', 'application/json'],
+        response: withErrors(binaryResponse('The blob bytes')),
       }),
     },
     async (request, reply) => {

@@ -7,7 +7,6 @@ import { canRead, type ReadAccess } from '../request-access.js';
 import { compareVersionsDescending, latestVersion } from '../resolve.js';
 import { toVersionSummary } from './presenters.js';
 import {
-  BEARER_SECURITY,
   PackageDetailSchema,
   type PackageList,
   type PackageListQuery,
@@ -148,7 +147,6 @@ export function registerPackageRoutes(app: FastifyInstance, ctx: RegistryContext
       bodyLimit: 16 * 1024,
       schema: routeSchema({
         tags: ['registry'],
-        security: BEARER_SECURITY,
         summary: 'Set the status of a version (active, deprecated, yanked, revoked); bytes are never deleted',
         description:
           'Needs `registry:admin` for the name. A reason is required for yanked and revoked; revoked is terminal.',

@@ -7,7 +7,7 @@ import type { RegistryContext } from '../context.js';
 import { isRegistryError, RegistryError } from '../errors.js';
 import { PublishSession } from '../publish/publish-session.js';
 import { toResolvedVersion } from './presenters.js';
-import { BEARER_SECURITY, ResolvedVersionSchema, routeSchema, withErrors } from './schemas.js';
+import { ResolvedVersionSchema, routeSchema, withErrors } from './schemas.js';
 
 const MULTIPART_ERRORS: Record<string, RegistryError['code']> = {
   FST_MP_PREMATURE_CLOSE: 'REG_ERR_UPLOAD_ABORTED',
@@ -102,7 +102,6 @@ export function registerPublishRoute(app: FastifyInstance, ctx: RegistryContext)
     {
       schema: routeSchema({
         tags: ['registry'],
-        security: BEARER_SECURITY,
         summary: 'Publish a version: multipart manifest, bundle and optional snapshot and attestation',
         description:
           'Parts in order: `manifest` (JSON, field or file), then `bundle` (tar.gz) and any declared `snapshot` ' +

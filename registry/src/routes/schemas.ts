@@ -26,6 +26,14 @@ export function withErrors<T extends object>(responses: T) {
   return { ...errorResponses, ...responses };
 }
 
+/** Documentation of a byte-stream answer (the payload is a stream, never serialised). */
+export function binaryResponse(description: string) {
+  return {
+    200: Type.String({ format: 'binary', description }),
+    304: Type.Null({ description: 'Not modified: If-None-Match named this ETag' }),
+  };
+}
+
 export const VersionStatusSchema = Type.Union([
   Type.Literal('active'),
   Type.Literal('deprecated'),
@@ -130,11 +138,8 @@ export interface RouteDocumentation {
   summary: string;
   description?: string;
   consumes?: readonly string[];
-  security?: readonly Record<string, readonly string[]>[];
+  produces?: readonly string[];
 }
-
-/** OpenAPI security requirement for routes that always need a bearer token. */
-export const BEARER_SECURITY = [{ bearer: [] }] as const;
 
 /** A route schema with its documentation, typed so fastify accepts it without @fastify/swagger's types. */
 export function routeSchema(schema: FastifySchema & RouteDocumentation): FastifySchema {

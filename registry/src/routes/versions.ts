@@ -9,6 +9,7 @@ import { parseVersionReference, resolveVersion } from '../resolve.js';
 import { VerifyingStream } from '../verifying-stream.js';
 import { toResolvedVersion } from './presenters.js';
 import {
+  binaryResponse,
   ResolvedVersionSchema,
   routeSchema,
   type VersionParams,
@@ -93,7 +94,8 @@ export function registerVersionRoutes(app: FastifyInstance, ctx: RegistryContext
         description:
           'Same resolution rules as resolve. Sends `ETag: "sha256:<hex>"` and `Digest: sha-256=<base64>`.',
         params: VersionParamsSchema,
-        response: withErrors({}),
+        produces: ['application/gzip', 'application/json'],
+        response: withErrors(binaryResponse('The bundle (tar.gz)')),
       }),
     },
     async (request, reply) => {
