@@ -10,6 +10,7 @@ import {
   PATH_SANITIZERS,
   textBefore,
 } from './path-shapes.js';
+import { containsPathCheck, validatedByHelper } from './validator-helpers.js';
 
 /** express `res.sendFile(name, { root })`: `send` refuses paths that leave root. */
 function containedByOptions(call: CallView, q: NodeQuery): boolean {
@@ -28,7 +29,7 @@ export function traversalRule(withCheck: boolean, message: (op: string) => strin
       if (s.when && !s.when(call)) return false;
       if (containedByOptions(call, q) || inArchiveWalk(call.node)) return false;
       const before = textBefore(call.node);
-      if (containedIdiom(before)) return false;
+      if (containedIdiom(before) || validatedByHelper(call.node, before, containsPathCheck)) return false;
       return PATH_CHECK.test(before) === withCheck;
     },
   }));

@@ -172,11 +172,15 @@ const GUARD_SPECS: { languages: readonly Language[]; pattern: RegExp; meaning: '
   { languages: JS, pattern: /^\s*\w*host\w*\s*===|===\s*\w*host\w*\s*$/i, meaning: 'valid' },
   { languages: JS, pattern: /^\s*\w*host\w*\s*!==|!==\s*\w*host\w*\s*$/i, meaning: 'invalid' },
   { languages: JS, pattern: /^\s*\w*host\w*\.endsWith\(\s*['"`]\./i, meaning: 'valid' },
-  { languages: JS, pattern: /^\s*[\w.]+\.(?:has|includes)\(\s*\w*host\w*\s*\)\s*$/i, meaning: 'valid' },
+  {
+    languages: JS,
+    pattern: /^\s*(?:[\w.]+|\[[^\]]*\])\.(?:has|includes)\(\s*\w*host\w*\s*\)\s*$/i,
+    meaning: 'valid',
+  },
   { languages: PY, pattern: /^\s*\w*host\w*\s*==|==\s*\w*host\w*\s*$/i, meaning: 'valid' },
   { languages: PY, pattern: /^\s*\w*host\w*\s*!=|!=\s*\w*host\w*\s*$/i, meaning: 'invalid' },
   { languages: PY, pattern: /^\s*\w*host\w*\.endswith\(\s*[rbf]?['"]\./i, meaning: 'valid' },
-  { languages: PY, pattern: /^\s*\w*host\w*\s+in\s+[\w.]+\s*$/i, meaning: 'valid' },
+  { languages: PY, pattern: /^\s*\w*host\w*\s+in\s+(?:[\w.]+|[[({][^\])}]*[\])}])\s*$/i, meaning: 'valid' },
   { languages: GO, pattern: /^\s*\w*host\w*\s*==|==\s*\w*host\w*\s*$/i, meaning: 'valid' },
   { languages: GO, pattern: /^\s*\w*host\w*\s*!=|!=\s*\w*host\w*\s*$/i, meaning: 'invalid' },
   { languages: GO, pattern: /strings\.HasSuffix\(\s*\w*host\w*\s*,\s*"\./i, meaning: 'valid' },
@@ -184,7 +188,9 @@ const GUARD_SPECS: { languages: readonly Language[]; pattern: RegExp; meaning: '
   // JS: ALLOWED.has(u.hostname), ALLOWED_HOSTS.includes(new URL(x).hostname)
   {
     languages: JS,
-    pattern: new RegExp(String.raw`^\s*[\w.]+\.(?:has|includes)\(\s*(?:new\s+)?[\w.()]*\.${HOST}\s*\)\s*$`),
+    pattern: new RegExp(
+      String.raw`^\s*(?:[\w.]+|\[[^\]]*\])\.(?:has|includes)\(\s*(?:new\s+)?[\w.()]*\.${HOST}\s*\)\s*$`,
+    ),
     meaning: 'valid',
   },
   {
@@ -209,7 +215,11 @@ const GUARD_SPECS: { languages: readonly Language[]; pattern: RegExp; meaning: '
     meaning: 'invalid',
   },
   // Python
-  { languages: PY, pattern: new RegExp(String.raw`\.${HOST}\s+in\s+[\w.]+\s*$`), meaning: 'valid' },
+  {
+    languages: PY,
+    pattern: new RegExp(String.raw`\.${HOST}\s+in\s+(?:[\w.]+|[[({][^\])}]*[\])}])\s*$`),
+    meaning: 'valid',
+  },
   { languages: PY, pattern: /^\s*\w+\s+in\s+[A-Z_][A-Z0-9_]*\s*$/, meaning: 'valid' },
   {
     languages: PY,

@@ -1,5 +1,6 @@
 /** The taint rule shared by MCP-C001 (no URL check) and MCP-C003 (a URL check that can be bypassed). */
 import type { SinkSpec, TaintRule } from '../api.js';
+import { checksUrlHost, validatedByHelper } from '../b/validator-helpers.js';
 import {
   constantPrefix,
   fixedHost,
@@ -15,7 +16,11 @@ export function ssrfRule(withCheck: boolean, message: string): TaintRule {
     languages: c.languages,
     callee: c.callee,
     message,
-    when: (call) => URL_CHECK.test(textBefore(call.node)) === withCheck,
+    when: (call) => {
+      const before = textBefore(call.node);
+      if (validatedByHelper(call.node, before, checksUrlHost)) return false;
+      return URL_CHECK.test(before) === withCheck;
+    },
     pick: (call, q) => {
       const url = c.url(call, q);
       if (!url) return [];

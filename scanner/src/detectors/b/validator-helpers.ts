@@ -1,0 +1,77 @@
+/**
+ * Validation done by a boolean helper of the project: `if not is_safe_path(p): raise`,
+ * `if (!isAllowedUrl(u)) throw`. The engine's guards only see the condition text, so the class B
+ * and C sinks look the helper up in the same file and judge its body.
+ */
+import type { SyntaxNode } from 'tree-sitter';
+
+const FUNCTION_TYPES = [
+  'function_definition',
+  'function_declaration',
+  'generator_function_declaration',
+  'method_definition',
+  'method_declaration',
+  'arrow_function',
+  'function_expression',
+  'function',
+];
+
+function fileRoot(node: SyntaxNode): SyntaxNode {
+  let root = node;
+  while (root.parent) root = root.parent;
+  return root;
+}
+
+function nameOf(fn: SyntaxNode): string | null {
+  const own = fn.childForFieldName('name');
+  if (own) return own.text;
+  const decl = fn.parent;
+  if (decl?.type === 'variable_declarator') return decl.childForFieldName('name')?.text ?? null;
+  if (decl?.type === 'pair') return decl.childForFieldName('key')?.text ?? null;
+  return null;
+}
+
+/** Names of functions called in `if` conditions in `before` (the text of the enclosing function before a sink). */
+function conditionCallees(before: string): string[] {
+  const out = new Set<string>();
+  const re = /\bif\s*\(?\s*(?:!|not\s+)?\(?\s*(?:await\s+)?(?:self\.|this\.)?([A-Za-z_]\w*)\(/g;
+  for (let m = re.exec(before); m; m = re.exec(before)) if (m[1]) out.add(m[1]);
+  // `ok := isSafe(p); if !ok`, `const ok = await isAllowed(u); if (!ok)`
+  const assigned =
+    /\b(\w+)\s*:?=\s*(?:await\s+)?(?:self\.|this\.)?([A-Za-z_]\w*)\([^\n]*\n[\s\S]*?\bif\s*\(?\s*(?:!|not\s+)\(?\s*\1\b/g;
+  for (let m = assigned.exec(before); m; m = assigned.exec(before)) if (m[2]) out.add(m[2]);
+  return [...out];
+}
+
+/** True when a helper called in a condition before `sink` has a body matching `correct`. */
+export function validatedByHelper(
+  sink: SyntaxNode,
+  before: string,
+  correct: (body: string) => boolean,
+): boolean {
+  const names = conditionCallees(before);
+  if (names.length === 0) return false;
+  const root = fileRoot(sink);
+  for (const fn of root.descendantsOfType(FUNCTION_TYPES)) {
+    const name = nameOf(fn);
+    if (name && names.includes(name) && correct(fn.text)) return true;
+  }
+  return false;
+}
+
+const CANONICAL = /realpath|\.resolve\(\)|EvalSymlinks|filepath\.(?:Rel|IsLocal|Join|Clean|Abs)\(|securejoin/;
+const CONTAINED =
+  /commonpath\(|is_relative_to\(|\bin\s+[\w.()]+\.parents\b|\.relative_to\(|startswith\([^)]*(?:os\.sep|os\.path\.sep|['"]\/['"])|startsWith\([^)]*(?:path\.sep|\bsep\b|['"`]\/['"`])|path\.relative\([\s\S]*['"`]\.\.['"`]|filepath\.Rel\([\s\S]*"\.\."|filepath\.IsLocal\(|HasPrefix\([^)]*Separator/;
+
+/** A helper body that canonicalises a path and checks it with a separator-aware test. */
+export function containsPathCheck(body: string): boolean {
+  return CANONICAL.test(body) && CONTAINED.test(body);
+}
+
+const HOST_COMPARE =
+  /\.(?:hostname|netloc|host|origin)\s*(?:===?|!==?|\s+(?:not\s+)?in\b)|\.(?:has|includes)\(\s*(?:new\s+)?[\w.()]*\.(?:hostname|host|origin)\b|Hostname\(\)\s*(?:==|!=)|\[\s*\w+\.Hostname\(\)\s*\]|\bhost\w*\s+(?:not\s+)?in\s+[A-Z_{([]|\.is_private\b|\.is_global\b|IsPrivate\(\)|\.range\(\)/;
+
+/** A helper body that parses the URL and compares its host (or refuses private addresses). */
+export function checksUrlHost(body: string): boolean {
+  return HOST_COMPARE.test(body);
+}
