@@ -24,6 +24,7 @@ export const HUB_ERRORS = {
     statusCode: 409,
     message: 'This version was already submitted with other source',
   },
+  HUB_ERR_CONFLICT: { statusCode: 409, message: 'The resource already exists or is in use' },
   HUB_ERR_QUOTA_EXCEEDED: { statusCode: 429, message: 'The organization has used up its plan quota' },
   HUB_ERR_PAYMENT_REQUIRED: { statusCode: 402, message: 'The plan does not include this' },
   HUB_ERR_SCAN_FAILED: { statusCode: 500, message: 'The scan failed' },

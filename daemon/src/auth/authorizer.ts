@@ -3,15 +3,32 @@ import type { HubDb } from '../db/database.js';
 import { HubError } from '../errors.js';
 import { authenticate, hasScope, type Principal } from '../tokens/token-service.js';
 
-/** What a route asks permission for; `org` scopes it to one organization. */
-export type HubAction = 'read' | 'push' | 'admin';
+/**
+ * What a route asks permission for; `org` scopes it to one organization. `admin` in an
+ * organization is managing its members and tokens; without one it is administering the hub.
+ * `owner` is what only an organization's owner may do (the owner role itself, deleting it).
+ */
+export type HubAction = 'read' | 'push' | 'admin' | 'owner';
 
 export interface Authorizer {
   /** Returns who is calling, or throws HUB_ERR_UNAUTHENTICATED / HUB_ERR_FORBIDDEN. */
   authorize(req: FastifyRequest, action: HubAction, org?: string): Promise<Principal>;
+  /** Organizations whose jobs and servers the principal may read (`'*'`: all); listings filter to them. */
+  readableOrgs(principal: Principal): Promise<readonly string[] | '*'>;
 }
 
-const SCOPE_FOR: Record<HubAction, string> = { read: 'hub:read', push: 'hub:push', admin: 'hub:admin' };
+const SCOPE_FOR: Record<HubAction, string> = { read: 'hub:read', push: 'hub:push', admin: 'hub:admin', owner: 'hub:admin' };
+
+/** `*`, `org/*` and `org/name` resources cover `org`. */
+export function resourcesCover(resources: readonly string[], org: string): boolean {
+  return resources.some((r) => r === '*' || r.split('/')[0] === org);
+}
+
+/** Organizations named by `org/*` or `org/name` resources, or `'*'`. */
+export function orgsOfResources(resources: readonly string[]): readonly string[] | '*' {
+  if (resources.includes('*')) return '*';
+  return [...new Set(resources.map((r) => r.split('/')[0]!).filter(Boolean))];
+}
 
 /** Token scopes only: `hub:*` may do anything; resources restrict the organizations. */
 export function tokenAuthorizer(db: HubDb): Authorizer {
@@ -26,6 +43,9 @@ export function tokenAuthorizer(db: HubDb): Authorizer {
         throw new HubError('HUB_ERR_FORBIDDEN', `The token does not cover the organization ${org}`);
       }
       return principal;
+    },
+    async readableOrgs(principal) {
+      return orgsOfResources(principal.resources);
     },
   };
 }

@@ -13,10 +13,11 @@ describe('hub migrations', () => {
       '0001-init',
       '0002-queue',
       '0003-jobs',
+      '0004-orgs',
     ]);
     expect(await migrateTo(db, 'hub_migrations', hubMigrations)).toEqual([]);
     const tables = (await db.introspection.getTables()).map((t) => t.name);
-    expect(tables).toEqual(expect.arrayContaining(['api_tokens', 'settings']));
+    expect(tables).toEqual(expect.arrayContaining(['api_tokens', 'settings', 'users', 'organizations', 'memberships', 'usage_events']));
     await db.destroy();
   });
 

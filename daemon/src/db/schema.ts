@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /** Hub-owned tables. The registry owns and migrates its own tables in the same database. */
 export interface ApiTokensTable {
   id: string;
@@ -9,6 +11,41 @@ export interface ApiTokensTable {
   created_at: string;
   expires_at: string | null;
   revoked_at: string | null;
+  /** The user the token acts for; null only for tokens that predate users (bootstrap binds the admin token). */
+  user_id: string | null;
+}
+
+export interface UsersTable {
+  id: string;
+  name: string;
+  display_name: string | null;
+  /** 1 when the user administers the whole hub (the `admin` user). */
+  hub_admin: number;
+  created_at: string;
+  disabled_at: string | null;
+}
+
+export interface OrganizationsTable {
+  name: string;
+  /** A plan name from `orgs/plans.ts`. */
+  plan: string;
+  created_at: string;
+}
+
+export interface MembershipsTable {
+  user_id: string;
+  org: string;
+  role: string;
+  created_at: string;
+}
+
+export interface UsageEventsTable {
+  id: Generated<number>;
+  org: string;
+  kind: string;
+  amount: number;
+  at: string;
+  ref: string | null;
 }
 
 export interface SettingsTable {
@@ -61,4 +98,8 @@ export interface HubDatabase {
   job_history: JobHistoryTable;
   api_tokens: ApiTokensTable;
   settings: SettingsTable;
+  users: UsersTable;
+  organizations: OrganizationsTable;
+  memberships: MembershipsTable;
+  usage_events: UsageEventsTable;
 }

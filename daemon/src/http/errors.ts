@@ -9,6 +9,8 @@ import { HUB_ERRORS, HubError } from '../errors.js';
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | HubError, req, reply) => {
     if (err instanceof HubError) {
+      const retryAfter = (err.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+      if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
       return reply
         .status(err.statusCode)
         .send({ code: err.code, message: err.message, statusCode: err.statusCode });

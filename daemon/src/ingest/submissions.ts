@@ -7,6 +7,7 @@ import { isStrictVersion, type ObjectStore, parsePackageName } from '@mcphub/reg
 import { ArchiveError, safeExtractTarGz } from '@mcphub/sandbox';
 import { HubError } from '../errors.js';
 import type { Job, JobStore } from '../jobs/job-store.js';
+import type { QuotaGate } from '../orgs/usage.js';
 import { SOURCES_BUCKET, sourceKeyOf } from '../pipeline/messages.js';
 import { fetchGitSource } from './git-source.js';
 import { packDirectory } from './pack-directory.js';
@@ -54,7 +55,14 @@ async function unwrapSingleFolder(dir: string): Promise<string> {
  */
 export class Submissions {
   constructor(
-    private readonly deps: { jobs: JobStore; store: ObjectStore; dispatch: Dispatch; limits: SubmissionLimits },
+    private readonly deps: {
+      jobs: JobStore;
+      store: ObjectStore;
+      dispatch: Dispatch;
+      limits: SubmissionLimits;
+      /** Plan quotas of the target organization: checked before anything is stored, recorded after the job exists. */
+      quota?: QuotaGate;
+    },
   ) {}
 
   /** A tar.gz from an upload; it is unpacked as hostile input and packed again deterministically. */
@@ -120,6 +128,9 @@ export class Submissions {
     if (previous.length > 0) {
       throw new HubError('HUB_ERR_VERSION_EXISTS', `${target.org}/${target.name}@${input.version} was submitted with ${previous[0]!.source_digest}`);
     }
+    // A refused submission leaves nothing behind: no object, no job, no usage row.
+    await this.deps.quota?.assert(target.org, 'scan', 1);
+    await this.deps.quota?.assert(target.org, 'bytes_stored', packed.bytes.length);
     const key = sourceKeyOf(packed.digest);
     if (!(await this.deps.store.head(SOURCES_BUCKET, key))) await this.deps.store.put(SOURCES_BUCKET, key, packed.bytes);
     const job = await this.deps.jobs.create({
@@ -134,6 +145,8 @@ export class Submissions {
       options: input.options ?? {},
       createdBy: input.createdBy,
     });
+    await this.deps.quota?.record(target.org, 'scan', 1, job.id);
+    await this.deps.quota?.record(target.org, 'bytes_stored', packed.bytes.length, job.id);
     await this.deps.dispatch(job);
     return { job: (await this.deps.jobs.get(job.id)) ?? job, created: true };
   }

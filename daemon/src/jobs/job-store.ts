@@ -134,8 +134,13 @@ export class JobStore {
       | undefined;
   }
 
-  async list(filter: { state?: JobState; org?: string; name?: string; limit?: number } = {}): Promise<Job[]> {
+  /** `orgs` restricts the list to those organizations (a caller's readable ones); `[]` matches nothing. */
+  async list(
+    filter: { state?: JobState; org?: string; orgs?: readonly string[]; name?: string; limit?: number } = {},
+  ): Promise<Job[]> {
+    if (filter.orgs?.length === 0) return [];
     let q = this.db.selectFrom('jobs').selectAll();
+    if (filter.orgs) q = q.where('org', 'in', [...filter.orgs]);
     if (filter.state) q = q.where('state', '=', filter.state);
     if (filter.org) q = q.where('org', '=', filter.org);
     if (filter.name) q = q.where('name', '=', filter.name);
@@ -213,12 +218,11 @@ export class JobStore {
     return j;
   }
 
-  async countByState(): Promise<Record<string, number>> {
-    const rows = await this.db
-      .selectFrom('jobs')
-      .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
-      .groupBy('state')
-      .execute();
+  async countByState(orgs?: readonly string[]): Promise<Record<string, number>> {
+    if (orgs?.length === 0) return {};
+    let q = this.db.selectFrom('jobs').select(['state', (eb) => eb.fn.countAll<number>().as('n')]);
+    if (orgs) q = q.where('org', 'in', [...orgs]);
+    const rows = await q.groupBy('state').execute();
     return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
   }
 

@@ -12,6 +12,8 @@ export interface Principal {
   name: string;
   scopes: string[];
   resources: string[];
+  /** The user the token acts for; null for a token that predates users. */
+  userId: string | null;
 }
 
 /**
@@ -44,10 +46,18 @@ export async function authenticate(db: HubDb, authorization: string | undefined)
   const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
   if (!match) return null;
   const hash = hashToken(match[1]!);
-  const row = await db.selectFrom('api_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+  const row = await db
+    .selectFrom('api_tokens')
+    .leftJoin('users', 'users.id', 'api_tokens.user_id')
+    .selectAll('api_tokens')
+    .select('users.disabled_at as user_disabled_at')
+    .where('token_hash', '=', hash)
+    .executeTakeFirst();
   if (!row || row.revoked_at || !sameHash(row.token_hash, hash)) return null;
   if (row.expires_at && Date.parse(row.expires_at) <= Date.now()) return null;
-  return { id: row.id, name: row.name, scopes: row.scope.split(' '), resources: row.resource.split(' ') };
+  // A disabled user's tokens stop working at once, without revoking each one.
+  if (row.user_disabled_at) return null;
+  return { id: row.id, name: row.name, scopes: row.scope.split(' '), resources: row.resource.split(' '), userId: row.user_id };
 }
 
 export function hasScope(p: Principal, scope: string): boolean {

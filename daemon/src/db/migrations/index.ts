@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001-init.js';
 import * as m0002 from './0002-queue.js';
 import * as m0003 from './0003-jobs.js';
+import * as m0004 from './0004-orgs.js';
 
 /** Numbered hub migrations; append only, never edit one that has shipped. */
 export const hubMigrations: Record<string, Migration> = {
   '0001-init': m0001,
   '0002-queue': m0002,
   '0003-jobs': m0003,
+  '0004-orgs': m0004,
 };

@@ -173,8 +173,8 @@ export async function pipelineRoutes(app: FastifyInstance, deps: PipelineRouteDe
     '/api/v1/servers',
     { schema: { tags: ['servers'], summary: 'Servers with their latest job per version', security: [{ bearer: [] }] } },
     async (req) => {
-      await authorizer.authorize(req, 'read');
-      const all = await jobs.list({ limit: 5000 });
+      const readable = await authorizer.readableOrgs(await authorizer.authorize(req, 'read'));
+      const all = await jobs.list({ limit: 5000, ...(readable === '*' ? {} : { orgs: readable }) });
       const byName = new Map<string, ReturnType<typeof presentJob>[]>();
       for (const j of all) {
         const key = `${j.org}/${j.name}`;
@@ -201,11 +201,12 @@ export async function pipelineRoutes(app: FastifyInstance, deps: PipelineRouteDe
       },
     },
     async (req) => {
-      await authorizer.authorize(req, 'read');
+      const readable = await authorizer.readableOrgs(await authorizer.authorize(req, 'read'));
+      const orgs = readable === '*' ? undefined : readable;
       const q = req.query as { state?: JobState; name?: string; limit?: number };
       const [org, name] = q.name?.split('/') ?? [];
-      const list = await jobs.list({ ...(q.state ? { state: q.state } : {}), ...(org ? { org } : {}), ...(name ? { name } : {}), limit: q.limit ?? 100 });
-      return { jobs: list.map((j) => presentJob(j, deps.registryUrl)), counts: await jobs.countByState() };
+      const list = await jobs.list({ ...(q.state ? { state: q.state } : {}), ...(org ? { org } : {}), ...(orgs ? { orgs } : {}), ...(name ? { name } : {}), limit: q.limit ?? 100 });
+      return { jobs: list.map((j) => presentJob(j, deps.registryUrl)), counts: await jobs.countByState(orgs) };
     },
   );
 
@@ -253,12 +254,12 @@ export async function pipelineRoutes(app: FastifyInstance, deps: PipelineRouteDe
   artifact('/api/v1/jobs/:id/attestation', (j) => cert(j)?.attestation.key ?? null, 'application/vnd.dsse.envelope.v1+json');
 
   app.get('/api/v1/events', { schema: { tags: ['jobs'], summary: 'Server-Sent Events: job transitions', security: [{ bearer: [] }] } }, async (req, reply) => {
-    await authorizer.authorize(req, 'read');
+    const readable = await authorizer.readableOrgs(await authorizer.authorize(req, 'read'));
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write(': connected\n\n');
-    const send = (t: JobTransition) => res.write(`event: job\ndata: ${JSON.stringify(t)}\n\n`);
+    const send = (t: JobTransition) => (readable === '*' || readable.includes(t.org)) && res.write(`event: job\ndata: ${JSON.stringify(t)}\n\n`);
     jobs.events.on('transition', send);
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
     const close = () => {
