@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +117,24 @@ describe('safeExtractTarGz', () => {
     const whole = rawTarGz([{ path: 'a', body: Buffer.alloc(100_000, 7) }]);
     await refuses(whole.subarray(0, Math.floor(whole.length / 2)), 'SBX_ERR_ARCHIVE_CORRUPT');
     await refuses(gzipSync(rawTar([{ path: 'a', body: 'abc' }]).subarray(0, 700)), 'SBX_ERR_ARCHIVE_CORRUPT');
+  });
+
+  it('stops reading a large file input as soon as an early entry is refused', async () => {
+    const a = arena();
+    const file = join(a.parent, 'input.tar.gz');
+    writeFileSync(
+      file,
+      rawTarGz([
+        { path: '../escape', body: 'x' },
+        ...Array.from({ length: 40 }, (_, i): RawEntry => ({ path: `f${i}`, body: randomBytes(256 * 1024) })),
+      ]),
+    );
+    await expect(safeExtractTarGz(file, a.dest)).rejects.toMatchObject({ code: 'SBX_ERR_ARCHIVE_PATH' });
+    expect(readdirSync(a.parent).sort()).toEqual(['input.tar.gz', 'victim.txt']);
+    // A small file whose only entry is refused (the shape of a real zip-slip upload).
+    const small = join(a.parent, 'small.tar.gz');
+    writeFileSync(small, rawTarGz([{ path: '../../etc/cron.d/evil', body: 'x' }]));
+    await expect(safeExtractTarGz(small, a.dest)).rejects.toMatchObject({ code: 'SBX_ERR_ARCHIVE_PATH' });
   });
 
   it('refuses control characters in names', () =>

@@ -117,9 +117,12 @@ export async function safeExtractTarGz(
     onFailure = r;
   });
   let current: ReadEntry | null = null;
+  const gunzip = createGunzip();
   const fail = (err: unknown) => {
     failure ??= err;
     source.destroy();
+    // pipe() does not pass a destroy downstream: end the stream we iterate, or the loop waits forever.
+    gunzip.destroy();
     // An entry being written will never see its end now: break its pipe so placement settles.
     current?.destroy?.(err instanceof Error ? err : new Error(String(err)));
     onFailure();
@@ -216,7 +219,6 @@ export async function safeExtractTarGz(
 
   const parserEnded = new Promise<void>((r) => parser.once('end', () => r()));
   try {
-    const gunzip = createGunzip();
     const feed = (async () => {
       for await (const chunk of source.pipe(counter).pipe(gunzip) as AsyncIterable<Buffer>) {
         if (failure) break;
