@@ -1,0 +1,237 @@
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { verifyAttestation } from '@mcphub/registry';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// Test-only helpers shared with the package tests (tests/ may reach into sources; packages may not).
+import { rawTarGz } from '../sandbox/src/archive/tar-builder.test-helper.js';
+import { type DaemonProcess, runCli, startDaemonProcess } from './helpers/daemon-process.js';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const SERVER_MEMORY = join(repo, 'node_modules/@modelcontextprotocol/server-memory');
+const VULNERABLE = join(repo, 'tests/fixtures/vulnerable-notes-server');
+
+interface JobView {
+  id: string;
+  name: string;
+  version: string;
+  state: string;
+  level: number | null;
+  score: { global: number } | null;
+  source: { digest: string };
+  error: { code: string; message: string } | null;
+}
+
+async function api<T>(
+  d: DaemonProcess,
+  path: string,
+  init: RequestInit = {},
+): Promise<{ status: number; body: T }> {
+  const token = readFileSync(join(d.home, 'keys', 'admin-token'), 'utf8').trim();
+  const headers = new Headers(init.headers);
+  headers.set('authorization', `Bearer ${token}`);
+  const res = await fetch(`${d.hubUrl}${path}`, { ...init, headers });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+async function waitForJob(d: DaemonProcess, id: string, timeoutMs = 90_000): Promise<JobView> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await api<JobView>(d, `/api/v1/jobs/${id}`);
+    if (['PUBLISHED', 'FAILED', 'REJECTED'].includes(body.state)) return body;
+    if (Date.now() > end) throw new Error(`job ${id} stuck in ${body.state}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function upload(d: DaemonProcess, name: string, version: string, bytes: Buffer) {
+  const form = new FormData();
+  form.append('name', name);
+  form.append('version', version);
+  form.append('source', new Blob([new Uint8Array(bytes)]), 'source.tar.gz');
+  return api<JobView & { code?: string; message?: string }>(d, '/api/v1/servers', {
+    method: 'POST',
+    body: form,
+  });
+}
+
+describe('certification pipeline end to end (embedded queue, store and SQLite)', () => {
+  let d: DaemonProcess;
+  beforeAll(async () => {
+    d = await startDaemonProcess();
+  });
+  afterAll(async () => {
+    await d?.stop('SIGKILL');
+  });
+
+  it('certifies the real @modelcontextprotocol/server-memory and a vulnerable server; both publish, the vulnerable one lower, with findings', async () => {
+    const memory = await runCli([
+      'push',
+      SERVER_MEMORY,
+      '--home',
+      d.home,
+      '--name',
+      'mcp/server-memory',
+      '--version',
+      '1.0.0',
+      '--wait',
+    ]);
+    expect(memory.code, memory.stderr).toBe(0);
+    expect(memory.stderr).toContain('PUBLISHED');
+    const vuln = await runCli([
+      'push',
+      VULNERABLE,
+      '--home',
+      d.home,
+      '--name',
+      'acme/notes',
+      '--version',
+      '1.0.0',
+      '--wait',
+    ]);
+    expect(vuln.code, vuln.stderr).toBe(0);
+
+    const m = JSON.parse(memory.stdout.trim().split('\n').pop()!) as {
+      jobId: string;
+      level: number;
+      score: number;
+      reference: string;
+    };
+    const v = JSON.parse(vuln.stdout.trim().split('\n').pop()!) as {
+      jobId: string;
+      level: number;
+      score: number;
+    };
+    expect(m.reference).toBe('mcp/server-memory@1.0.0');
+    expect(v.score).toBeLessThan(m.score);
+    expect(v.level).toBeLessThan(m.level);
+
+    const findings = await api<{ findings: { class: string; severity: string; tool?: string }[] }>(
+      d,
+      `/api/v1/jobs/${v.jobId}/findings`,
+    );
+    const classes = new Set(findings.body.findings.map((f) => f.class));
+    expect(classes.has('A')).toBe(true); // grep_notes: shell injection from a tool parameter
+    expect(classes.has('B')).toBe(true); // read_note: path traversal from a tool parameter
+    expect(findings.body.findings.some((f) => f.tool === 'grep_notes')).toBe(true);
+
+    const jwks = await (await fetch(`${d.hubUrl}/.well-known/jwks.json`)).json();
+    for (const [name, jobId] of [
+      ['mcp/server-memory', m.jobId],
+      ['acme/notes', v.jobId],
+    ] as const) {
+      const job = (await api<JobView>(d, `/api/v1/jobs/${jobId}`)).body;
+      const resolved = (await (await fetch(`${d.registryUrl}/v1/resolve/${name}/1.0.0`)).json()) as {
+        manifest: {
+          bundle: { digest: string };
+          attestation: { digest: string };
+          certification: { level: number };
+        };
+      };
+      expect(resolved.manifest.bundle.digest).toBe(job.source.digest);
+      expect(resolved.manifest.certification.level).toBe(job.level);
+      const bundle = Buffer.from(
+        await (await fetch(`${d.registryUrl}/v1/download/${name}/1.0.0`)).arrayBuffer(),
+      );
+      const { createHash } = await import('node:crypto');
+      expect(`sha256:${createHash('sha256').update(bundle).digest('hex')}`).toBe(job.source.digest);
+      const attestation = await (
+        await fetch(`${d.registryUrl}/v1/blobs/${resolved.manifest.attestation.digest}`)
+      ).json();
+      const verified = verifyAttestation(attestation, jwks as never, job.source.digest);
+      expect(verified.statement.predicate.level).toBe(job.level);
+      expect(verified.statement.predicate.package).toEqual({ name, version: '1.0.0' });
+    }
+  });
+
+  it('refuses hostile archives with a coded 422 and creates no job', async () => {
+    const before = (await api<{ jobs: unknown[] }>(d, '/api/v1/jobs')).body.jobs.length;
+    const hostile: [string, Buffer][] = [
+      ['zip-slip', rawTarGz([{ path: '../../etc/cron.d/evil', body: 'x' }])],
+      ['absolute path', rawTarGz([{ path: '/etc/passwd', body: 'x' }])],
+      ['symlink out', rawTarGz([{ path: 'link', type: '2', linkpath: '/root/.ssh' }])],
+      ['hard link out', rawTarGz([{ path: 'hl', type: '1', linkpath: '../../../etc/shadow' }])],
+      ['device', rawTarGz([{ path: 'dev', type: '3' }])],
+      ['gzip bomb', rawTarGz([{ path: 'zeros', body: Buffer.alloc(100 * 1024 * 1024) }])],
+      ['not an archive', Buffer.from('hello')],
+    ];
+    for (const [what, bytes] of hostile) {
+      const res = await upload(d, 'acme/hostile', '1.0.0', bytes);
+      expect(res.status, what).toBe(422);
+      expect(res.body.code, what).toBe('HUB_ERR_SOURCE_INVALID');
+    }
+    expect((await api<{ jobs: unknown[] }>(d, '/api/v1/jobs')).body.jobs.length).toBe(before);
+  });
+
+  it('is idempotent for the same source and refuses the same version with other source (409)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcphub-src-'));
+    cpSync(VULNERABLE, dir, { recursive: true });
+    const { packDirectory } = await import('../daemon/src/ingest/pack-directory.js');
+    const a = await upload(d, 'acme/idem', '2.0.0', (await packDirectory(dir)).bytes);
+    expect(a.status).toBe(202);
+    const b = await upload(d, 'acme/idem', '2.0.0', (await packDirectory(dir)).bytes);
+    expect(b.status).toBe(200);
+    expect(b.body.id).toBe(a.body.id);
+    const other = await upload(d, 'acme/idem', '2.0.0', rawTarGz([{ path: 'index.js', body: 'other' }]));
+    expect(other.status).toBe(409);
+    expect(other.body.code).toBe('HUB_ERR_VERSION_EXISTS');
+    expect((await waitForJob(d, a.body.id)).state).toBe('PUBLISHED');
+  });
+});
+
+describe('crash safety', () => {
+  it('SIGKILL mid-pipeline, then restart: every job finishes exactly once, nothing lost', async () => {
+    const env = { MCPHUB_QUEUE_VISIBILITY_TIMEOUT_MS: '2000', MCPHUB_SCANNER_THREADS: '1' };
+    const first = await startDaemonProcess({ env });
+    const ids: string[] = [];
+    const base = readFileSync(join(VULNERABLE, 'src/index.js'), 'utf8');
+    for (let i = 0; i < 6; i++) {
+      const bytes = rawTarGz([
+        { path: 'package.json', body: JSON.stringify({ name: `crash-${i}`, main: 'index.js' }) },
+        { path: 'index.js', body: `${base}\n// variant ${i}\n` },
+      ]);
+      const res = await upload(first, `crash/server-${i}`, '1.0.0', bytes);
+      expect(res.status).toBe(202);
+      ids.push(res.body.id);
+    }
+    // Kill as soon as the pipeline is busy: some jobs analyzing, others queued behind them.
+    const end = Date.now() + 30_000;
+    while (Date.now() < end) {
+      const { body } = await api<{ counts: Record<string, number> }>(first, '/api/v1/jobs');
+      if (
+        (body.counts.ANALYZING ?? 0) +
+          (body.counts.ANALYZED ?? 0) +
+          (body.counts.SCORED ?? 0) +
+          (body.counts.PUBLISHED ?? 0) >
+        0
+      )
+        break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await first.stop('SIGKILL');
+
+    const second = await startDaemonProcess({ home: first.home, env });
+    try {
+      const done = await Promise.all(ids.map((id) => waitForJob(second, id, 120_000)));
+      expect(done.map((j) => j.state)).toEqual(ids.map(() => 'PUBLISHED'));
+      for (const id of ids) {
+        const { body } = await api<{ history: { to_state: string }[] }>(second, `/api/v1/jobs/${id}`);
+        const visits = body.history.map((h) => h.to_state);
+        for (const state of ['QUEUED', 'DISPATCHED', 'ANALYZED', 'SCORED', 'CERTIFIED', 'PUBLISHED']) {
+          expect(
+            visits.filter((s) => s === state),
+            `${id} ${state}: ${visits.join(' → ')}`,
+          ).toHaveLength(1);
+        }
+      }
+      const listed = (await (await fetch(`${second.registryUrl}/v1/packages?limit=100`)).json()) as {
+        packages: { name: string }[];
+      };
+      const names = listed.packages.map((p) => p.name).filter((n) => n.startsWith('crash/'));
+      expect(names.sort()).toEqual(ids.map((_, i) => `crash/server-${i}`).sort());
+    } finally {
+      await second.stop('SIGKILL');
+    }
+  });
+});
