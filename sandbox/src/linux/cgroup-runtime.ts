@@ -3,6 +3,7 @@ import {
   constants,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   rmdirSync,
   writeFileSync,
@@ -217,4 +218,49 @@ export async function removeCgroups(plan: CgroupPlan): Promise<string[]> {
     await sleep(20);
   }
   return left;
+}
+
+const RUN_CGROUP_RE = /^mcphub-(\d+)-[0-9a-f]{8}$/;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Remove run cgroups left behind by a supervisor that died without cleaning up (SIGKILL, power
+ * loss): their name carries the supervisor's pid. Processes still inside are sandboxed servers
+ * whose supervisor is gone; they are killed. Best effort; returns the directories removed.
+ */
+export function sweepStaleCgroups(layout: CgroupLayout): string[] {
+  const parents = layout.version === 1 ? Object.values(layout.parents) : [layout.parent];
+  const removed: string[] = [];
+  for (const parent of parents) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(parent);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const m = RUN_CGROUP_RE.exec(name);
+      if (!m || alive(Number(m[1]))) continue;
+      const dir = join(parent, name);
+      for (const s of (readText(join(dir, 'cgroup.procs')) ?? '').split('\n')) {
+        if (!s.trim()) continue;
+        try {
+          process.kill(Number(s), 'SIGKILL');
+        } catch {}
+      }
+      try {
+        rmdirSync(dir);
+        removed.push(dir);
+      } catch {}
+    }
+  }
+  return removed;
 }

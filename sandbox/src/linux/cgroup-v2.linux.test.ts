@@ -50,3 +50,28 @@ describe.skipIf(!usable)('cgroup v2 path on a real cgroup2 mount (no controllers
     expect(readdirSync(unified).filter((n) => before.includes(n))).toEqual([]);
   });
 });
+
+describe.skipIf(process.platform !== 'linux')('stale run cgroups', () => {
+  it('are swept (and their processes killed) when their supervisor is dead', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { mkdirSync } = await import('node:fs');
+    const probe = probeLinuxHost();
+    const layout = probe.cgroup.layout;
+    expect(layout, probe.cgroup.why).toBeDefined();
+    const deadPid = spawnSync('/bin/true').pid!; // exited: its pid names no live supervisor
+    const parent = layout!.version === 1 ? layout!.parents.pids! : layout!.parent;
+    const stale = join(parent, `mcphub-${deadPid}-deadbeef`);
+    mkdirSync(stale);
+    const warnings: string[] = [];
+    const p = await startSandboxed({
+      command: '/bin/true',
+      cwd: tmpdir(),
+      policy: resolvePolicy({}),
+      probe,
+      onWarning: (m) => warnings.push(m),
+    });
+    await p.wait();
+    expect(existsSync(stale)).toBe(false);
+    expect(warnings.join('\n')).toContain(stale);
+  });
+});

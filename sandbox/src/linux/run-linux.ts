@@ -23,6 +23,7 @@ import {
   killCgroup,
   readCgroupStats,
   removeCgroups,
+  sweepStaleCgroups,
 } from './cgroup-runtime.js';
 import { type CgroupPlan, planCgroups } from './cgroups.js';
 import { type LinuxSandboxPlan, SANDBOX_PATHS } from './plan.js';
@@ -257,7 +258,10 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
     };
     const bwrapArgs = buildBwrapArgs(plan);
     const seccomp = buildSeccompFilter(probe.seccomp.arch);
-    if (cgPlan) applied = createCgroups(cgPlan);
+    if (cgPlan && layout) {
+      for (const d of sweepStaleCgroups(layout)) note(`removed a stale run cgroup: ${d}`);
+      applied = createCgroups(cgPlan);
+    }
 
     const argv = probe.prlimit
       ? [
