@@ -56,7 +56,6 @@ export function renderSarif(report: ScanReport): string {
             })),
           },
         },
-        originalUriBaseIds: { SRCROOT: { uri: 'file:///' } },
         results: report.findings.map((f) => ({
           ruleId: f.ruleId,
           ...(ruleIndex.has(f.ruleId) ? { ruleIndex: ruleIndex.get(f.ruleId) } : {}),

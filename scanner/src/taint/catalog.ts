@@ -152,7 +152,13 @@ export const SANITIZERS: readonly SanitizerSpec[] = [
 /** Allowlist membership and full-match validation, the same for every sink kind. */
 export const GUARDS: readonly GuardSpec[] = [
   // `x in ALLOWED`; a string literal on the left (`"example.com" in url`) is a substring test, not an allowlist.
-  { languages: PY, pattern: /^\s*(?!['"])[\w.[\]'"]+\s+in\s+[\w.]+\s*$/, meaning: 'valid', clears: 'all' },
+  // `x in ALLOWED`, `x in ("a", "b")`, `x in {"a", "b"}`: membership in a named or literal collection.
+  {
+    languages: PY,
+    pattern: /^\s*(?!['"])[\w.[\]'"]+\s+in\s+([\w.]+|\([^()]*\)|\[[^[\]]*\]|\{[^{}]*\})\s*$/,
+    meaning: 'valid',
+    clears: 'all',
+  },
   {
     languages: PY,
     // re.match only anchors the start: it validates when the literal pattern ends with $ or \Z.
