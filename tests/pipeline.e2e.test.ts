@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,6 +179,91 @@ describe('certification pipeline end to end (embedded queue, store and SQLite)',
     expect(other.status).toBe(409);
     expect(other.body.code).toBe('HUB_ERR_VERSION_EXISTS');
     expect((await waitForJob(d, a.body.id)).state).toBe('PUBLISHED');
+  });
+});
+
+describe('git webhook and live events', () => {
+  it('a signed push webhook ingests the pinned commit; SSE streams every transition to PUBLISHED; a bad signature is refused', async () => {
+    const secret = 'another-webhook-secret-987654321';
+    const d = await startDaemonProcess({ env: { MCPHUB_HUB_WEBHOOK_SECRET: secret } });
+    try {
+      const repo = mkdtempSync(join(tmpdir(), 'mcphub-repo-'));
+      cpSync(VULNERABLE, repo, { recursive: true });
+      const git = (...a: string[]) =>
+        execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', ...a])
+          .toString()
+          .trim();
+      git('init', '--quiet', '-b', 'main');
+      git('add', '.');
+      git('commit', '--quiet', '-m', 'v1');
+      git('tag', 'v1.4.0');
+      const sha = git('rev-parse', 'HEAD');
+      const payload = JSON.stringify({
+        ref: 'refs/tags/v1.4.0',
+        after: sha,
+        repository: { clone_url: `file://${repo}`, name: 'notes', owner: { login: 'acme' } },
+      });
+      const sign = (key: string) => `sha256=${createHmac('sha256', key).update(payload).digest('hex')}`;
+
+      const token = readFileSync(join(d.home, 'keys', 'admin-token'), 'utf8').trim();
+      const controller = new AbortController();
+      const events: { to: string; jobId: string }[] = [];
+      const sse = fetch(`${d.hubUrl}/api/v1/events`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: controller.signal,
+      })
+        .then(async (res) => {
+          const decoder = new TextDecoder();
+          let buf = '';
+          for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+            buf += decoder.decode(chunk, { stream: true });
+            let i: number;
+            while ((i = buf.indexOf('\n\n')) >= 0) {
+              const frame = buf.slice(0, i);
+              buf = buf.slice(i + 2);
+              const data = frame.split('\n').find((l) => l.startsWith('data: '));
+              if (data) events.push(JSON.parse(data.slice(6)));
+            }
+          }
+        })
+        .catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 300));
+
+      const forged = await fetch(`${d.hubUrl}/api/v1/webhooks/git`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-hub-signature-256': sign('wrong-secret-wrong-secret'),
+        },
+        body: payload,
+      });
+      expect(forged.status).toBe(401);
+      const res = await fetch(`${d.hubUrl}/api/v1/webhooks/git`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': sign(secret) },
+        body: payload,
+      });
+      expect(res.status).toBe(202);
+      const job = (await res.json()) as JobView & { source: { git: { commit: string } } };
+      expect(job.name).toBe('acme/notes');
+      expect(job.version).toBe('1.4.0');
+      expect(job.source.git.commit).toBe(sha);
+      expect((await waitForJob(d, job.id)).state).toBe('PUBLISHED');
+      await new Promise((r) => setTimeout(r, 300));
+      controller.abort();
+      await sse;
+      expect(events.filter((e) => e.jobId === job.id).map((e) => e.to)).toEqual([
+        'QUEUED',
+        'DISPATCHED',
+        'ANALYZING',
+        'ANALYZED',
+        'SCORED',
+        'CERTIFIED',
+        'PUBLISHED',
+      ]);
+    } finally {
+      await d.stop('SIGKILL');
+    }
   });
 });
 
