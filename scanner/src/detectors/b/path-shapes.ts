@@ -15,7 +15,7 @@ export interface FsSink {
   languages: readonly Language[];
   callee: string[];
   args: ArgRef[];
-  op: 'read' | 'write' | 'delete' | 'list';
+  op: 'read' | 'write' | 'delete' | 'list' | 'open';
   when?: (call: CallView) => boolean;
 }
 
@@ -28,7 +28,27 @@ export const FS_SINKS: readonly FsSink[] = [
     languages: PY,
     callee: ['open', 'io.open', 'codecs.open', 'aiofiles.open', 'os.open'],
     args: [0, { kw: 'file' }],
+    op: 'open',
+  },
+  {
+    languages: PY,
+    callee: [
+      'pandas.read_csv',
+      'pandas.read_excel',
+      'pandas.read_json',
+      'pandas.read_parquet',
+      'pandas.read_table',
+      'PIL.Image.open',
+      'numpy.load',
+    ],
+    args: [0],
     op: 'read',
+  },
+  {
+    languages: PY,
+    callee: ['*.to_csv', '*.to_excel', '*.to_parquet', '*.to_json', 'numpy.save'],
+    args: [0],
+    op: 'write',
   },
   {
     languages: PY,
@@ -387,12 +407,17 @@ export const PATH_CHECK =
 export const ARCHIVE_WALK =
   /archive\/(tar|zip)|tar\.NewReader|zip\.OpenReader|zip\.NewReader|\.getEntries\(|entryName|zipfile|tarfile|ZipFile|\.infolist\(|\.getmembers\(|\.namelist\(|yauzl|unzipper|JSZip|\.loadAsync\(/;
 
+/** True inside a function (or a callback nested in one) that walks the entries of an archive. */
 export function inArchiveWalk(node: SyntaxNode): boolean {
-  return ARCHIVE_WALK.test(enclosingFunctionText(node));
+  for (let fn: SyntaxNode | null = node.parent; fn; fn = fn.parent) {
+    if (FUNCTION_TYPES.has(fn.type) && ARCHIVE_WALK.test(fn.text)) return true;
+  }
+  return false;
 }
 
 export const OP_TEXT: Record<FsSink['op'], string> = {
   read: 'reads a file',
+  open: 'opens a file',
   write: 'writes or creates a file',
   delete: 'deletes files',
   list: 'lists a directory',

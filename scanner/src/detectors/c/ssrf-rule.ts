@@ -14,7 +14,8 @@ import {
 export function ssrfRule(withCheck: boolean, message: string): TaintRule {
   const sinks: SinkSpec[] = HTTP_CLIENTS.map((c) => ({
     languages: c.languages,
-    callee: c.callee,
+    // urlopen(Request(url)) is reported once, at urlopen.
+    callee: c.callee.filter((name) => name !== 'urllib.request.Request'),
     message,
     when: (call) => {
       const before = textBefore(call.node);

@@ -62,6 +62,13 @@ export default defineDetector({
       },
       {
         languages: ['python'],
+        callee: ['*.extract'],
+        args: ['receiver'],
+        when: (call, q) => inArchiveWalk(call.node) && pythonExtractAll(call, q),
+        message: 'Archive members are extracted one by one without checking their paths (zip-slip)',
+      },
+      {
+        languages: ['python'],
         callee: ['shutil.unpack_archive'],
         args: [0],
         when: (call, q) => pythonExtractAll(call, q),
