@@ -2,7 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FsObjectStore, migrateRegistry } from '@mcphub/registry';
 import type { FastifyInstance } from 'fastify';
-import { tokenAuthorizer } from './auth/authorizer.js';
+import { rbacAuthorizer } from './auth/rbac-authorizer.js';
 import type { Config } from './config/schema.js';
 import { type HubDb, migrateTo, openSqliteDatabase } from './db/database.js';
 import { hubMigrations } from './db/migrations/index.js';
@@ -10,6 +10,8 @@ import { buildHubApp } from './http/hub-app.js';
 import { buildRegistryServer } from './http/registry-app.js';
 import { Submissions } from './ingest/submissions.js';
 import { JobStore } from './jobs/job-store.js';
+import { bootstrapOrganizations, OrgDirectory } from './orgs/org-directory.js';
+import { UsageMeter } from './orgs/usage.js';
 import { jwksOf, loadOrCreateSigningKey } from './keys/signing-key.js';
 import type { Logger } from './logger.js';
 import { HubWorker } from './pipeline/hub-worker.js';
@@ -46,6 +48,9 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
     await migrateRegistry(db);
     const signingKey = await loadOrCreateSigningKey(config.home);
     const admin = await ensureAdminToken(db, config.home);
+    await bootstrapOrganizations(db);
+    const authorizer = rbacAuthorizer(db);
+    const meter = new UsageMeter(db);
     const store = new FsObjectStore({ root: join(config.home, 'objects') });
     await Promise.all([store.ensureBucket(SOURCES_BUCKET), store.ensureBucket(RESULTS_BUCKET)]);
     const queue = new SqliteJobQueue(db, {
@@ -104,6 +109,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
           await worker?.dispatch(job);
         },
         limits: { maxSourceBytes: config.hub.maxSourceBytes },
+        quota: meter,
       });
       const hubApp = await buildHubApp({
         config,
@@ -111,7 +117,8 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
         signingKey,
         logger,
         registryUrl,
-        pipeline: { jobs, submissions, store, authorizer: tokenAuthorizer(db) },
+        pipeline: { jobs, submissions, store, authorizer },
+        orgs: { directory: new OrgDirectory(db), authorizer, meter },
       });
       apps.push(hubApp);
       await hubApp.listen({ host: config.hub.host, port: config.hub.port });

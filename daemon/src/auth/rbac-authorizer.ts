@@ -40,6 +40,13 @@ export function tokenAllows(p: Principal, permission: OrgPermission): boolean {
   return p.scopes.some((s) => SCOPE_GRANTS[s]?.includes(permission));
 }
 
+/** Whether a token of `p` may hand out `scope` (a new token is never broader than the one creating it). */
+export function scopeWithin(p: Principal, scope: string): boolean {
+  if (hasScope(p, 'hub:admin')) return true;
+  const grants = SCOPE_GRANTS[scope];
+  return grants !== undefined && grants.every((perm) => tokenAllows(p, perm));
+}
+
 const weakestRoleFor = (permission: OrgPermission) => ROLES.find((r) => roleAllows(r, permission))!;
 
 /**

@@ -17,6 +17,7 @@ import {
 } from '../tokens/token-service.js';
 import { VERSION } from '../version.js';
 import { installErrorHandling } from './errors.js';
+import { type OrgRouteDeps, orgRoutes } from './routes/org-routes.js';
 import { type PipelineRouteDeps, pipelineRoutes } from './routes/pipeline-routes.js';
 
 export interface HubAppDeps {
@@ -29,6 +30,8 @@ export interface HubAppDeps {
   startedAt?: number;
   /** The pipeline routes (ingest, jobs, events); absent when this process runs no hub worker. */
   pipeline?: Omit<PipelineRouteDeps, 'registryUrl' | 'webhookSecret'>;
+  /** Organizations, users, members, hub API tokens and usage. */
+  orgs?: OrgRouteDeps;
 }
 
 const ErrorBody = Type.Object({ code: Type.String(), message: Type.String(), statusCode: Type.Integer() });
@@ -164,6 +167,7 @@ export async function buildHubApp(deps: HubAppDeps): Promise<FastifyInstance> {
     },
   );
 
+  if (deps.orgs) await app.register(orgRoutes, deps.orgs);
   if (deps.pipeline) {
     await app.register(multipart, { limits: { fileSize: deps.config.hub.maxSourceBytes, files: 1, fields: 10 } });
     await app.register(pipelineRoutes, {
