@@ -44,6 +44,7 @@ describe('discoverFiles', () => {
       'vendor/github.com/x/y.go': '',
       '.venv/lib/site.py': '',
       'dist/index.js': '',
+      'build/x.py': '',
       'types.d.ts': '',
       'app.min.js': '',
       'api.pb.go': '',
@@ -53,6 +54,17 @@ describe('discoverFiles', () => {
     const { files, skipped } = await discoverFiles(root);
     expect(files.map((f) => f.path)).toEqual(['main.go']);
     expect(skipped.map((s) => s.path).sort()).toEqual(['api.pb.go', 'app.min.js', 'model_pb2.py']);
+  });
+
+  it('scans build output when it is the only code (a published package)', async () => {
+    const root = tree({
+      'package.json': '{}',
+      'dist/index.js': '',
+      'dist/lib/util.js': '',
+      'node_modules/x/y.js': '',
+    });
+    const { files } = await discoverFiles(root);
+    expect(files.map((f) => f.path)).toEqual(['dist/index.js', 'dist/lib/util.js']);
   });
 
   it('recognises binary and generated content', () => {

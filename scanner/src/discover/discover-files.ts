@@ -24,15 +24,18 @@ const SKIPPED_DIRS = new Set([
   '.mypy_cache',
   '.pytest_cache',
   'site-packages',
-  'dist',
-  'build',
-  'out',
   '.next',
   '.nuxt',
   'coverage',
   'bower_components',
   'jspm_packages',
 ]);
+
+/**
+ * Build output: skipped when the tree has sources elsewhere, scanned when it is all there is (a
+ * published npm package ships only `dist/`).
+ */
+const BUILD_DIRS = new Set(['dist', 'build', 'out', 'lib-cjs', 'lib-esm']);
 
 const GENERATED_NAME =
   /(\.min\.[cm]?js|\.bundle\.js|\.pb\.go|_pb2(_grpc)?\.py|\.generated\.\w+|_generated\.go|\.gen\.go)$/i;
@@ -78,6 +81,11 @@ function isIgnored(scopes: Scope[], relPath: string, isDir: boolean): boolean {
 }
 
 export async function discoverFiles(root: string): Promise<Discovery> {
+  const withoutBuild = await walkTree(root, false);
+  return withoutBuild.files.length > 0 ? withoutBuild : walkTree(root, true);
+}
+
+async function walkTree(root: string, includeBuildDirs: boolean): Promise<Discovery> {
   const files: DiscoveredFile[] = [];
   const skipped: SkippedFile[] = [];
 
@@ -101,6 +109,7 @@ export async function discoverFiles(root: string): Promise<Discovery> {
       // Symlinks are not followed: they can point outside the scanned tree or loop.
       if (entry.isDirectory()) {
         if (SKIPPED_DIRS.has(entry.name) || isIgnored(scopes, rel, true)) continue;
+        if (!includeBuildDirs && BUILD_DIRS.has(entry.name)) continue;
         await walk(abs, rel, scopes);
       } else if (entry.isFile()) {
         const grammar = grammarForPath(entry.name);

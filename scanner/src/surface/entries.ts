@@ -105,3 +105,47 @@ export function toolNameAt(node: SyntaxNode, stop: SyntaxNode | null): string | 
   }
   return undefined;
 }
+
+const TOP_LEVEL_WRAPPERS = new Set([
+  'export_statement',
+  'lexical_declaration',
+  'variable_declaration',
+  'expression_statement',
+]);
+
+/**
+ * Module-level `const NAME = value` bindings (JS/TS, Python, Go), so a tool registered as
+ * `server.registerTool(name, config, handler)` with constants declared above is still read.
+ */
+export function moduleConstants(file: FileContext): Map<string, SyntaxNode> {
+  const out = new Map<string, SyntaxNode>();
+  const types = ['variable_declarator', 'assignment', 'const_spec', 'var_spec'];
+  for (const node of file.root.descendantsOfType(types)) {
+    let p = node.parent;
+    while (p && TOP_LEVEL_WRAPPERS.has(p.type)) p = p.parent;
+    const topLevel =
+      p?.type === 'program' ||
+      p?.type === 'module' ||
+      p?.type === 'source_file' ||
+      ((p?.type === 'const_declaration' || p?.type === 'var_declaration') &&
+        p.parent?.type === 'source_file');
+    if (!topLevel) continue;
+    const asg = file.adapter.assignment(node);
+    const target = asg?.targets[0];
+    if (asg?.value && target && file.adapter.isIdentifier(target) && !out.has(target.text))
+      out.set(target.text, asg.value);
+  }
+  return out;
+}
+
+/** Follows identifiers through module constants (a few hops). */
+export function resolveConstant(
+  consts: Map<string, SyntaxNode>,
+  node: SyntaxNode | undefined | null,
+): SyntaxNode | null {
+  let n = node ?? null;
+  for (let i = 0; i < 3 && n && consts.has(n.text) && /^[A-Za-z_$][\w$]*$/.test(n.text); i++) {
+    n = consts.get(n.text) ?? n;
+  }
+  return n;
+}

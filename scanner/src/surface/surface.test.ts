@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { scanDirectory } from '../scan-directory.js';
 
 const fx = (path: string) => fileURLToPath(new URL(`../detectors/a/${path}`, import.meta.url));
@@ -8,7 +11,36 @@ async function surfaceOf(dir: string, file: string) {
   return (await scanDirectory(dir, { only: [file] })).surface;
 }
 
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
 describe('MCP surface extraction', () => {
+  it('TS SDK: registerTool with the name, config and zod schema in module constants', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcphub-surface-'));
+    dirs.push(dir);
+    writeFileSync(
+      join(dir, 'echo.js'),
+      `import { z } from "zod";
+export const EchoSchema = z.object({ message: z.string().describe("Message to echo") });
+const name = "echo";
+const config = { title: "Echo", description: "Echoes back the input", inputSchema: EchoSchema };
+export const registerEchoTool = (server) => {
+  server.registerTool(name, config, async (args) => ({ content: [{ type: "text", text: args.message }] }));
+};
+`,
+    );
+    const s = (await scanDirectory(dir)).surface;
+    expect(s.tools).toEqual([
+      expect.objectContaining({
+        name: 'echo',
+        description: 'Echoes back the input',
+        parameters: [{ name: 'message', type: 'string', required: true, description: 'Message to echo' }],
+      }),
+    ]);
+  });
+
   it('TS SDK: server.tool and registerTool with zod schemas, stdio transport', async () => {
     const s = await surfaceOf(fx('mcp-a001-shell-command/fixtures/typescript'), 'git-server-vuln.ts');
     expect(s.tools.map((t) => [t.name, t.sdk])).toEqual([

@@ -9,6 +9,8 @@ import {
   isValidatedParam,
   locationOf,
   metacharFreeKinds,
+  moduleConstants,
+  resolveConstant,
 } from './entries.js';
 
 const HTTP_METHODS = new Set(['get', 'post', 'put', 'delete', 'patch', 'all', 'use', 'options', 'head']);
@@ -125,6 +127,7 @@ export function extractTypeScriptSurface(file: FileContext): FileSurface {
   const surface = emptyFileSurface();
   const { adapter } = file;
   const calls = file.root.descendantsOfType(['call_expression', 'new_expression']);
+  const consts = moduleConstants(file);
   let callToolHandler: SyntaxNode | null = null;
   for (const node of calls) {
     const call = adapter.call(node);
@@ -145,18 +148,19 @@ export function extractTypeScriptSurface(file: FileContext): FileSurface {
       continue;
     }
     if ((method === 'tool' || method === 'registerTool') && call.receiver && call.args.length >= 2) {
-      const name = adapter.stringValue(call.args[0] as SyntaxNode);
+      const name = adapter.stringValue(resolveConstant(consts, call.args[0]) as SyntaxNode);
       if (name === null) continue;
       const last = call.args[call.args.length - 1] as SyntaxNode;
       let description: string | undefined;
       let schema: SyntaxNode | null = null;
       if (method === 'registerTool') {
-        const config = call.args[1] as SyntaxNode;
-        const d = adapter.property(config, 'description');
+        const config = resolveConstant(consts, call.args[1]) as SyntaxNode;
+        const d = resolveConstant(consts, adapter.property(config, 'description'));
         description = d ? (adapter.stringValue(d) ?? undefined) : undefined;
-        schema = adapter.property(config, 'inputSchema');
+        schema = resolveConstant(consts, adapter.property(config, 'inputSchema'));
       } else {
-        for (const a of call.args.slice(1, -1)) {
+        for (const arg of call.args.slice(1, -1)) {
+          const a = resolveConstant(consts, arg) as SyntaxNode;
           const s = adapter.stringValue(a);
           if (s !== null && description === undefined) description = s;
           else if (a.type === 'object' && schema === null) schema = a;
