@@ -27,15 +27,69 @@ const bridge = createServer((client) => {
   client.on('close', end);
   up.on('close', end);
 });
-bridge.on('error', (err) => {
-  process.stderr.write(`mcphub launcher: bridge failed: ${err.message}\n`);
-  process.exit(125);
-});
 
-bridge.listen(port, '127.0.0.1', () => {
+// Transparent routes: allowlisted names resolve (via the sandbox's /etc/hosts) to 127.0.0.N; each
+// connection there is tunnelled to the host proxy as CONNECT name:port, so clients that ignore
+// proxy variables (Node 20 fetch, database drivers) still reach — only — the allowed hosts.
+let routes = [];
+try {
+  routes = JSON.parse(process.env.MCPHUB_TRANSPARENT || '[]');
+} catch {
+  routes = [];
+}
+
+function tunnel(client, host, targetPort) {
+  client.pause();
+  const up = connect(socketPath);
+  let head = Buffer.alloc(0);
+  const end = () => {
+    client.destroy();
+    up.destroy();
+  };
+  client.on('error', end);
+  up.on('error', end);
+  client.on('close', end);
+  up.on('close', end);
+  up.write(`CONNECT ${host}:${targetPort} HTTP/1.1\r\nHost: ${host}:${targetPort}\r\n\r\n`);
+  const onHead = (chunk) => {
+    head = Buffer.concat([head, chunk]);
+    const i = head.indexOf('\r\n\r\n');
+    if (i < 0) return;
+    up.removeListener('data', onHead);
+    if (!/^HTTP\/1\.[01] 200/.test(head.toString('latin1', 0, i))) return end();
+    const rest = head.subarray(i + 4);
+    if (rest.length) client.write(rest);
+    client.pipe(up);
+    up.pipe(client);
+  };
+  up.on('data', onHead);
+}
+
+function listenAll(servers, done) {
+  let pending = servers.length;
+  if (pending === 0) return done();
+  for (const { server, port: p, host: h } of servers) {
+    server.on('error', (err) => {
+      process.stderr.write(`mcphub launcher: cannot listen on ${h}:${p}: ${err.message}\n`);
+      process.exit(125);
+    });
+    server.listen(p, h, () => {
+      if (--pending === 0) done();
+    });
+  }
+}
+
+const transparentServers = routes.map((r) => ({
+  server: createServer((client) => tunnel(client, r.host, r.port)),
+  host: r.ip,
+  port: r.port,
+}));
+
+listenAll([{ server: bridge, host: '127.0.0.1', port }, ...transparentServers], () => {
   const env = { ...process.env };
   delete env.MCPHUB_PROXY_SOCKET;
   delete env.MCPHUB_PROXY_PORT;
+  delete env.MCPHUB_TRANSPARENT;
   const child = spawn(command, args, { stdio: 'inherit', env });
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
     process.on(sig, () => child.kill(sig));
@@ -46,6 +100,7 @@ bridge.listen(port, '127.0.0.1', () => {
   });
   child.on('exit', (code, signal) => {
     bridge.close();
+    for (const t of transparentServers) t.server.close();
     process.exit(code ?? 128 + (signal ? (constantsSignal(signal) ?? 1) : 1));
   });
 });

@@ -26,7 +26,13 @@ export interface IsolationReport {
   };
   rlimits: { nofile?: number; core?: number; cpuSec?: number; via: 'prlimit' | 'setrlimit' | 'none' };
   wallTimeSec?: number;
-  network: { mode: NetworkMode; allow: string[]; proxy?: string };
+  network: {
+    mode: NetworkMode;
+    allow: string[];
+    proxy?: string;
+    /** Allowlisted names reachable without proxy support: `name:port -> loopback address`. */
+    transparent?: string[];
+  };
   filesystem: { binds: ResolvedBind[]; masks: Mask[]; walkTruncated: boolean };
   /** Features from IsolationFeature that were achieved. */
   achieved: IsolationFeature[];

@@ -27,6 +27,8 @@ export interface StartSandboxedOptions {
   /** SIGTERM → SIGKILL grace for stop() (ms). */
   killGraceMs?: number;
   onProxyEvent?: (e: ProxyEvent) => void;
+  /** How the allowlist proxy resolves names on the host (default dns.lookup); for split-horizon DNS and tests. */
+  resolveHost?: (host: string) => Promise<string>;
   /** Where warnings go (default: stderr, so MCP stdout stays clean). */
   onWarning?: (message: string) => void;
 }

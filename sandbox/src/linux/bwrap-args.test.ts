@@ -62,7 +62,13 @@ describe('buildBwrapArgs', () => {
       plan({
         command: '/usr/bin/node',
         args: ['/run/mcphub/launcher.mjs', '--', '/usr/bin/node', 'dist/index.js'],
-        network: { mode: 'allowlist', proxySocket: '/tmp/mcphub-run-X/proxy.sock', proxyPort: 3128 },
+        network: {
+          mode: 'allowlist',
+          proxySocket: '/tmp/mcphub-run-X/proxy.sock',
+          proxyPort: 3128,
+          hostsFile: '/tmp/mcphub-run-X/hosts',
+          nsswitchFile: '/tmp/mcphub-run-X/nsswitch.conf',
+        },
         launcher: '/opt/mcphub/sandbox/assets/sandbox-launcher.mjs',
         mounts: {
           binds: [

@@ -34,6 +34,8 @@ export function buildBwrapArgs(plan: LinuxSandboxPlan): string[] {
   if (plan.launcher) a.push('--ro-bind', plan.launcher, SANDBOX_PATHS.launcher);
   if (plan.network.mode === 'allowlist' && plan.network.proxySocket) {
     a.push('--ro-bind', plan.network.proxySocket, SANDBOX_PATHS.proxySocket);
+    if (plan.network.hostsFile) a.push('--ro-bind', plan.network.hostsFile, '/etc/hosts');
+    if (plan.network.nsswitchFile) a.push('--ro-bind', plan.network.nsswitchFile, '/etc/nsswitch.conf');
   }
 
   for (const b of plan.mounts.binds) a.push(b.writable ? '--bind' : '--ro-bind', b.host, b.sandbox);

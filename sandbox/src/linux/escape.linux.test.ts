@@ -251,6 +251,46 @@ describe.skipIf(!isLinux)('Linux sandbox: escapes it prevents (real bwrap, cgrou
       expect(denied[0]!.reason).toContain('not in the network allowlist');
     });
 
+    it('a client that ignores proxy variables (Node 20 fetch) reaches only allowlisted names, transparently', async () => {
+      const { networkInterfaces } = await import('node:os');
+      const external = Object.values(networkInterfaces())
+        .flat()
+        .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+      if (!external) throw new Error('this test needs a non-loopback IPv4 address on the host');
+      const srv = createServer((_q, s) => s.end('hello via transparent route'));
+      await new Promise<void>((r) => srv.listen(0, external, () => r()));
+      const port = (srv.address() as { port: number }).port;
+      try {
+        const script = `
+          const out = {};
+          try { const r = await fetch('http://api.allowed.test:${port}/x'); out.allowed = await r.text(); } catch (e) { out.allowed = String(e.cause?.code ?? e); }
+          try { await fetch('http://other.test:${port}/'); out.other = 'reached'; } catch (e) { out.other = String(e.cause?.code ?? e); }
+          try { await fetch('http://${external}:${port}/'); out.direct = 'reached'; } catch (e) { out.direct = String(e.cause?.code ?? e); }
+          console.log(JSON.stringify(out));`;
+        const p = await startSandboxed({
+          command: 'node',
+          args: ['--input-type=module', '-e', script],
+          cwd: pkg,
+          policy: resolvePolicy({ network: { mode: 'allowlist', allow: [`api.allowed.test:${port}`] } }),
+          probe,
+          resolveHost: async (h) =>
+            h === 'api.allowed.test' ? external : Promise.reject(new Error('ENOTFOUND')),
+          onWarning: () => {},
+        });
+        let out = '';
+        p.stdout!.on('data', (d) => (out += d));
+        const exit = await p.wait();
+        const res = JSON.parse(out.trim());
+        expect(res.allowed).toBe('hello via transparent route');
+        expect(res.other).toBe('ENOTFOUND'); // no DNS inside: only allowlisted names exist
+        expect(res.direct).toMatch(/ENETUNREACH|ECONNREFUSED|EHOSTUNREACH/);
+        expect(p.isolation.network.transparent).toEqual([`api.allowed.test:${port} -> 127.0.0.2`]);
+        expect(exit.proxyEvents.filter((e) => e.allowed).map((e) => e.host)).toEqual(['api.allowed.test']);
+      } finally {
+        srv.close();
+      }
+    });
+
     it('an empty allowlist refuses everything', async () => {
       const r = await run({ network: { mode: 'allowlist', allow: [] } }, 'node', [
         'net-probe.mjs',

@@ -38,6 +38,9 @@ export interface LinuxSandboxPlan {
     proxySocket?: string;
     /** Port the in-sandbox bridge listens on (127.0.0.1). */
     proxyPort?: number;
+    /** Host paths of generated /etc/hosts and /etc/nsswitch.conf (allowlist mode, transparent routes). */
+    hostsFile?: string;
+    nsswitchFile?: string;
   };
   /** Host path of the launcher script (allowlist mode). */
   launcher?: string;

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
@@ -11,7 +11,9 @@ import { SandboxError } from '../errors.js';
 import { childExited, drainStreams } from '../exit-wait.js';
 import { achievedFeatures, emptyNamespaces, type IsolationReport } from '../isolation-report.js';
 import { resolveMounts, resolvePackageDir } from '../mounts.js';
+import { parseAllowEntry } from '../net/allowlist.js';
 import { type AllowlistProxy, startAllowlistProxy } from '../net/proxy.js';
+import { planTransparentRoutes } from '../net/transparent.js';
 import { DEFAULT_LIMITS, type IsolationFeature, type Limits } from '../policy/schema.js';
 import type { SandboxExit, SandboxedProcess, StartSandboxedOptions } from '../run-types.js';
 import { buildBwrapArgs } from './bwrap-args.js';
@@ -222,7 +224,13 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
         socketPath: join(runDir, 'proxy.sock'),
         allow: policy.network.allow,
         ...(o.onProxyEvent ? { onEvent: o.onProxyEvent } : {}),
+        ...(o.resolveHost ? { resolve: o.resolveHost } : {}),
       });
+    }
+    const transparent = proxy ? planTransparentRoutes(policy.network.allow.map(parseAllowEntry)) : undefined;
+    if (transparent) {
+      writeFileSync(join(runDir, 'hosts'), transparent.hostsFile);
+      writeFileSync(join(runDir, 'nsswitch.conf'), transparent.nsswitchFile);
     }
     const runtime = probeRuntimeLayout();
     const proxyUrl = proxy ? `http://127.0.0.1:${PROXY_PORT_INSIDE}` : undefined;
@@ -237,6 +245,7 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
     if (proxy) {
       env.MCPHUB_PROXY_SOCKET = SANDBOX_PATHS.proxySocket;
       env.MCPHUB_PROXY_PORT = String(PROXY_PORT_INSIDE);
+      env.MCPHUB_TRANSPARENT = JSON.stringify(transparent?.routes ?? []);
     }
     const plan: LinuxSandboxPlan = {
       command: proxy ? runtime.node : command,
@@ -246,7 +255,14 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
       runtime,
       network: {
         mode: policy.network.mode,
-        ...(proxy ? { proxySocket: proxy.socketPath, proxyPort: PROXY_PORT_INSIDE } : {}),
+        ...(proxy
+          ? {
+              proxySocket: proxy.socketPath,
+              proxyPort: PROXY_PORT_INSIDE,
+              hostsFile: join(runDir, 'hosts'),
+              nsswitchFile: join(runDir, 'nsswitch.conf'),
+            }
+          : {}),
       },
       ...(proxy ? { launcher: LAUNCHER_HOST_PATH } : {}),
       mounts,
@@ -382,6 +398,9 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
         mode: policy.network.mode,
         allow: policy.network.allow,
         ...(proxy ? { proxy: proxy.socketPath } : {}),
+        ...(transparent
+          ? { transparent: transparent.routes.map((r) => `${r.host}:${r.port} -> ${r.ip}`) }
+          : {}),
       },
       filesystem: mounts,
       warnings,

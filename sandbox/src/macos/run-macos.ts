@@ -47,6 +47,7 @@ export async function startMacosSandbox(o: StartSandboxedOptions): Promise<Sandb
       tcp: true,
       allow: policy.network.allow,
       ...(o.onProxyEvent ? { onEvent: o.onProxyEvent } : {}),
+      ...(o.resolveHost ? { resolve: o.resolveHost } : {}),
     });
   }
   const node = realpathSync(process.execPath);
