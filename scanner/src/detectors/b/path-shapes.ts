@@ -305,12 +305,12 @@ const CONTAINMENT: { languages: readonly Language[]; pattern: RegExp; meaning: '
   // Python
   {
     languages: PY,
-    pattern: /\bcommonpath\(\s*\[[^\]]+\]\s*\)\s*==|==\s*(?:os\.path\.)?commonpath\(/,
+    pattern: /\bcommonpath\(\s*[[(][^\])]+[\])]\s*\)\s*==|==\s*(?:os\.path\.)?commonpath\(/,
     meaning: 'valid',
   },
   {
     languages: PY,
-    pattern: /\bcommonpath\(\s*\[[^\]]+\]\s*\)\s*!=|!=\s*(?:os\.path\.)?commonpath\(/,
+    pattern: /\bcommonpath\(\s*[[(][^\])]+[\])]\s*\)\s*!=|!=\s*(?:os\.path\.)?commonpath\(/,
     meaning: 'invalid',
   },
   { languages: PY, pattern: /\.is_relative_to\(/, meaning: 'valid' },
@@ -328,7 +328,7 @@ const CONTAINMENT: { languages: readonly Language[]; pattern: RegExp; meaning: '
     pattern: new RegExp(String.raw`strings\.HasPrefix\([^,]+,\s*.*\+\s*${SEP_GO}\s*\)`),
     meaning: 'valid',
   },
-  { languages: GO, pattern: /strings\.HasPrefix\(\s*\w+\s*,\s*"\.\."/, meaning: 'invalid' },
+  { languages: GO, pattern: /strings\.(?:HasPrefix|Contains)\(\s*\w+\s*,\s*"\.\."/, meaning: 'invalid' },
   { languages: GO, pattern: /^\s*\w+\s*==\s*"\.\."|filepath\.IsAbs\(/, meaning: 'invalid' },
   { languages: GO, pattern: /^\s*filepath\.IsLocal\(/, meaning: 'valid' },
 ];

@@ -172,6 +172,7 @@ const GUARD_SPECS: { languages: readonly Language[]; pattern: RegExp; meaning: '
   { languages: JS, pattern: /^\s*\w*host\w*\s*===|===\s*\w*host\w*\s*$/i, meaning: 'valid' },
   { languages: JS, pattern: /^\s*\w*host\w*\s*!==|!==\s*\w*host\w*\s*$/i, meaning: 'invalid' },
   { languages: JS, pattern: /^\s*\w*host\w*\.endsWith\(\s*['"`]\./i, meaning: 'valid' },
+  { languages: JS, pattern: /\.some\(\s*\(?\w+\)?\s*=>\s*(?:\w+\.)?\w*host\w*\s*===/i, meaning: 'valid' },
   {
     languages: JS,
     pattern: /^\s*(?:[\w.]+|\[[^\]]*\])\.(?:has|includes)\(\s*\w*host\w*\s*\)\s*$/i,
@@ -232,7 +233,8 @@ const GUARD_SPECS: { languages: readonly Language[]; pattern: RegExp; meaning: '
     meaning: 'invalid',
   },
   { languages: PY, pattern: new RegExp(String.raw`\.${HOST}\.endswith\(\s*[rbf]?['"]\.`), meaning: 'valid' },
-  { languages: PY, pattern: /\.startswith\(\s*[rbf]?['"]https?:\/\/[^/'"]+\/['"]/, meaning: 'valid' },
+  { languages: PY, pattern: /\.startswith\(\s*\(?\s*[rbf]?['"]https?:\/\/[^/'"]+\/['"]/, meaning: 'valid' },
+  { languages: PY, pattern: /^\s*any\(\s*\w*host\w*\s*==/i, meaning: 'valid' },
   {
     languages: PY,
     pattern:
