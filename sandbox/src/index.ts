@@ -35,6 +35,12 @@ export {
 } from './linux/seccomp.js';
 export { buildSbplProfile, type MacosSandboxPlan } from './macos/sbpl.js';
 export { type RuntimeCheckResult, runtimeCheck } from './mcp/runtime-check.js';
+export {
+  processExitCode,
+  type ServeOverStdioOptions,
+  type ServeOverStdioResult,
+  serveOverStdio,
+} from './mcp/serve-stdio.js';
 export { bridgeStdio } from './mcp/stdio-bridge.js';
 export { StreamClientTransport } from './mcp/stream-client-transport.js';
 export { type Mask, type ResolvedMounts, resolveMounts } from './mounts.js';
@@ -73,3 +79,6 @@ export {
   type StartSandboxedOptions,
   startSandboxed,
 } from './run.js';
+export { type CacheEntry, type CacheMeta, PackageCache } from './pull/package-cache.js';
+export { type Jwks, type PackageRef, type PulledPackage, type PullOptions, parsePackageRef, pullPackage } from './pull/pull.js';
+export { PULL_ERRORS, PullError, type PullErrorCode } from './pull/pull-error.js';
