@@ -220,7 +220,11 @@ export function assignmentsTo(name: string, scope: SyntaxNode, before: SyntaxNod
           const op =
             n.childForFieldName('operator')?.text ?? n.children.find((c) => /^[+]=$/.test(c.type))?.type;
           let value =
-            values.length === names.length ? (values[i] ?? null) : values.length === 1 ? null : null;
+            values.length === names.length
+              ? (values[i] ?? null)
+              : values.length === 1 && i === 0
+                ? (values[0] ?? null)
+                : null;
           if (values.length === 1 && names.length === 1) value = values[0] ?? null;
           out.push({ value, augmented: op === '+=', at: n });
         }

@@ -59,7 +59,8 @@ function onPathTo(stmt: SyntaxNode, sink: SyntaxNode): boolean {
 
 function statementOf(node: SyntaxNode, fn: SyntaxNode): SyntaxNode {
   let n = node;
-  while (n.parent && n.parent.id !== fn.id && !/^(block|statement_block|module)$/.test(n.parent.type)) n = n.parent;
+  while (n.parent && n.parent.id !== fn.id && !/^(block|statement_block|module)$/.test(n.parent.type))
+    n = n.parent;
   return n;
 }
 

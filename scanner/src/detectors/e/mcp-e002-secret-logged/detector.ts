@@ -2,6 +2,7 @@ import type { SyntaxNode } from 'tree-sitter';
 import type { CallView, NodeQuery, PickedArg } from '../../api.js';
 import { defineDetector } from '../../api.js';
 import { shapeOf, unwrap } from '../../d/shapes.js';
+import { leakIn } from '../secret-flow.js';
 import { envReadName, isSecretName, isWholeEnv } from '../secrets.js';
 
 /** Which spliced pieces of a logged value are secrets: secret env reads, the whole env, secret-named values. */
@@ -24,8 +25,14 @@ export function secretPieces(args: SyntaxNode[], q: NodeQuery): PickedArg[] {
       if (n.type === 'subscript' && /:/.test(n.childForFieldName('subscript')?.text ?? '')) continue; // key[:4]
       if (n.type === 'identifier' || /member_expression|attribute|selector_expression/.test(n.type)) {
         const name = /([\w$]+)$/.exec(text)?.[1] ?? '';
-        if (isSecretName(name)) out.push({ node: n, note: `the secret value ${name}` });
+        if (isSecretName(name)) {
+          out.push({ node: n, note: `the secret value ${name}` });
+          continue;
+        }
       }
+      // A config object or helper result that holds a secret from the environment.
+      const leak = leakIn(n, q, 0, new Set());
+      if (leak) out.push({ node: n, note: leak });
     }
   }
   return out;
