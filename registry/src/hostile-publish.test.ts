@@ -456,6 +456,32 @@ describe('hostile publishes leave no trace', () => {
     expect(await observableState(fx, WATCHED)).toEqual(before);
   });
 
+  it('hangs up on a client that keeps a refused upload open (connection exhaustion)', async () => {
+    const { port } = new URL(await listening(fx));
+    const bundle = makeBundle('never sent');
+    const { body, contentType } = buildMultipart(
+      publishParts(makeManifest('other/x', '1.0.0', bundle), bundle),
+    );
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString();
+    });
+    const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())));
+    socket.write(
+      `POST /v1/publish HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${await fx.token()}\r\n` +
+        `Content-Type: ${contentType}\r\nContent-Length: ${100 * 1024 * 1024}\r\n\r\n`,
+    );
+    // The manifest (refused: other org) and a little of the body, then silence, never ending the body.
+    socket.write(body.subarray(0, body.length - 10));
+    const started = Date.now();
+    const closedAt = await Promise.race([closed, sleep(15_000).then(() => Number.NaN)]);
+    socket.destroy();
+    expect(answer).toContain('REG_ERR_FORBIDDEN');
+    expect(closedAt - started).toBeLessThan(10_000);
+  });
+
   it('cleans up after a truncated upload (client disconnects mid-body)', async () => {
     const { port } = new URL(await listening(fx));
     const bundle = makeBundle(incompressibleText(48 * 1024));

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Multipart } from '@fastify/multipart';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RegistryPrincipal } from '../auth.js';
 import type { RegistryContext } from '../context.js';
 import { isRegistryError, RegistryError } from '../errors.js';
@@ -60,6 +60,27 @@ async function readManifestFile(file: Readable, maxBytes: number): Promise<Buffe
 }
 
 type MultipartParts = AsyncIterableIterator<Multipart>;
+
+/** How long the rest of a refused upload is read and discarded before the connection is cut. */
+const REFUSED_UPLOAD_LINGER_MS = 5_000;
+
+/**
+ * After an early refusal the client may still be sending the body, which nobody reads any more
+ * (the multipart parser has let go of it), so the connection would hang until the server's request
+ * timeout. Once the answer is out, read and discard the rest for a moment (an honest client then
+ * keeps its connection), and hang up on a client that keeps sending.
+ */
+function drainThenHangUp(request: FastifyRequest, reply: FastifyReply): void {
+  const raw = request.raw;
+  if (raw.complete) return;
+  reply.raw.once('finish', () => {
+    const timer = setTimeout(() => raw.destroy(), REFUSED_UPLOAD_LINGER_MS);
+    timer.unref();
+    raw.once('end', () => clearTimeout(timer));
+    raw.once('close', () => clearTimeout(timer));
+    raw.resume();
+  });
+}
 
 /** Feeds every part to the session; any error here is about the upload itself. */
 async function receiveParts(
@@ -125,6 +146,7 @@ export function registerPublishRoute(app: FastifyInstance, ctx: RegistryContext)
         try {
           await receiveParts(request.parts({ limits: multipartLimits }), session, limits.maxManifestBytes);
         } catch (error) {
+          drainThenHangUp(request, reply);
           throw toUploadError(error, controller.signal);
         }
         // Past this point errors are the registry's own (store, database): never blamed on the client.
