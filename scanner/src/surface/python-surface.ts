@@ -124,7 +124,10 @@ export function extractPythonSurface(file: FileContext): FileSurface {
           tainted.push(p.index);
           if (isValidatedParam(param)) clean.push(p.name);
         }
-        const name = kwString(call, 'name', file) ?? adapter.functionName(fn) ?? '?';
+        // `@mcp.tool("name")` (positional) and `@mcp.tool(name="name")` both rename the tool.
+        const positional = call?.childForFieldName('arguments')?.namedChildren[0];
+        const positionalName = positional ? adapter.stringValue(positional) : null;
+        const name = kwString(call, 'name', file) ?? positionalName ?? adapter.functionName(fn) ?? '?';
         const description = kwString(call, 'description', file) ?? docstring(fn, file);
         surface.tools.push({
           name,

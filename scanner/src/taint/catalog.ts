@@ -196,8 +196,9 @@ export const GUARDS: readonly GuardSpec[] = [
 
 /** Methods that store their argument in the receiver (`args.push(x)` taints `args`). */
 export const MUTATORS: Readonly<Record<Language, readonly string[]>> = {
-  python: ['append', 'extend', 'insert', 'add', 'update', 'write', 'appendleft'],
-  javascript: ['push', 'unshift', 'splice', 'set', 'add', 'append', 'write', 'assign'],
-  typescript: ['push', 'unshift', 'splice', 'set', 'add', 'append', 'write', 'assign'],
+  // Not `write`: a file written from tool input does not make its name attacker-controlled.
+  python: ['append', 'extend', 'insert', 'add', 'update', 'appendleft'],
+  javascript: ['push', 'unshift', 'splice', 'set', 'add', 'append', 'assign'],
+  typescript: ['push', 'unshift', 'splice', 'set', 'add', 'append', 'assign'],
   go: ['WriteString', 'Write', 'WriteByte', 'Set', 'Add'],
 };

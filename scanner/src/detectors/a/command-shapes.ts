@@ -168,11 +168,18 @@ export function commandShape(call: CallView, q: NodeQuery): CommandShape | null 
   return null;
 }
 
-/** For `sh -c <string>`: the string the shell will run. */
-export function shellViaArgv(shape: CommandShape, q: NodeQuery): SyntaxNode[] {
+/**
+ * For `sh -c <string>`: the string the shell will run. For `bash <file>`: the script file, whose
+ * name or contents (written from a tool argument just before) decide what runs.
+ */
+export function shellViaArgv(shape: CommandShape, q: NodeQuery): { node: SyntaxNode; note: string }[] {
   const prog = shape.program ? q.stringValue(shape.program) : null;
   if (prog === null || !SHELLS.test(prog)) return [];
   const i = shape.argv.findIndex((a) => !a.tail && /^[-/]c$|^-Command$/i.test(q.stringValue(a.node) ?? ''));
-  const script = i >= 0 ? shape.argv[i + 1] : undefined;
-  return script ? [script.node] : [];
+  if (i >= 0) {
+    const script = shape.argv[i + 1];
+    return script ? [{ node: script.node, note: `as the script of ${prog} -c` }] : [];
+  }
+  const file = shape.argv.find((a) => !(q.stringValue(a.node) ?? '').startsWith('-'));
+  return file && !file.tail ? [{ node: file.node, note: `as the script file run by ${prog}` }] : [];
 }

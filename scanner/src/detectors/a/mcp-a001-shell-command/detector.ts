@@ -23,10 +23,7 @@ export default defineDetector({
       pick: (call, q) => {
         const shape = commandShape(call, q);
         if (!shape) return [];
-        return [
-          ...shape.shellString.map((node) => ({ node })),
-          ...shellViaArgv(shape, q).map((node) => ({ node, note: 'as the script of sh -c' })),
-        ];
+        return [...shape.shellString.map((node) => ({ node })), ...shellViaArgv(shape, q)];
       },
     })),
     sanitizers: [
