@@ -41,6 +41,12 @@ export {
   type ServeOverStdioResult,
   serveOverStdio,
 } from './mcp/serve-stdio.js';
+export {
+  processExitCode,
+  type ServeOverStdioOptions,
+  type ServeOverStdioResult,
+  serveOverStdio,
+} from './mcp/serve-stdio.js';
 export { bridgeStdio } from './mcp/stdio-bridge.js';
 export { StreamClientTransport } from './mcp/stream-client-transport.js';
 export { type Mask, type ResolvedMounts, resolveMounts } from './mounts.js';

@@ -110,3 +110,48 @@ describe.skipIf(!isLinux)('runtimeCheck (level-3 evidence) and the mcphub run st
     await run.stop(500);
   });
 });
+
+describe('processExitCode', () => {
+  it('maps sandbox exits to CLI exit codes', async () => {
+    const { processExitCode } = await import('./serve-stdio.js');
+    const base = { durationMs: 1, stats: {}, proxyEvents: [] };
+    expect(processExitCode({ ...base, exitCode: 3, signal: null, reason: 'exit' })).toBe(3);
+    expect(processExitCode({ ...base, exitCode: null, signal: 'SIGKILL', reason: 'wall-time' })).toBe(124);
+    expect(processExitCode({ ...base, exitCode: null, signal: 'SIGKILL', reason: 'oom' })).toBe(137);
+    expect(processExitCode({ ...base, exitCode: null, signal: 'SIGTERM', reason: 'killed' })).toBe(143);
+    expect(processExitCode({ ...base, exitCode: null, signal: 'SIGSEGV', reason: 'exit' })).toBe(139);
+  });
+});
+
+describe.skipIf(!isLinux)('serveOverStdio', () => {
+  it('serves a real MCP server over given streams until the client hangs up', async () => {
+    const { serveOverStdio } = await import('./serve-stdio.js');
+    const { pkgDir, policy } = memoryServer();
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const errorOutput = new PassThrough();
+    errorOutput.resume();
+    let out = '';
+    output.on('data', (d) => (out += d));
+    const served = serveOverStdio({
+      command: 'node',
+      args: ['dist/index.js'],
+      cwd: pkgDir,
+      policy,
+      input,
+      output,
+      errorOutput,
+      handleSignals: false,
+      onWarning: () => {},
+    });
+    input.write(
+      `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '0' } } })}\n`,
+    );
+    for (let i = 0; i < 100 && !out.includes('"id":1'); i++) await new Promise((r) => setTimeout(r, 50));
+    input.end(); // the client hangs up: the server sees EOF and exits
+    const r = await served;
+    expect(out).toContain('"serverInfo"');
+    expect(r.exit.reason).toBe('exit');
+    expect(r.isolation.backend).toBe('bwrap');
+  });
+});
