@@ -118,6 +118,12 @@ describe('status changes', () => {
         'REG_ERR_REASON_REQUIRED',
       ],
       [
+        'refuses control characters in a reason (terminal escape injection)',
+        () => setStatus('1.0.0', { status: 'yanked', reason: 'ok\u001b[2Jgotcha' }),
+        400,
+        'REG_ERR_VALIDATION',
+      ],
+      [
         'refuses an unknown status',
         () => setStatus('1.0.0', { status: 'deleted', reason: 'x' }),
         400,

@@ -119,7 +119,10 @@ export type PackageListQuery = Static<typeof PackageListQuerySchema>;
 export const StatusBodySchema = Type.Object(
   {
     status: VersionStatusSchema,
-    reason: Type.Optional(Type.String({ maxLength: 1000 })),
+    // Free text shown to users and in logs: no control characters besides tab and newline.
+    reason: Type.Optional(
+      Type.String({ maxLength: 1000, pattern: '^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f]*$' }),
+    ),
   },
   { additionalProperties: false },
 );
