@@ -31,8 +31,18 @@ const SCOPE_GRANTS: Record<string, readonly OrgPermission[]> = {
   'hub:manage': ['read', 'manage', 'own'],
 };
 
-const PERMISSION_OF: Record<HubAction, OrgPermission> = { read: 'read', push: 'push', admin: 'manage', owner: 'own' };
-const SCOPE_NEEDED: Record<OrgPermission, string> = { read: 'hub:read', push: 'hub:push', manage: 'hub:manage', own: 'hub:manage' };
+const PERMISSION_OF: Record<HubAction, OrgPermission> = {
+  read: 'read',
+  push: 'push',
+  admin: 'manage',
+  owner: 'own',
+};
+const SCOPE_NEEDED: Record<OrgPermission, string> = {
+  read: 'hub:read',
+  push: 'hub:push',
+  manage: 'hub:manage',
+  own: 'hub:manage',
+};
 
 /** Whether the token's scopes (not its user's role) allow `permission`. */
 export function tokenAllows(p: Principal, permission: OrgPermission): boolean {
@@ -44,7 +54,7 @@ export function tokenAllows(p: Principal, permission: OrgPermission): boolean {
 export function scopeWithin(p: Principal, scope: string): boolean {
   if (hasScope(p, 'hub:admin')) return true;
   const grants = SCOPE_GRANTS[scope];
-  return grants !== undefined && grants.every((perm) => tokenAllows(p, perm));
+  return grants?.every((perm) => tokenAllows(p, perm)) ?? false;
 }
 
 const weakestRoleFor = (permission: OrgPermission) => ROLES.find((r) => roleAllows(r, permission))!;
@@ -80,7 +90,10 @@ export function rbacAuthorizer(db: HubDb): RbacAuthorizer {
     if (p.hubAdmin) return p;
     const permission = PERMISSION_OF[action];
     if (!tokenAllows(p, permission)) {
-      throw new HubError('HUB_ERR_FORBIDDEN', `This token does not allow ${action}; it needs the ${SCOPE_NEEDED[permission]} scope`);
+      throw new HubError(
+        'HUB_ERR_FORBIDDEN',
+        `This token does not allow ${action}; it needs the ${SCOPE_NEEDED[permission]} scope`,
+      );
     }
     if (org === undefined) {
       // Listings filter to readableOrgs; anything else without an organization is hub administration.

@@ -17,7 +17,16 @@ describe('hub migrations', () => {
     ]);
     expect(await migrateTo(db, 'hub_migrations', hubMigrations)).toEqual([]);
     const tables = (await db.introspection.getTables()).map((t) => t.name);
-    expect(tables).toEqual(expect.arrayContaining(['api_tokens', 'settings', 'users', 'organizations', 'memberships', 'usage_events']));
+    expect(tables).toEqual(
+      expect.arrayContaining([
+        'api_tokens',
+        'settings',
+        'users',
+        'organizations',
+        'memberships',
+        'usage_events',
+      ]),
+    );
     await db.destroy();
   });
 

@@ -25,7 +25,8 @@ export const ADMIN_USER = 'admin';
 const ADMIN_TOKEN_ID = 'admin';
 const BOOTSTRAP_KEY = 'orgs.bootstrapped';
 
-const isUniqueViolation = (err: unknown) => /UNIQUE constraint|duplicate key/i.test(String((err as Error)?.message));
+const isUniqueViolation = (err: unknown) =>
+  /UNIQUE constraint|duplicate key/i.test(String((err as Error)?.message));
 
 /**
  * First start, idempotent: the `local` organization on the `unlimited` plan, the `admin` user who
@@ -36,7 +37,11 @@ const isUniqueViolation = (err: unknown) => /UNIQUE constraint|duplicate key/i.t
 export async function bootstrapOrganizations(db: HubDb): Promise<void> {
   const now = new Date().toISOString();
   await db.transaction().execute(async (trx) => {
-    const done = await trx.selectFrom('settings').select('key').where('key', '=', BOOTSTRAP_KEY).executeTakeFirst();
+    const done = await trx
+      .selectFrom('settings')
+      .select('key')
+      .where('key', '=', BOOTSTRAP_KEY)
+      .executeTakeFirst();
     if (!done) {
       await trx
         .insertInto('organizations')
@@ -45,10 +50,21 @@ export async function bootstrapOrganizations(db: HubDb): Promise<void> {
         .execute();
       await trx
         .insertInto('users')
-        .values({ id: ADMIN_USER, name: ADMIN_USER, display_name: 'Local administrator', hub_admin: 1, created_at: now, disabled_at: null })
+        .values({
+          id: ADMIN_USER,
+          name: ADMIN_USER,
+          display_name: 'Local administrator',
+          hub_admin: 1,
+          created_at: now,
+          disabled_at: null,
+        })
         .onConflict((oc) => oc.column('name').doNothing())
         .execute();
-      const admin = await trx.selectFrom('users').select('id').where('name', '=', ADMIN_USER).executeTakeFirstOrThrow();
+      const admin = await trx
+        .selectFrom('users')
+        .select('id')
+        .where('name', '=', ADMIN_USER)
+        .executeTakeFirstOrThrow();
       await trx
         .insertInto('memberships')
         .values({ user_id: admin.id, org: LOCAL_ORG, role: 'owner', created_at: now })
@@ -56,7 +72,11 @@ export async function bootstrapOrganizations(db: HubDb): Promise<void> {
         .execute();
       await trx.insertInto('settings').values({ key: BOOTSTRAP_KEY, value: now, updated_at: now }).execute();
     }
-    const admin = await trx.selectFrom('users').select('id').where('name', '=', ADMIN_USER).executeTakeFirst();
+    const admin = await trx
+      .selectFrom('users')
+      .select('id')
+      .where('name', '=', ADMIN_USER)
+      .executeTakeFirst();
     if (admin) {
       await trx
         .updateTable('api_tokens')
@@ -98,7 +118,8 @@ export class OrgDirectory {
     try {
       await this.db.insertInto('users').values(row).execute();
     } catch (err) {
-      if (isUniqueViolation(err)) throw new HubError('HUB_ERR_CONFLICT', `The user ${input.name} exists already`);
+      if (isUniqueViolation(err))
+        throw new HubError('HUB_ERR_CONFLICT', `The user ${input.name} exists already`);
       throw err;
     }
     return row;
@@ -134,11 +155,15 @@ export class OrgDirectory {
       await this.db.transaction().execute(async (trx) => {
         await trx.insertInto('organizations').values(row).execute();
         if (input.ownerId) {
-          await trx.insertInto('memberships').values({ user_id: input.ownerId, org: input.name, role: 'owner', created_at: now }).execute();
+          await trx
+            .insertInto('memberships')
+            .values({ user_id: input.ownerId, org: input.name, role: 'owner', created_at: now })
+            .execute();
         }
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new HubError('HUB_ERR_CONFLICT', `The organization ${input.name} exists already`);
+      if (isUniqueViolation(err))
+        throw new HubError('HUB_ERR_CONFLICT', `The organization ${input.name} exists already`);
       throw err;
     }
     return row;
@@ -174,7 +199,13 @@ export class OrgDirectory {
     const rows = await this.db
       .selectFrom('memberships')
       .innerJoin('users', 'users.id', 'memberships.user_id')
-      .select(['users.id as userId', 'users.name as user', 'users.display_name as displayName', 'memberships.role', 'memberships.created_at as since'])
+      .select([
+        'users.id as userId',
+        'users.name as user',
+        'users.display_name as displayName',
+        'memberships.role',
+        'memberships.created_at as since',
+      ])
       .where('memberships.org', '=', org)
       .orderBy('users.name')
       .execute();
@@ -187,11 +218,24 @@ export class OrgDirectory {
    */
   async setMember(org: string, userId: string, role: Role): Promise<Role | null> {
     return this.db.transaction().execute(async (trx) => {
-      const before = await trx.selectFrom('memberships').select('role').where('org', '=', org).where('user_id', '=', userId).executeTakeFirst();
+      const before = await trx
+        .selectFrom('memberships')
+        .select('role')
+        .where('org', '=', org)
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
       if (before) {
-        await trx.updateTable('memberships').set({ role }).where('org', '=', org).where('user_id', '=', userId).execute();
+        await trx
+          .updateTable('memberships')
+          .set({ role })
+          .where('org', '=', org)
+          .where('user_id', '=', userId)
+          .execute();
       } else {
-        await trx.insertInto('memberships').values({ org, user_id: userId, role, created_at: new Date().toISOString() }).execute();
+        await trx
+          .insertInto('memberships')
+          .values({ org, user_id: userId, role, created_at: new Date().toISOString() })
+          .execute();
       }
       await this.assertOwnerLeft(trx, org);
       return (before?.role as Role | undefined) ?? null;
@@ -201,7 +245,11 @@ export class OrgDirectory {
   /** Removes the membership; false when there was none. Refuses (409) to remove the last owner. */
   async removeMember(org: string, userId: string): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
-      const res = await trx.deleteFrom('memberships').where('org', '=', org).where('user_id', '=', userId).executeTakeFirst();
+      const res = await trx
+        .deleteFrom('memberships')
+        .where('org', '=', org)
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
       if (Number(res.numDeletedRows) === 0) return false;
       await this.assertOwnerLeft(trx, org);
       return true;
@@ -209,9 +257,18 @@ export class OrgDirectory {
   }
 
   private async assertOwnerLeft(trx: HubDb, org: string): Promise<void> {
-    const owner = await trx.selectFrom('memberships').select('user_id').where('org', '=', org).where('role', '=', 'owner').executeTakeFirst();
+    const owner = await trx
+      .selectFrom('memberships')
+      .select('user_id')
+      .where('org', '=', org)
+      .where('role', '=', 'owner')
+      .executeTakeFirst();
     // Throwing inside the transaction rolls the change back.
-    if (!owner) throw new HubError('HUB_ERR_CONFLICT', `${org} would have no owner left; make someone else owner first`);
+    if (!owner)
+      throw new HubError(
+        'HUB_ERR_CONFLICT',
+        `${org} would have no owner left; make someone else owner first`,
+      );
   }
 
   // API tokens
@@ -251,6 +308,11 @@ export class OrgDirectory {
   }
 
   async revokeToken(id: string): Promise<void> {
-    await this.db.updateTable('api_tokens').set({ revoked_at: new Date().toISOString() }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+    await this.db
+      .updateTable('api_tokens')
+      .set({ revoked_at: new Date().toISOString() })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .execute();
   }
 }

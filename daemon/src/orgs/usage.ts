@@ -71,7 +71,11 @@ export class UsageMeter implements QuotaGate {
   }
 
   async planOf(org: string): Promise<{ plan: string; quotas: PlanQuotas }> {
-    const row = await this.db.selectFrom('organizations').select('plan').where('name', '=', org).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('organizations')
+      .select('plan')
+      .where('name', '=', org)
+      .executeTakeFirst();
     const plan = row?.plan ?? this.unregisteredPlan;
     const quotas = this.plans[plan] ?? this.plans[DEFAULT_PLAN];
     if (!quotas) throw new Error(`plan ${plan} is not defined`);

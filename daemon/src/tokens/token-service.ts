@@ -57,7 +57,13 @@ export async function authenticate(db: HubDb, authorization: string | undefined)
   if (row.expires_at && Date.parse(row.expires_at) <= Date.now()) return null;
   // A disabled user's tokens stop working at once, without revoking each one.
   if (row.user_disabled_at) return null;
-  return { id: row.id, name: row.name, scopes: row.scope.split(' '), resources: row.resource.split(' '), userId: row.user_id };
+  return {
+    id: row.id,
+    name: row.name,
+    scopes: row.scope.split(' '),
+    resources: row.resource.split(' '),
+    userId: row.user_id,
+  };
 }
 
 export function hasScope(p: Principal, scope: string): boolean {

@@ -34,7 +34,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('at', 'varchar(40)', (c) => c.notNull())
     .addColumn('ref', 'varchar(300)')
     .execute();
-  await db.schema.createIndex('usage_by_org_kind_at').on('usage_events').columns(['org', 'kind', 'at']).execute();
+  await db.schema
+    .createIndex('usage_by_org_kind_at')
+    .on('usage_events')
+    .columns(['org', 'kind', 'at'])
+    .execute();
   // Nullable: the admin token predates users; bootstrap binds it to the `admin` user.
   await db.schema.alterTable('api_tokens').addColumn('user_id', 'varchar(64)').execute();
   await db.schema.createIndex('api_tokens_by_user').on('api_tokens').columns(['user_id']).execute();

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsObjectStore } from '@mcphub/registry';
@@ -10,8 +9,8 @@ import { rbacAuthorizer } from '../../auth/rbac-authorizer.js';
 import { defaultConfig } from '../../config/schema.js';
 import { type HubDb, migrateTo, openSqliteDatabase } from '../../db/database.js';
 import { hubMigrations } from '../../db/migrations/index.js';
-import { Submissions } from '../../ingest/submissions.js';
 import { packDirectory } from '../../ingest/pack-directory.js';
+import { Submissions } from '../../ingest/submissions.js';
 import { JobStore } from '../../jobs/job-store.js';
 import { hashToken, loadOrCreateAdminToken, loadOrCreateSigningKey } from '../../keys/signing-key.js';
 import { createLogger } from '../../logger.js';
@@ -57,7 +56,12 @@ async function orgHub(meterOptions: UsageMeterOptions = {}) {
   });
 
   const call = (token: string, method: Method, url: string, body?: unknown) =>
-    app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(body === undefined ? {} : { payload: body as object }) });
+    app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${token}` },
+      ...(body === undefined ? {} : { payload: body as object }),
+    });
 
   async function ok(token: string, method: Method, url: string, body?: unknown) {
     const res = await call(token, method, url, body);
@@ -69,10 +73,19 @@ async function orgHub(meterOptions: UsageMeterOptions = {}) {
   const org = (name: string, plan = 'free') => ok(admin, 'POST', '/api/v1/orgs', { name, plan });
 
   /** A user with these memberships and a token (default scopes unless given); returns the token secret. */
-  async function user(name: string, roles: Record<string, Role>, token: { scope?: string[]; resource?: string[] } = {}) {
+  async function user(
+    name: string,
+    roles: Record<string, Role>,
+    token: { scope?: string[]; resource?: string[] } = {},
+  ) {
     await ok(admin, 'POST', '/api/v1/users', { name });
-    for (const [o, role] of Object.entries(roles)) await ok(admin, 'POST', `/api/v1/orgs/${o}/members`, { user: name, role });
-    const created = await ok(admin, 'POST', '/api/v1/tokens/api', { name: `${name}-token`, user: name, ...token });
+    for (const [o, role] of Object.entries(roles))
+      await ok(admin, 'POST', `/api/v1/orgs/${o}/members`, { user: name, role });
+    const created = await ok(admin, 'POST', '/api/v1/tokens/api', {
+      name: `${name}-token`,
+      user: name,
+      ...token,
+    });
     return created.secret as string;
   }
 
@@ -84,17 +97,23 @@ async function orgHub(meterOptions: UsageMeterOptions = {}) {
     writeFileSync(join(dir, 'src/index.js'), `// ${randomBytes(8).toString('hex')}\n`);
     const { bytes } = await packDirectory(dir);
     const boundary = `----mcphub${randomBytes(8).toString('hex')}`;
-    const field = (k: string, v: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`;
+    const field = (k: string, v: string) =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`;
     const payload = Buffer.concat([
       Buffer.from(field('name', name) + field('version', version)),
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="source"; filename="source.tar.gz"\r\nContent-Type: application/gzip\r\n\r\n`),
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="source"; filename="source.tar.gz"\r\nContent-Type: application/gzip\r\n\r\n`,
+      ),
       bytes,
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);
     return app.inject({
       method: 'POST',
       url: '/api/v1/servers',
-      headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+      },
       payload,
     });
   }
@@ -127,20 +146,40 @@ describe('bootstrap', () => {
   it('starts with a local organization on the unlimited plan owned by the admin user, whom the admin token stands for', async () => {
     const h = await open();
     const me = await h.ok(h.admin, 'GET', '/api/v1/me');
-    expect(me).toMatchObject({ user: { name: 'admin', hubAdmin: true }, hubAdmin: true, memberships: [{ org: 'local', role: 'owner' }] });
+    expect(me).toMatchObject({
+      user: { name: 'admin', hubAdmin: true },
+      hubAdmin: true,
+      memberships: [{ org: 'local', role: 'owner' }],
+    });
     const local = await h.ok(h.admin, 'GET', '/api/v1/orgs/local');
-    expect(local).toMatchObject({ name: 'local', plan: 'unlimited', role: 'owner', usage: { scan: { used: 0, limit: null } } });
+    expect(local).toMatchObject({
+      name: 'local',
+      plan: 'unlimited',
+      role: 'owner',
+      usage: { scan: { used: 0, limit: null } },
+    });
     await bootstrapOrganizations(h.db);
     await bootstrapOrganizations(h.db);
     expect((await h.ok(h.admin, 'GET', '/api/v1/users')).users).toHaveLength(1);
-    expect((await h.ok(h.admin, 'GET', '/api/v1/orgs')).orgs).toEqual([expect.objectContaining({ name: 'local' })]);
+    expect((await h.ok(h.admin, 'GET', '/api/v1/orgs')).orgs).toEqual([
+      expect.objectContaining({ name: 'local' }),
+    ]);
   });
 
   it('documents the new routes in OpenAPI', async () => {
     const h = await open();
-    const doc = (await h.app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, unknown> };
+    const doc = (await h.app.inject({ method: 'GET', url: '/docs/json' })).json() as {
+      paths: Record<string, unknown>;
+    };
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/api/v1/orgs', '/api/v1/orgs/{org}', '/api/v1/orgs/{org}/members', '/api/v1/users', '/api/v1/tokens/api', '/api/v1/me']),
+      expect.arrayContaining([
+        '/api/v1/orgs',
+        '/api/v1/orgs/{org}',
+        '/api/v1/orgs/{org}/members',
+        '/api/v1/users',
+        '/api/v1/tokens/api',
+        '/api/v1/me',
+      ]),
     );
   });
 });
@@ -171,7 +210,10 @@ describe('RBAC', () => {
     expect((await h.push(mia, 'acme/files')).statusCode).toBe(202);
     const refused = await h.push(mia, 'other/files');
     expect(refused.statusCode).toBe(403);
-    expect(refused.json()).toMatchObject({ code: 'HUB_ERR_FORBIDDEN', message: 'mia is not a member of other' });
+    expect(refused.json()).toMatchObject({
+      code: 'HUB_ERR_FORBIDDEN',
+      message: 'mia is not a member of other',
+    });
     // Nor into an organization that does not exist yet (no implicit creation by pushing).
     expect((await h.push(mia, 'newco/files')).statusCode).toBe(403);
     expect((await h.jobs.list()).map((j) => j.org)).toEqual(['acme']);
@@ -190,12 +232,18 @@ describe('RBAC', () => {
     expect(jobs.jobs.map((j: { name: string }) => j.name)).toEqual(['acme/files']);
     expect(jobs.counts).toEqual({ QUEUED: 1 });
     expect((await h.ok(mia, 'GET', '/api/v1/jobs?name=other/secret')).jobs).toEqual([]);
-    expect((await h.ok(mia, 'GET', '/api/v1/servers')).servers.map((s: { name: string }) => s.name)).toEqual(['acme/files']);
-    expect((await h.call(mia, 'GET', `/api/v1/jobs/${secret.id}`)).json()).toMatchObject({ code: 'HUB_ERR_FORBIDDEN' });
+    expect((await h.ok(mia, 'GET', '/api/v1/servers')).servers.map((s: { name: string }) => s.name)).toEqual([
+      'acme/files',
+    ]);
+    expect((await h.call(mia, 'GET', `/api/v1/jobs/${secret.id}`)).json()).toMatchObject({
+      code: 'HUB_ERR_FORBIDDEN',
+    });
     expect((await h.call(mia, 'GET', `/api/v1/jobs/${secret.id}/report`)).statusCode).toBe(403);
     expect((await h.call(mia, 'GET', '/api/v1/orgs/other')).statusCode).toBe(403);
     expect((await h.call(mia, 'GET', '/api/v1/orgs/other/members')).statusCode).toBe(403);
-    expect((await h.ok(mia, 'GET', '/api/v1/orgs')).orgs.map((o: { name: string }) => o.name)).toEqual(['acme']);
+    expect((await h.ok(mia, 'GET', '/api/v1/orgs')).orgs.map((o: { name: string }) => o.name)).toEqual([
+      'acme',
+    ]);
     // The hub admin sees everything.
     expect((await h.ok(h.admin, 'GET', '/api/v1/jobs')).jobs).toHaveLength(2);
   });
@@ -219,13 +267,19 @@ describe('RBAC', () => {
       'mia:member',
     ]);
 
-    expect((await h.call(mia, 'POST', '/api/v1/orgs/acme/members', { user: 'mia', role: 'admin' })).json()).toMatchObject({
+    expect(
+      (await h.call(mia, 'POST', '/api/v1/orgs/acme/members', { user: 'mia', role: 'admin' })).json(),
+    ).toMatchObject({
       code: 'HUB_ERR_FORBIDDEN',
     });
     expect((await h.call(mia, 'DELETE', '/api/v1/orgs/acme/members/bob')).statusCode).toBe(403);
     // An admin cannot make themselves owner, nor manage another organization.
-    expect((await h.call(ada, 'POST', '/api/v1/orgs/acme/members', { user: 'ada', role: 'owner' })).statusCode).toBe(403);
-    expect((await h.call(ada, 'POST', '/api/v1/orgs/other/members', { user: 'bob', role: 'admin' })).statusCode).toBe(403);
+    expect(
+      (await h.call(ada, 'POST', '/api/v1/orgs/acme/members', { user: 'ada', role: 'owner' })).statusCode,
+    ).toBe(403);
+    expect(
+      (await h.call(ada, 'POST', '/api/v1/orgs/other/members', { user: 'bob', role: 'admin' })).statusCode,
+    ).toBe(403);
     // Only the hub admin changes plans, and only the hub admin lists users.
     expect((await h.call(ada, 'PATCH', '/api/v1/orgs/acme', { plan: 'unlimited' })).statusCode).toBe(403);
     expect((await h.call(ada, 'GET', '/api/v1/users')).statusCode).toBe(403);
@@ -239,11 +293,22 @@ describe('RBAC', () => {
   it('a user creates an organization on the free plan and owns it, and cannot pick a plan', async () => {
     const h = await open();
     const uma = await h.user('uma', {});
-    expect((await h.call(uma, 'POST', '/api/v1/orgs', { name: 'umaco', plan: 'unlimited' })).statusCode).toBe(403);
+    expect((await h.call(uma, 'POST', '/api/v1/orgs', { name: 'umaco', plan: 'unlimited' })).statusCode).toBe(
+      403,
+    );
     const created = await h.ok(uma, 'POST', '/api/v1/orgs', { name: 'umaco' });
-    expect(created).toMatchObject({ name: 'umaco', plan: 'free', role: 'owner', usage: { scan: { used: 0, limit: 100 } } });
-    expect((await h.call(uma, 'POST', '/api/v1/orgs', { name: 'umaco' })).json()).toMatchObject({ code: 'HUB_ERR_CONFLICT' });
-    expect((await h.call(uma, 'POST', '/api/v1/orgs', { name: 'Bad Name' })).json()).toMatchObject({ code: 'HUB_ERR_VALIDATION' });
+    expect(created).toMatchObject({
+      name: 'umaco',
+      plan: 'free',
+      role: 'owner',
+      usage: { scan: { used: 0, limit: 100 } },
+    });
+    expect((await h.call(uma, 'POST', '/api/v1/orgs', { name: 'umaco' })).json()).toMatchObject({
+      code: 'HUB_ERR_CONFLICT',
+    });
+    expect((await h.call(uma, 'POST', '/api/v1/orgs', { name: 'Bad Name' })).json()).toMatchObject({
+      code: 'HUB_ERR_VALIDATION',
+    });
     expect((await h.push(uma, 'umaco/tool')).statusCode).toBe(202);
   });
 });
@@ -261,13 +326,19 @@ describe('hub API tokens', () => {
     expect(refused.json()).toMatchObject({ code: 'HUB_ERR_UNAUTHENTICATED' });
     expect((await h.push(spare.secret, 'acme/files')).statusCode).toBe(401);
     const listed = await h.ok(mia, 'GET', '/api/v1/tokens/api');
-    expect(listed.tokens.find((t: { id: string }) => t.id === spare.id).revokedAt).toEqual(expect.any(String));
+    expect(listed.tokens.find((t: { id: string }) => t.id === spare.id).revokedAt).toEqual(
+      expect.any(String),
+    );
   });
 
   it('tokens are stored hashed: the secret never appears in the database', async () => {
     const h = await open();
     const mia = await h.user('mia', {});
-    const row = await h.db.selectFrom('api_tokens').selectAll().where('token_hash', '=', hashToken(mia)).executeTakeFirstOrThrow();
+    const row = await h.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('token_hash', '=', hashToken(mia))
+      .executeTakeFirstOrThrow();
     expect(JSON.stringify(row)).not.toContain(mia);
     await h.db.destroy().catch(() => undefined);
     for (const file of ['db.sqlite', 'db.sqlite-wal']) {
@@ -286,29 +357,48 @@ describe('hub API tokens', () => {
     const readOnly = await h.user('mia', { acme: 'member', beta: 'member' }, { scope: ['hub:read'] });
     expect((await h.push(readOnly, 'acme/files')).json()).toMatchObject({ code: 'HUB_ERR_FORBIDDEN' });
     expect((await h.call(readOnly, 'GET', '/api/v1/jobs')).statusCode).toBe(200);
-    const acmeOnly = (await h.ok(h.admin, 'POST', '/api/v1/tokens/api', { name: 'ci', user: 'mia', resource: ['acme/*'] })).secret;
+    const acmeOnly = (
+      await h.ok(h.admin, 'POST', '/api/v1/tokens/api', { name: 'ci', user: 'mia', resource: ['acme/*'] })
+    ).secret;
     expect((await h.push(acmeOnly, 'acme/files')).statusCode).toBe(202);
     expect((await h.push(acmeOnly, 'beta/files')).statusCode).toBe(403);
-    expect((await h.ok(acmeOnly, 'GET', '/api/v1/orgs')).orgs.map((o: { name: string }) => o.name)).toEqual(['acme']);
+    expect((await h.ok(acmeOnly, 'GET', '/api/v1/orgs')).orgs.map((o: { name: string }) => o.name)).toEqual([
+      'acme',
+    ]);
   });
 
   it('a user cannot mint a token broader than their own or for someone else (privilege escalation through tokens)', async () => {
     const h = await open();
     await h.org('acme');
     const readOnly = await h.user('rita', { acme: 'member' }, { scope: ['hub:read'] });
-    expect((await h.call(readOnly, 'POST', '/api/v1/tokens/api', { name: 'x', scope: ['hub:push'] })).statusCode).toBe(403);
+    expect(
+      (await h.call(readOnly, 'POST', '/api/v1/tokens/api', { name: 'x', scope: ['hub:push'] })).statusCode,
+    ).toBe(403);
     const mia = await h.user('mia', { acme: 'member' });
-    expect((await h.call(mia, 'POST', '/api/v1/tokens/api', { name: 'x', scope: ['hub:*'] })).json()).toMatchObject({
+    expect(
+      (await h.call(mia, 'POST', '/api/v1/tokens/api', { name: 'x', scope: ['hub:*'] })).json(),
+    ).toMatchObject({
       code: 'HUB_ERR_FORBIDDEN',
     });
-    expect((await h.call(mia, 'POST', '/api/v1/tokens/api', { name: 'x', user: 'rita' })).statusCode).toBe(403);
-    expect((await h.call(mia, 'POST', '/api/v1/tokens', { scope: ['registry:admin'], resource: ['*'] })).statusCode).toBe(403);
+    expect((await h.call(mia, 'POST', '/api/v1/tokens/api', { name: 'x', user: 'rita' })).statusCode).toBe(
+      403,
+    );
+    expect(
+      (await h.call(mia, 'POST', '/api/v1/tokens', { scope: ['registry:admin'], resource: ['*'] }))
+        .statusCode,
+    ).toBe(403);
     // A user token never makes its holder a hub admin, whatever it asks for.
     expect(await h.ok(mia, 'GET', '/api/v1/me')).toMatchObject({ hubAdmin: false });
     // An org admin may issue a token to a member, limited to the organization.
     const ada = await h.user('ada', { acme: 'admin' });
-    expect((await h.call(ada, 'POST', '/api/v1/tokens/api', { name: 'x', user: 'mia' })).statusCode).toBe(403);
-    const issued = await h.call(ada, 'POST', '/api/v1/tokens/api', { name: 'ci', user: 'mia', resource: ['acme/*'] });
+    expect((await h.call(ada, 'POST', '/api/v1/tokens/api', { name: 'x', user: 'mia' })).statusCode).toBe(
+      403,
+    );
+    const issued = await h.call(ada, 'POST', '/api/v1/tokens/api', {
+      name: 'ci',
+      user: 'mia',
+      resource: ['acme/*'],
+    });
     expect(issued.statusCode).toBe(201);
     expect(issued.json()).toMatchObject({ user: 'mia', resources: ['acme/*'] });
   });
@@ -332,7 +422,10 @@ describe('quotas', () => {
     expect(first.statusCode).toBe(202);
     const detail = await h.ok(mia, 'GET', '/api/v1/orgs/acme');
     expect(detail.usage.scan).toEqual({ used: 1, limit: 100 });
-    expect(detail.usage.bytes_stored).toEqual({ used: first.json().source.bytes, limit: PLANS.free.bytes_stored });
+    expect(detail.usage.bytes_stored).toEqual({
+      used: first.json().source.bytes,
+      limit: PLANS.free.bytes_stored,
+    });
 
     await h.meter.recordUsage('acme', 'scan', 99, 'test: the rest of the month');
     const jobsBefore = await h.jobs.list();
@@ -355,15 +448,22 @@ describe('quotas', () => {
   });
 
   it('a plan without runs gets 402 HUB_ERR_PAYMENT_REQUIRED', async () => {
-    const h = await open({ plans: { ...PLANS, 'registry-only': { scan: 10, bytes_stored: 1024 ** 3, run: 0 } } });
+    const h = await open({
+      plans: { ...PLANS, 'registry-only': { scan: 10, bytes_stored: 1024 ** 3, run: 0 } },
+    });
     await h.org('acme');
     const mia = await h.user('mia', { acme: 'member' });
-    expect((await h.ok(mia, 'POST', '/api/v1/orgs/acme/runs', { ref: 'run-1' })).run).toEqual({ used: 1, limit: 1000 });
+    expect((await h.ok(mia, 'POST', '/api/v1/orgs/acme/runs', { ref: 'run-1' })).run).toEqual({
+      used: 1,
+      limit: 1000,
+    });
     await h.ok(h.admin, 'PATCH', '/api/v1/orgs/acme', { plan: 'registry-only' });
     const refused = await h.call(mia, 'POST', '/api/v1/orgs/acme/runs', {});
     expect(refused.statusCode).toBe(402);
     expect(refused.json()).toMatchObject({ code: 'HUB_ERR_PAYMENT_REQUIRED', statusCode: 402 });
     expect(refused.json().message).toMatch(/registry-only plan of acme does not include runs/);
-    expect((await h.call(h.admin, 'PATCH', '/api/v1/orgs/acme', { plan: 'gold' })).json()).toMatchObject({ code: 'HUB_ERR_VALIDATION' });
+    expect((await h.call(h.admin, 'PATCH', '/api/v1/orgs/acme', { plan: 'gold' })).json()).toMatchObject({
+      code: 'HUB_ERR_VALIDATION',
+    });
   });
 });

@@ -10,7 +10,7 @@ import {
   tokenAllows,
 } from '../../auth/rbac-authorizer.js';
 import { HubError } from '../../errors.js';
-import { type ApiToken, type OrgDirectory, type Organization, type User } from '../../orgs/org-directory.js';
+import type { ApiToken, Organization, OrgDirectory, User } from '../../orgs/org-directory.js';
 import { DEFAULT_PLAN } from '../../orgs/plans.js';
 import { ORG_NAME_PATTERN, ROLES, type Role, USER_NAME_PATTERN } from '../../orgs/roles.js';
 import type { UsageMeter } from '../../orgs/usage.js';
@@ -58,7 +58,12 @@ const OrgDetail = Type.Composite([
     usage: Type.Object({ scan: QuotaLineView, bytes_stored: QuotaLineView, run: QuotaLineView }),
   }),
 ]);
-const MemberView = Type.Object({ user: Type.String(), displayName: Nullable(Type.String()), role: Type.String(), since: Type.String() });
+const MemberView = Type.Object({
+  user: Type.String(),
+  displayName: Nullable(Type.String()),
+  role: Type.String(),
+  since: Type.String(),
+});
 const TokenView = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -96,15 +101,30 @@ const PatchUserBody = Type.Object({ disabled: Type.Boolean() }, { additionalProp
 const CreateTokenBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
-    scope: Type.Optional(Type.Array(Type.Union(API_TOKEN_SCOPES.map((s) => Type.Literal(s))), { minItems: 1, maxItems: 5, uniqueItems: true })),
-    resource: Type.Optional(Type.Array(Type.String({ pattern: RESOURCE_PATTERN }), { minItems: 1, maxItems: 50, uniqueItems: true })),
+    scope: Type.Optional(
+      Type.Array(Type.Union(API_TOKEN_SCOPES.map((s) => Type.Literal(s))), {
+        minItems: 1,
+        maxItems: 5,
+        uniqueItems: true,
+      }),
+    ),
+    resource: Type.Optional(
+      Type.Array(Type.String({ pattern: RESOURCE_PATTERN }), {
+        minItems: 1,
+        maxItems: 50,
+        uniqueItems: true,
+      }),
+    ),
     ttl: Type.Optional(Type.String({ maxLength: 16, description: 'e.g. 30d; none: no expiry' })),
     user: Type.Optional(UserName),
   },
   { additionalProperties: false },
 );
 const RunBody = Type.Object(
-  { count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 1 })), ref: Type.Optional(Type.String({ maxLength: 300 })) },
+  {
+    count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 1 })),
+    ref: Type.Optional(Type.String({ maxLength: 300 })),
+  },
   { additionalProperties: false },
 );
 
@@ -116,7 +136,12 @@ const presentUser = (u: User) => ({
   createdAt: u.created_at,
   disabledAt: u.disabled_at,
 });
-const presentOrg = (o: Organization, role: Role | null) => ({ name: o.name, plan: o.plan, createdAt: o.created_at, role });
+const presentOrg = (o: Organization, role: Role | null) => ({
+  name: o.name,
+  plan: o.plan,
+  createdAt: o.created_at,
+  role,
+});
 const presentToken = (t: ApiToken, user: string | null) => ({
   id: t.id,
   name: t.name,
@@ -160,9 +185,16 @@ export async function orgRoutes(app: FastifyInstance, deps: OrgRouteDeps): Promi
    * Someone other than the hub admin acting on another user's token: only as an admin of every
    * organization the token is limited to, and only for members of those organizations.
    */
-  async function assertOrgAdminOver(req: FastifyRequest, resources: readonly string[], userId: string | null): Promise<void> {
+  async function assertOrgAdminOver(
+    req: FastifyRequest,
+    resources: readonly string[],
+    userId: string | null,
+  ): Promise<void> {
     if (resources.includes('*')) {
-      throw new HubError('HUB_ERR_FORBIDDEN', "Only a hub admin manages another user's token for every organization; limit it to org/*");
+      throw new HubError(
+        'HUB_ERR_FORBIDDEN',
+        "Only a hub admin manages another user's token for every organization; limit it to org/*",
+      );
     }
     for (const org of new Set(resources.map((r) => r.split('/')[0]!))) {
       await authorizer.authorize(req, 'admin', org);
@@ -184,7 +216,12 @@ export async function orgRoutes(app: FastifyInstance, deps: OrgRouteDeps): Promi
             user: Nullable(UserView),
             hubAdmin: Type.Boolean(),
             memberships: Type.Array(Type.Object({ org: Type.String(), role: Type.String() })),
-            token: Type.Object({ id: Type.String(), name: Type.String(), scopes: Type.Array(Type.String()), resources: Type.Array(Type.String()) }),
+            token: Type.Object({
+              id: Type.String(),
+              name: Type.String(),
+              scopes: Type.Array(Type.String()),
+              resources: Type.Array(Type.String()),
+            }),
           }),
           ...errors(401),
         },
@@ -215,7 +252,9 @@ export async function orgRoutes(app: FastifyInstance, deps: OrgRouteDeps): Promi
     async (req) => {
       const p = await authorizer.authorize(req, 'read');
       const orgs = await directory.listOrgs(await authorizer.readableOrgs(p));
-      const roles = new Map(p.user ? (await directory.membershipsOf(p.user.id)).map((m) => [m.org, m.role]) : []);
+      const roles = new Map(
+        p.user ? (await directory.membershipsOf(p.user.id)).map((m) => [m.org, m.role]) : [],
+      );
       return { orgs: orgs.map((o) => presentOrg(o, roles.get(o.name) ?? null)) };
     },
   );
@@ -235,18 +274,28 @@ export async function orgRoutes(app: FastifyInstance, deps: OrgRouteDeps): Promi
       const body = req.body as Static<typeof CreateOrgBody>;
       const p = await authorizer.principal(req);
       if (!p.hubAdmin) {
-        if (!tokenAllows(p, 'manage')) throw new HubError('HUB_ERR_FORBIDDEN', 'Creating an organization needs the hub:manage scope');
-        if (!p.user) throw new HubError('HUB_ERR_FORBIDDEN', 'This token has no user to own the organization');
-        if (!resourcesCover(p.resources, body.name)) throw new HubError('HUB_ERR_FORBIDDEN', `The token does not cover the organization ${body.name}`);
+        if (!tokenAllows(p, 'manage'))
+          throw new HubError('HUB_ERR_FORBIDDEN', 'Creating an organization needs the hub:manage scope');
+        if (!p.user)
+          throw new HubError('HUB_ERR_FORBIDDEN', 'This token has no user to own the organization');
+        if (!resourcesCover(p.resources, body.name))
+          throw new HubError('HUB_ERR_FORBIDDEN', `The token does not cover the organization ${body.name}`);
         if (body.plan !== undefined && body.plan !== DEFAULT_PLAN) {
-          throw new HubError('HUB_ERR_FORBIDDEN', `Only a hub admin chooses a plan other than ${DEFAULT_PLAN}`);
+          throw new HubError(
+            'HUB_ERR_FORBIDDEN',
+            `Only a hub admin chooses a plan other than ${DEFAULT_PLAN}`,
+          );
         }
         if (body.owner !== undefined && body.owner !== p.user.name) {
-          throw new HubError('HUB_ERR_FORBIDDEN', 'Only a hub admin creates an organization for someone else');
+          throw new HubError(
+            'HUB_ERR_FORBIDDEN',
+            'Only a hub admin creates an organization for someone else',
+          );
         }
       }
       const plan = body.plan ?? DEFAULT_PLAN;
-      if (!meter.hasPlan(plan)) throw new HubError('HUB_ERR_VALIDATION', `Unknown plan ${plan}; use ${meter.planNames().join(', ')}`);
+      if (!meter.hasPlan(plan))
+        throw new HubError('HUB_ERR_VALIDATION', `Unknown plan ${plan}; use ${meter.planNames().join(', ')}`);
       const ownerId = body.owner ? (await userOr404(body.owner)).id : (p.user?.id ?? null);
       const org = await directory.createOrg({ name: body.name, plan, ownerId });
       return reply.status(201).send(await orgDetail(p, org));
@@ -288,7 +337,8 @@ export async function orgRoutes(app: FastifyInstance, deps: OrgRouteDeps): Promi
       const { plan } = req.body as Static<typeof PatchOrgBody>;
       const p = await authorizer.requireHubAdmin(req);
       await orgOr404(org);
-      if (!meter.hasPlan(plan)) throw new HubError('HUB_ERR_VALIDATION', `Unknown plan ${plan}; use ${meter.planNames().join(', ')}`);
+      if (!meter.hasPlan(plan))
+        throw new HubError('HUB_ERR_VALIDATION', `Unknown plan ${plan}; use ${meter.planNames().join(', ')}`);
       await directory.setPlan(org, plan);
       return orgDetail(p, await orgOr404(org));
     },
@@ -299,7 +349,8 @@ export async function orgRoutes(app: FastifyInstance, deps: OrgRouteDeps): Promi
     {
       schema: {
         tags: ['orgs'],
-        summary: "Meter runs of the organization's servers (execution plane); refused past the plan's run quota (429) or when the plan has no runs (402)",
+        summary:
+          "Meter runs of the organization's servers (execution plane); refused past the plan's run quota (429) or when the plan has no runs (402)",
         security,
         params: OrgParams,
         body: RunBody,
@@ -333,7 +384,14 @@ export async function orgRoutes(app: FastifyInstance, deps: OrgRouteDeps): Promi
       await authorizer.authorize(req, 'read', org);
       await orgOr404(org);
       const members = await directory.members(org);
-      return { members: members.map((m) => ({ user: m.user, displayName: m.displayName, role: m.role, since: m.since })) };
+      return {
+        members: members.map((m) => ({
+          user: m.user,
+          displayName: m.displayName,
+          role: m.role,
+          since: m.since,
+        })),
+      };
     },
   );
 
@@ -342,7 +400,8 @@ export async function orgRoutes(app: FastifyInstance, deps: OrgRouteDeps): Promi
     {
       schema: {
         tags: ['orgs'],
-        summary: "Add a member or change a member's role (org admin; granting or taking away owner needs an owner)",
+        summary:
+          "Add a member or change a member's role (org admin; granting or taking away owner needs an owner)",
         security,
         params: OrgParams,
         body: MemberBody,
@@ -381,7 +440,8 @@ export async function orgRoutes(app: FastifyInstance, deps: OrgRouteDeps): Promi
       await authorizer.authorize(req, 'admin', params.org);
       const user = await userOr404(params.user);
       const current = await directory.roleOf(user.id, params.org);
-      if (!current) throw new HubError('HUB_ERR_NOT_FOUND', `${params.user} is not a member of ${params.org}`);
+      if (!current)
+        throw new HubError('HUB_ERR_NOT_FOUND', `${params.user} is not a member of ${params.org}`);
       if (current === 'owner') await authorizer.authorize(req, 'owner', params.org);
       await directory.removeMember(params.org, user.id);
       return reply.status(204).send();
@@ -443,7 +503,8 @@ export async function orgRoutes(app: FastifyInstance, deps: OrgRouteDeps): Promi
       const p = await authorizer.requireHubAdmin(req);
       const user = await userOr404((req.params as { user: string }).user);
       const { disabled } = req.body as Static<typeof PatchUserBody>;
-      if (disabled && user.id === p.user?.id) throw new HubError('HUB_ERR_VALIDATION', 'You cannot disable yourself');
+      if (disabled && user.id === p.user?.id)
+        throw new HubError('HUB_ERR_VALIDATION', 'You cannot disable yourself');
       await directory.setUserDisabled(user.id, disabled);
       return presentUser((await directory.userById(user.id))!);
     },
@@ -464,25 +525,49 @@ export async function orgRoutes(app: FastifyInstance, deps: OrgRouteDeps): Promi
     async (req, reply) => {
       const body = req.body as Static<typeof CreateTokenBody>;
       const p = await authorizer.principal(req);
-      if (!p.hubAdmin && !tokenAllows(p, 'manage')) throw new HubError('HUB_ERR_FORBIDDEN', 'Creating tokens needs the hub:manage scope');
-      const target = body.user ? await userOr404(body.user) : p.user ? await directory.userById(p.user.id) : undefined;
+      if (!p.hubAdmin && !tokenAllows(p, 'manage'))
+        throw new HubError('HUB_ERR_FORBIDDEN', 'Creating tokens needs the hub:manage scope');
+      const target = body.user
+        ? await userOr404(body.user)
+        : p.user
+          ? await directory.userById(p.user.id)
+          : undefined;
       if (!target) throw new HubError('HUB_ERR_VALIDATION', 'This token has no user: name one with "user"');
       if (target.disabled_at) throw new HubError('HUB_ERR_VALIDATION', `The user ${target.name} is disabled`);
       const scopes: string[] = body.scope ?? DEFAULT_TOKEN_SCOPES;
       const resources = body.resource ?? ['*'];
       const adminScope = scopes.find((s) => HUB_ADMIN_SCOPES.includes(s));
       if (adminScope && !(p.hubAdmin && target.hub_admin === 1)) {
-        throw new HubError('HUB_ERR_FORBIDDEN', `${adminScope} is only for hub admins, granted by a hub admin`);
+        throw new HubError(
+          'HUB_ERR_FORBIDDEN',
+          `${adminScope} is only for hub admins, granted by a hub admin`,
+        );
       }
       if (!p.hubAdmin) {
         const broader = scopes.find((s) => !scopeWithin(p, s));
-        if (broader) throw new HubError('HUB_ERR_FORBIDDEN', `A token cannot grant ${broader}: the calling token does not have it`);
-        const uncovered = resources.find((r) => (r === '*' ? !p.resources.includes('*') : !resourcesCover(p.resources, r.split('/')[0]!)));
-        if (uncovered) throw new HubError('HUB_ERR_FORBIDDEN', `A token cannot cover ${uncovered}: the calling token does not`);
+        if (broader)
+          throw new HubError(
+            'HUB_ERR_FORBIDDEN',
+            `A token cannot grant ${broader}: the calling token does not have it`,
+          );
+        const uncovered = resources.find((r) =>
+          r === '*' ? !p.resources.includes('*') : !resourcesCover(p.resources, r.split('/')[0]!),
+        );
+        if (uncovered)
+          throw new HubError(
+            'HUB_ERR_FORBIDDEN',
+            `A token cannot cover ${uncovered}: the calling token does not`,
+          );
         if (target.id !== p.user?.id) await assertOrgAdminOver(req, resources, target.id);
       }
       const expiresAt = body.ttl ? new Date(Date.now() + parseTtl(body.ttl) * 1000).toISOString() : null;
-      const { token, secret } = await directory.createToken({ userId: target.id, name: body.name, scopes, resources, expiresAt });
+      const { token, secret } = await directory.createToken({
+        userId: target.id,
+        name: body.name,
+        scopes,
+        resources,
+        expiresAt,
+      });
       return reply.status(201).send({ ...presentToken(token, target.name), secret });
     },
   );
@@ -503,12 +588,17 @@ export async function orgRoutes(app: FastifyInstance, deps: OrgRouteDeps): Promi
       const q = req.query as { user?: string };
       let userId = p.user?.id;
       if (q.user && q.user !== p.user?.name) {
-        if (!p.hubAdmin) throw new HubError('HUB_ERR_FORBIDDEN', "Only a hub admin lists another user's tokens");
+        if (!p.hubAdmin)
+          throw new HubError('HUB_ERR_FORBIDDEN', "Only a hub admin lists another user's tokens");
         userId = (await userOr404(q.user)).id;
       }
       if (!userId) return { tokens: [] };
       const names = await userNames();
-      return { tokens: (await directory.listTokens(userId)).map((t) => presentToken(t, names.get(t.user_id ?? '') ?? null)) };
+      return {
+        tokens: (await directory.listTokens(userId)).map((t) =>
+          presentToken(t, names.get(t.user_id ?? '') ?? null),
+        ),
+      };
     },
   );
 
@@ -517,7 +607,8 @@ export async function orgRoutes(app: FastifyInstance, deps: OrgRouteDeps): Promi
     {
       schema: {
         tags: ['tokens'],
-        summary: 'Revoke a hub API token (your own; a hub admin any; an org admin those limited to their organizations)',
+        summary:
+          'Revoke a hub API token (your own; a hub admin any; an org admin those limited to their organizations)',
         security,
         params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
         response: { 204: Type.Null(), ...errors(400, 401, 403, 404) },
@@ -529,7 +620,10 @@ export async function orgRoutes(app: FastifyInstance, deps: OrgRouteDeps): Promi
       const token = await directory.token(id);
       if (!token) throw new HubError('HUB_ERR_NOT_FOUND', `No token ${id}`);
       if (token.id === 'admin') {
-        throw new HubError('HUB_ERR_VALIDATION', 'The admin token is rotated, not revoked: delete keys/admin-token and restart');
+        throw new HubError(
+          'HUB_ERR_VALIDATION',
+          'The admin token is rotated, not revoked: delete keys/admin-token and restart',
+        );
       }
       const own = p.user !== null && token.user_id === p.user.id;
       if (!own && !p.hubAdmin) await assertOrgAdminOver(req, token.resource.split(' '), token.user_id);
