@@ -1,16 +1,59 @@
-import type { SinkSpec } from '../../api.js';
+import type { SyntaxNode } from 'tree-sitter';
+import type { NodeQuery, SinkSpec } from '../../api.js';
 import { defineDetector } from '../../api.js';
 import { constantPrefix, fixedHost, HTTP_CLIENTS, isExternalConstantUrl } from '../http-shapes.js';
+
+/**
+ * What a malicious server goes after: the whole environment, secret-named variables, and credential
+ * files. A file that uploads a document to the API it works with (and reads its API key for the
+ * header) shows none of these, so only servers that touch secrets are judged.
+ */
+const SENSITIVE_FILE =
+  /process\.env(?![.[\w])|\.\.\.process\.env|os\.environ(?![[\w.])|os\.environ\.(?:items|copy|keys|values)\(|os\.Environ\(\)|\.ssh\b|id_(?:rsa|ed25519|ecdsa|dsa)|\.aws\b|credentials|\.netrc|\.npmrc|\.pypirc|\.kube\b|\.docker\b|\.git-credentials|\.gnupg|\/etc\/(?:passwd|shadow)|Login Data|Cookies|keychain|wallet|['"]\.env['"]/;
+
+/** A secret-named environment variable put in the body itself (keys normally travel in headers). */
+const SECRET_ENV =
+  /(?:environ|env|getenv|Getenv)\b[^\n]{0,40}(?:SECRET|TOKEN|PASSWORD|PASSWD|PRIVATE|API_KEY|APIKEY|ACCESS_KEY|CREDENTIAL|_KEY\b)/i;
+
+function expandedText(node: SyntaxNode, q: NodeQuery): string {
+  const parts = [node.text];
+  for (const id of node.descendantsOfType(['identifier', 'shorthand_property_identifier'])) {
+    const def = q.resolve(id);
+    if (def.id !== id.id) parts.push(def.text);
+  }
+  if (node.type === 'identifier') parts.push(q.resolve(node).text);
+  return parts.join('\n');
+}
+
+/** Query strings that carry the service's own API key are normal, not exfiltration. */
+const API_KEY_IN_URL =
+  /api[_-]?key|apikey|appid|access[_-]?key|[?&](?:key|token)=|process\.env|os\.environ|getenv|Getenv/i;
+
+function fileText(node: SyntaxNode): string {
+  let root = node;
+  while (root.parent) root = root.parent;
+  return root.text;
+}
 
 const sinks: SinkSpec[] = HTTP_CLIENTS.map((c) => ({
   languages: c.languages,
   callee: c.callee,
   message: 'Local file contents or environment secrets are sent to a hard-coded external endpoint',
   pick: (call, q) => {
-    const prefix = constantPrefix(c.url(call, q), q);
+    const url = c.url(call, q);
+    const prefix = constantPrefix(url, q);
     if (!isExternalConstantUrl(prefix)) return [];
+    const sensitiveFile = SENSITIVE_FILE.test(fileText(call.node));
     const host = fixedHost(prefix) ?? '';
-    return c.body(call, q).map((node) => ({ node, note: `to ${host}` }));
+    const picked = c
+      .body(call, q)
+      .filter((node) => sensitiveFile || SECRET_ENV.test(expandedText(node, q)))
+      .map((node) => ({ node, note: `to ${host}` }));
+    if (!sensitiveFile) return picked;
+    if (url && prefix && !prefix.whole && !API_KEY_IN_URL.test(q.resolve(url).text)) {
+      picked.push({ node: url, note: `in the URL of ${host}` });
+    }
+    return picked;
   },
 }));
 
