@@ -147,6 +147,39 @@ describe('certification pipeline end to end (embedded queue, store and SQLite)',
     }
   });
 
+  it('mcphub pull verifies and caches a certified package; the second pull downloads nothing', async () => {
+    const first = await runCli([
+      'pull',
+      'mcp/server-memory@^1',
+      '--home',
+      d.home,
+      '--registry-port',
+      new URL(d.registryUrl).port,
+    ]);
+    expect(first.code, first.stderr).toBe(0);
+    const a = JSON.parse(first.stdout) as {
+      digest: string;
+      attested: boolean;
+      downloaded: boolean;
+      path: string;
+      level: number;
+    };
+    expect(a).toMatchObject({ attested: true, downloaded: true });
+    expect(readFileSync(join(a.path, 'package.json'), 'utf8')).toContain('server-memory');
+    const second = await runCli([
+      'pull',
+      `mcp/server-memory@${a.digest}`,
+      '--home',
+      d.home,
+      '--registry-port',
+      new URL(d.registryUrl).port,
+    ]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(JSON.parse(second.stdout)).toMatchObject({ digest: a.digest, downloaded: false });
+    const ls = await runCli(['cache', 'ls', '--home', d.home]);
+    expect(ls.stdout).toContain('mcp/server-memory@1.0.0');
+  });
+
   it('refuses hostile archives with a coded 422 and creates no job', async () => {
     const before = (await api<{ jobs: unknown[] }>(d, '/api/v1/jobs')).body.jobs.length;
     const hostile: [string, Buffer][] = [

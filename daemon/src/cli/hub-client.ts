@@ -32,10 +32,15 @@ export async function hubFetch<T>(hub: HubTarget, path: string, init: RequestIni
   try {
     res = await fetch(`${hub.url}${path}`, { ...init, headers });
   } catch (err) {
-    throw new HubError('HUB_ERR_USAGE', `Cannot reach the hub at ${hub.url}: ${(err as Error).message}. Is \`mcphub daemon\` running?`);
+    throw new HubError(
+      'HUB_ERR_USAGE',
+      `Cannot reach the hub at ${hub.url}: ${(err as Error).message}. Is \`mcphub daemon\` running?`,
+    );
   }
   const text = await res.text();
-  const body = text ? (JSON.parse(text) as T & { code?: string; message?: string }) : ({} as T & { code?: string; message?: string });
+  const body = text
+    ? (JSON.parse(text) as T & { code?: string; message?: string })
+    : ({} as T & { code?: string; message?: string });
   if (!res.ok) {
     const e = new Error(body.message ?? `HTTP ${res.status}`) as Error & { code?: string };
     e.code = body.code ?? `HTTP_${res.status}`;

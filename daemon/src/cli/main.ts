@@ -132,17 +132,46 @@ function buildProgram(): Command {
     const config = configFromOptions(opts);
     const { resolveHub } = await import('./hub-client.js');
     const { push } = await import('./push-command.js');
-    process.exitCode = await push(resolveHub(config.home, opts as { hub?: string; token?: string }), source, opts as never, {
-      out,
-      progress: (s) => process.stderr.write(`${s}\n`),
-    });
+    process.exitCode = await push(
+      resolveHub(config.home, opts as { hub?: string; token?: string }),
+      source,
+      opts as never,
+      {
+        out,
+        progress: (s) => process.stderr.write(`${s}\n`),
+      },
+    );
+  });
+
+  addConfigOptions(
+    program
+      .command('pull')
+      .description('Resolve, download, verify (digest + attestation) and cache a package')
+      .argument('<ref>', 'org/name[@version|@range|@sha256:<hex>]'),
+  ).action(async (ref: string, opts: Record<string, unknown>) => {
+    const { pullCommand } = await import('./pull-commands.js');
+    await pullCommand(configFromOptions(opts), ref, out, (s) => process.stderr.write(`${s}\n`));
+  });
+
+  addConfigOptions(
+    program
+      .command('cache')
+      .description('The package cache: ls, rm <digest|name|name@version>, prune')
+      .argument('<action>', 'ls | rm | prune')
+      .argument('[target]'),
+  ).action(async (action: string, target: string | undefined, opts: Record<string, unknown>) => {
+    const { cacheCommand } = await import('./pull-commands.js');
+    await cacheCommand(configFromOptions(opts), action, target, out);
   });
 
   program
     .command('verify')
     .description("Verify an attestation (DSSE envelope) against the hub's JWKS")
     .argument('<attestation>', 'attestation file (JSON DSSE envelope)')
-    .requiredOption('--jwks <url|file>', 'JWKS URL (e.g. http://127.0.0.1:8080/.well-known/jwks.json) or file')
+    .requiredOption(
+      '--jwks <url|file>',
+      'JWKS URL (e.g. http://127.0.0.1:8080/.well-known/jwks.json) or file',
+    )
     .option('--bundle-digest <sha256:hex>', 'also require the attestation to be about this bundle')
     .action(async (file: string, opts: { jwks: string; bundleDigest?: string }) => {
       const { verifyAttestation } = await import('@mcphub/registry');
@@ -151,7 +180,21 @@ function buildProgram(): Command {
         : JSON.parse(readFileSync(opts.jwks, 'utf8'));
       const v = verifyAttestation(JSON.parse(readFileSync(file, 'utf8')), jwks as never, opts.bundleDigest);
       const p = v.statement.predicate;
-      out(JSON.stringify({ verified: true, keyid: v.keyid, subject: v.statement.subject, package: p.package, level: p.level, levelName: p.levelName, score: p.score }, null, 2));
+      out(
+        JSON.stringify(
+          {
+            verified: true,
+            keyid: v.keyid,
+            subject: v.statement.subject,
+            package: p.package,
+            level: p.level,
+            levelName: p.levelName,
+            score: p.score,
+          },
+          null,
+          2,
+        ),
+      );
     });
 
   program

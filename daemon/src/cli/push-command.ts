@@ -17,7 +17,8 @@ interface JobView {
 
 const TERMINAL = new Set(['PUBLISHED', 'FAILED', 'REJECTED']);
 const STATES = ['QUEUED', 'DISPATCHED', 'ANALYZING', 'ANALYZED', 'SCORED', 'CERTIFIED', 'PUBLISHED'];
-const isGitUrl = (s: string) => /^(https?|ssh|git|file):\/\//.test(s) || /^[\w.-]+@[\w.-]+:/.test(s) || s.endsWith('.git');
+const isGitUrl = (s: string) =>
+  /^(https?|ssh|git|file):\/\//.test(s) || /^[\w.-]+@[\w.-]+:/.test(s) || s.endsWith('.git');
 
 /** `mcphub push`: a folder (packed here), a tarball, or a git URL; `--wait` follows the job to its end. */
 export async function push(
@@ -32,7 +33,12 @@ export async function push(
     job = await hubFetch<JobView>(hub, '/api/v1/servers', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: opts.name, version: opts.version, git: { url: source, ref: opts.ref ?? 'HEAD' }, options: JSON.parse(options) }),
+      body: JSON.stringify({
+        name: opts.name,
+        version: opts.version,
+        git: { url: source, ref: opts.ref ?? 'HEAD' },
+        options: JSON.parse(options),
+      }),
     });
   } else {
     const path = resolve(source);
@@ -77,7 +83,16 @@ export async function push(
   io.progress(
     `score ${s.global} (security ${s.security}, supply chain ${s.supplyChain}, maturity ${s.maturity}) · level ${job.level} ${job.certification?.levelName ?? ''}`,
   );
-  if (job.certification?.blockedBy.length) io.progress(`next level blocked by: ${job.certification.blockedBy.join('; ')}`);
-  io.out(JSON.stringify({ jobId: job.id, state: job.state, score: s.global, level: job.level, reference: job.reference }));
+  if (job.certification?.blockedBy.length)
+    io.progress(`next level blocked by: ${job.certification.blockedBy.join('; ')}`);
+  io.out(
+    JSON.stringify({
+      jobId: job.id,
+      state: job.state,
+      score: s.global,
+      level: job.level,
+      reference: job.reference,
+    }),
+  );
   return 0;
 }

@@ -52,6 +52,18 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    client: Type.Object(
+      {
+        registries: Type.Array(Type.String({ minLength: 1 }), {
+          description: 'Registries `pull` resolves against, in order (empty: the local registry)',
+        }),
+        jwks: Type.Optional(
+          Type.String({ description: "Trusted hub JWKS (URL or file; default: the local hub's)" }),
+        ),
+        requireAttestation: Type.Boolean({ description: 'Refuse packages without a verified attestation' }),
+      },
+      { additionalProperties: false },
+    ),
     queue: Type.Object(
       {
         visibilityTimeoutMs: Type.Integer({
@@ -97,6 +109,7 @@ export function defaultConfig(home: string): Config {
       tokenMaxTtlSeconds: 7 * 24 * 3600,
     },
     scanner: { threads: 0, timeoutMs: 5 * 60_000, maxMemoryMb: 1024 },
+    client: { registries: [], requireAttestation: true },
     queue: { visibilityTimeoutMs: 30_000, maxAttempts: 5 },
     log: { level: 'info' },
     shutdownGraceMs: 10_000,
