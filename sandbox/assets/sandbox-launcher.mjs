@@ -65,13 +65,16 @@ function tunnel(client, host, targetPort) {
   up.on('data', onHead);
 }
 
+// The proxy bridge is required; a transparent route that cannot listen is reported and skipped
+// (clients can still use the proxy variables).
 function listenAll(servers, done) {
   let pending = servers.length;
   if (pending === 0) return done();
-  for (const { server, port: p, host: h } of servers) {
+  for (const { server, port: p, host: h, required } of servers) {
     server.on('error', (err) => {
       process.stderr.write(`mcphub launcher: cannot listen on ${h}:${p}: ${err.message}\n`);
-      process.exit(125);
+      if (required) process.exit(125);
+      if (--pending === 0) done();
     });
     server.listen(p, h, () => {
       if (--pending === 0) done();
@@ -85,7 +88,7 @@ const transparentServers = routes.map((r) => ({
   port: r.port,
 }));
 
-listenAll([{ server: bridge, host: '127.0.0.1', port }, ...transparentServers], () => {
+listenAll([{ server: bridge, host: '127.0.0.1', port, required: true }, ...transparentServers], () => {
   const env = { ...process.env };
   delete env.MCPHUB_PROXY_SOCKET;
   delete env.MCPHUB_PROXY_PORT;

@@ -291,6 +291,15 @@ describe.skipIf(!isLinux)('Linux sandbox: escapes it prevents (real bwrap, cgrou
       }
     });
 
+    it('transparent routes listen on privileged ports too (443 inside the sandbox only)', async () => {
+      const r = await run({ network: { mode: 'allowlist', allow: ['api.example.invalid:443'] } }, 'node', [
+        '-e',
+        "require('net').connect(443, 'api.example.invalid').on('connect', () => console.log('listening')).on('error', (e) => console.log(e.code))",
+      ]);
+      expect(r.out.trim()).toBe('listening'); // resolved via the sandbox's /etc/hosts to 127.0.0.2:443
+      expect(r.err).not.toContain('cannot listen');
+    });
+
     it('an empty allowlist refuses everything', async () => {
       const r = await run({ network: { mode: 'allowlist', allow: [] } }, 'node', [
         'net-probe.mjs',

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -127,6 +127,27 @@ function readInfo(stream: Readable): Promise<{ 'child-pid'?: number } | undefine
     });
     stream.once('error', () => done(undefined));
   });
+}
+
+/** Let any uid bind ports < 1024 in the sandbox's network namespace (only). Returns why not, or undefined. */
+function lowerPortFloor(sandboxPid: number, hasUserns: boolean): string | undefined {
+  const nsenter = findExecutable('nsenter');
+  if (!nsenter) return 'nsenter (util-linux) not found';
+  const r = spawnSync(
+    nsenter,
+    [
+      '-t',
+      String(sandboxPid),
+      ...(hasUserns ? ['-U'] : []),
+      '-n',
+      '--',
+      '/bin/sh',
+      '-c',
+      'echo 0 > /proc/sys/net/ipv4/ip_unprivileged_port_start',
+    ],
+    { encoding: 'utf8', timeout: 5000, env: { PATH: '/usr/bin:/bin' } },
+  );
+  return r.status === 0 ? undefined : (r.stderr || r.error?.message || `exit ${r.status}`).trim();
 }
 
 /** Which explicitly requested limits need which cgroup controller. */
@@ -343,6 +364,13 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
     }
     if (!observed)
       note('the sandbox exited before its namespaces could be read; they are reported as not achieved');
+    // Transparent routes listen on the allowed ports (443…) inside the sandbox's own network
+    // namespace; ports below 1024 need that namespace's unprivileged-port floor lowered — from
+    // outside, while bwrap waits, since nothing inside keeps a capability.
+    if (transparent?.routes.some((r) => r.port < 1024)) {
+      const why = lowerPortFloor(sandboxPid, probe.userns.ok);
+      if (why) note(`transparent routes below port 1024 unavailable (proxy variables still work): ${why}`);
+    }
     // bwrap is blocked on BLOCK_FD before exec: the namespaces above were read from a live process.
     const release = (child.stdio as unknown as (Writable | null)[])[BLOCK_FD]!;
     release.on('error', () => {});
