@@ -11,14 +11,12 @@ import { canonicalPath, rawPath } from './callee.js';
 import { MUTATORS } from './catalog.js';
 import type { FileContext, FunctionRecord } from './file-context.js';
 import { nodeKey } from './file-context.js';
-import { checkGuards, type GuardMatch } from './guards.js';
+import { createGuardApplication } from './guard-application.js';
 import {
-  addSafeField,
   CLEAN,
   dropField,
   type Label,
   liveFor,
-  mapLabels,
   sanitize,
   type Taint,
   taintOf,
@@ -440,113 +438,16 @@ export function analyzeFunction(
     return t;
   }
 
-  /** Identifiers a variable was computed from, through its definitions (a few levels). */
-  const derivedFrom = (start: SyntaxNode): string[] => {
-    const out = new Set<string>();
-    const queue: { node: SyntaxNode; depth: number }[] = [{ node: start, depth: 0 }];
-    while (queue.length > 0) {
-      const { node, depth: d } = queue.shift() as { node: SyntaxNode; depth: number };
-      const idents = adapter.isIdentifier(node)
-        ? [node]
-        : node.descendantsOfType('identifier').filter((n) => {
-            // `os.path.join`: only the head of a member chain names a variable.
-            const parent = n.parent ? adapter.member(n.parent) : null;
-            return adapter.isIdentifier(n) && (!parent || parent.object.id === n.id);
-          });
-      for (const id of idents) {
-        if (out.has(id.text)) continue;
-        out.add(id.text);
-        const def = lookupDef(id.text) ?? multiAssigned(id.text);
-        if (def && d < 3 && def.id !== id.id) queue.push({ node: def, depth: d + 1 });
-      }
-    }
-    return [...out];
-  };
-
-  /** `rel, err := filepath.Rel(a, b)`: the call a name got from a multi-target assignment. */
-  const multiAssigned = (name: string): SyntaxNode | undefined => {
-    const scope = fn ?? file.root;
-    for (const n of scope.descendantsOfType([
-      'short_var_declaration',
-      'assignment_statement',
-      'assignment',
-      'variable_declarator',
-    ])) {
-      const asg = adapter.assignment(n);
-      if (!asg?.value) continue;
-      // `rel, err := f()`, `const { address } = await lookup(host)`: no single def was recorded.
-      const pattern = asg.targets.length > 1 || asg.targets.some((t) => !adapter.isIdentifier(t));
-      const names = asg.targets.flatMap((t) => adapter.bindingNames(t));
-      if (pattern && names.includes(name)) return asg.value;
-    }
-    return undefined;
-  };
-
-  /** Returns what to run after the if-statement, and whether the consequence was already walked. */
-  const applyGuard = (
-    node: SyntaxNode,
-    condition: SyntaxNode,
-    consequence: SyntaxNode,
-  ): { walked: boolean; after: () => void } | null => {
-    const initializer = node.childForFieldName('initializer');
-    const matches = checkGuards(adapter, host.rules.guards(lang), condition, initializer, consequence);
-    if (matches.length === 0) return null;
-    const clear = (t: Taint, guard: GuardMatch): Taint => {
-      const requires = guard.requires ?? [];
-      if (requires.length === 0 || guard.clears === 'all') return sanitize(t, guard.clears);
-      const clears = guard.clears;
-      return mapLabels(t, (l) =>
-        requires.every((r) => l.sanitized.includes(r))
-          ? { ...l, sanitized: [...new Set([...l.sanitized, ...clears])].sort() }
-          : l,
-      );
-    };
-    /** For `derived` guards: the variables behind each target, with a node to anchor new labels. */
-    const namesOf = (guard: GuardMatch): { name: string; node: SyntaxNode }[] => {
-      if (!guard.derived || guard.clears === 'all') return [];
-      const out: { name: string; node: SyntaxNode }[] = [];
-      for (const target of guard.targets) {
-        let root = target;
-        for (let m = adapter.member(root); m; m = adapter.member(root)) root = m.object;
-        if (!adapter.isIdentifier(root)) continue;
-        for (const name of derivedFrom(root)) out.push({ name, node: root });
-      }
-      return out;
-    };
-    const sanitizeNames = (guard: GuardMatch) => {
-      for (const target of guard.targets) {
-        const member = adapter.member(target);
-        if (member && adapter.isIdentifier(member.object) && guard.clears === 'all') {
-          const name = member.object.text;
-          env.set(name, addSafeField(readVar(name, member.object), member.property));
-        } else if (adapter.isIdentifier(target)) {
-          env.set(target.text, clear(readVar(target.text, target), guard));
-        }
-      }
-      for (const n of namesOf(guard)) env.set(n.name, clear(readVar(n.name, n.node), guard));
-    };
-    const after = matches.filter((g) => g.when === 'after');
-    const within = matches.filter((g) => g.when === 'within');
-    const runAfter = () => {
-      for (const g of after) sanitizeNames(g);
-    };
-    if (within.length === 0) return { walked: false, after: runAfter };
-    const saved = new Map<string, Taint | undefined>();
-    for (const g of within) {
-      const names = [
-        ...g.targets.filter((t) => adapter.isIdentifier(t)).map((t) => t.text),
-        ...namesOf(g).map((n) => n.name),
-      ];
-      for (const name of names) if (!saved.has(name)) saved.set(name, env.get(name));
-    }
-    for (const g of within) sanitizeNames(g);
-    walk(consequence);
-    for (const [name, t] of saved) {
-      if (t) env.set(name, t);
-      else env.delete(name);
-    }
-    return { walked: true, after: runAfter };
-  };
+  const { applyGuard } = createGuardApplication({
+    file,
+    fn,
+    lang,
+    host,
+    env,
+    lookupDef,
+    readVar,
+    walk: (node) => walk(node),
+  });
 
   function walk(node: SyntaxNode): void {
     host.checkBudget();
