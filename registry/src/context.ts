@@ -5,6 +5,7 @@ import { RegistryIndex } from './db/registry-index.js';
 import type { RegistryDatabase } from './db/schema.js';
 import type { ObjectStore } from './object-store/object-store.js';
 import { KeyedLock } from './publish/keyed-lock.js';
+import { PublishSlots } from './publish/publish-slots.js';
 import { type ReadPolicy, RequestAccess } from './request-access.js';
 
 export interface RegistryLimits {
@@ -12,6 +13,8 @@ export interface RegistryLimits {
   maxBundleBytes: number;
   maxSnapshotBytes: number;
   maxAttestationBytes: number;
+  /** Publishes being received at once (each may stage up to maxBundleBytes on disk). */
+  maxConcurrentPublishes: number;
 }
 
 export const DEFAULT_REGISTRY_LIMITS: RegistryLimits = {
@@ -19,6 +22,7 @@ export const DEFAULT_REGISTRY_LIMITS: RegistryLimits = {
   maxBundleBytes: 256 * 1024 * 1024,
   maxSnapshotBytes: 32 * 1024 * 1024,
   maxAttestationBytes: 1024 * 1024,
+  maxConcurrentPublishes: 8,
 };
 
 export interface RegistryAuthOptions {
@@ -52,6 +56,8 @@ export interface RegistryContext {
   access: RequestAccess;
   /** Serialises the commit step of publishes of the same version. */
   publishLock: KeyedLock;
+  /** Admission control for concurrent uploads. */
+  publishSlots: PublishSlots;
   now: () => Date;
 }
 
@@ -76,6 +82,7 @@ export function createRegistryContext(options: RegistryPluginOptions): RegistryC
       reads: options.auth.reads ?? 'loopback',
     }),
     publishLock: new KeyedLock(),
+    publishSlots: new PublishSlots(limits.maxConcurrentPublishes),
     now: options.now ?? (() => new Date()),
   };
 }

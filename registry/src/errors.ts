@@ -32,6 +32,7 @@ export const REGISTRY_ERRORS = {
   },
   REG_ERR_UPLOAD_ABORTED: { statusCode: 400, message: 'The upload was interrupted' },
   REG_ERR_VERSION_EXISTS: { statusCode: 409, message: 'This version exists with a different digest' },
+  REG_ERR_TOO_MANY_PUBLISHES: { statusCode: 429, message: 'Too many publishes in progress; retry later' },
 
   REG_ERR_PACKAGE_NOT_FOUND: { statusCode: 404, message: 'Package not found' },
   REG_ERR_VERSION_NOT_FOUND: { statusCode: 404, message: 'No version matches' },

@@ -482,6 +482,35 @@ describe('hostile publishes leave no trace', () => {
     expect(closedAt - started).toBeLessThan(10_000);
   });
 
+  it('refuses more concurrent uploads than allowed, and frees the slots afterwards (disk exhaustion)', async () => {
+    const limited = await createRegistryFixture({ limits: { ...LIMITS, maxConcurrentPublishes: 1 } });
+    try {
+      const { port } = new URL(await limited.app.listen({ port: 0, host: '127.0.0.1' }));
+      const bundle = makeBundle('slow upload');
+      const { body, contentType } = buildMultipart(
+        publishParts(makeManifest('acme/slow', '1.0.0', bundle), bundle),
+      );
+      const socket = connect(Number(port), '127.0.0.1');
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write(
+        `POST /v1/publish HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${await limited.token()}\r\n` +
+          `Content-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`,
+      );
+      socket.write(body.subarray(0, 100));
+      await sleep(200);
+      const second = await publish(limited, validParts('acme/other'));
+      expect(second.body).toMatchObject({ code: 'REG_ERR_TOO_MANY_PUBLISHES', statusCode: 429 });
+      socket.write(body.subarray(100));
+      await eventually(async () => {
+        const third = await publish(limited, validParts('acme/third'));
+        expect(third.statusCode).toBe(201);
+      });
+      socket.destroy();
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('cleans up after a truncated upload (client disconnects mid-body)', async () => {
     const { port } = new URL(await listening(fx));
     const bundle = makeBundle(incompressibleText(48 * 1024));

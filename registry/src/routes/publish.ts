@@ -132,8 +132,11 @@ export function registerPublishRoute(app: FastifyInstance, ctx: RegistryContext)
         response: withErrors({ 200: ResolvedVersionSchema, 201: ResolvedVersionSchema }),
       }),
       // Authenticate before a single body byte is read.
-      onRequest: async (request) => {
+      onRequest: async (request, reply) => {
         principals.set(request, await ctx.access.requireScope(request, 'publish'));
+        // Admission after authentication: anonymous clients cannot use up the slots.
+        const release = ctx.publishSlots.acquire();
+        reply.raw.once('close', release);
       },
     },
     async (request, reply) => {

@@ -19,6 +19,7 @@ const errorResponses = {
   410: ErrorBodySchema,
   413: ErrorBodySchema,
   415: ErrorBodySchema,
+  429: ErrorBodySchema,
   500: ErrorBodySchema,
 };
 
