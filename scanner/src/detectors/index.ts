@@ -5,6 +5,8 @@ import mcpA003 from './a/mcp-a003-code-eval/detector.js';
 import mcpA004 from './a/mcp-a004-unsafe-deserialization/detector.js';
 import mcpA005 from './a/mcp-a005-template-injection/detector.js';
 import mcpA006 from './a/mcp-a006-program-execution/detector.js';
+import mcpA007 from './a/mcp-a007-package-install/detector.js';
+import mcpA008 from './a/mcp-a008-native-library-load/detector.js';
 import type { Detector } from './api.js';
 import mcpB001 from './b/mcp-b001-path-traversal/detector.js';
 import mcpB002 from './b/mcp-b002-archive-extraction/detector.js';
@@ -22,7 +24,7 @@ import mcpE002 from './e/mcp-e002-secret-logged/detector.js';
 import mcpE003 from './e/mcp-e003-secret-in-tool-output/detector.js';
 import mcpE004 from './e/mcp-e004-hardcoded-signing-key/detector.js';
 
-export const DETECTORS: readonly Detector[] = [mcpA001, mcpA002, mcpA003, mcpA004, mcpA005, mcpA006, mcpB001, mcpB002, mcpB003, mcpC001, mcpC002, mcpC003, mcpC004, mcpD001, mcpD002, mcpD003, mcpD004, mcpE001, mcpE002, mcpE003, mcpE004];
+export const DETECTORS: readonly Detector[] = [mcpA001, mcpA002, mcpA003, mcpA004, mcpA005, mcpA006, mcpA007, mcpA008, mcpB001, mcpB002, mcpB003, mcpC001, mcpC002, mcpC003, mcpC004, mcpD001, mcpD002, mcpD003, mcpD004, mcpE001, mcpE002, mcpE003, mcpE004];
 
 export function listDetectors(): readonly Detector[] {
   return DETECTORS;

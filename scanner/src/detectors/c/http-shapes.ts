@@ -378,3 +378,73 @@ export function isExternalConstantUrl(prefix: UrlPrefix | null): boolean {
   const host = fixedHost(prefix);
   return host !== null && host !== '' && !INTERNAL_HOST.test(host);
 }
+
+type UrlPart = string | SyntaxNode;
+
+/** A URL expression as literal text and value nodes in order, or null when it has no visible structure. */
+export function urlParts(node: SyntaxNode, q: NodeQuery, depth = 0): UrlPart[] | null {
+  if (depth > 4) return null;
+  const s = q.stringValue(node);
+  if (s !== null) return [s];
+  const n = q.resolve(node);
+  if (n.type === 'parenthesized_expression' && n.namedChildren[0])
+    return urlParts(n.namedChildren[0], q, depth + 1);
+  if (
+    n.type === 'template_string' ||
+    (n.type === 'string' && n.namedChildren.some((c) => c.type === 'interpolation'))
+  ) {
+    const out: UrlPart[] = [];
+    for (const c of n.namedChildren) {
+      if (c.type === 'template_substitution' || c.type === 'interpolation') {
+        const inner = c.namedChildren[0];
+        if (inner) out.push(...(urlParts(inner, q, depth + 1) ?? [inner]));
+      } else if (c.type !== 'string_start' && c.type !== 'string_end') {
+        out.push(c.text);
+      }
+    }
+    return out;
+  }
+  const left = n.childForFieldName('left');
+  const right = n.childForFieldName('right');
+  if ((n.type === 'binary_expression' || n.type === 'binary_operator') && left && right) {
+    const op = n.childForFieldName('operator')?.text ?? n.children.find((c) => !c.isNamed)?.text;
+    if (op !== '+') return null;
+    return [...(urlParts(left, q, depth + 1) ?? [left]), ...(urlParts(right, q, depth + 1) ?? [right])];
+  }
+  if (n.type === 'call_expression' && /(^|\.)Sprintf$/.test(n.childForFieldName('function')?.text ?? '')) {
+    const args = n.childForFieldName('arguments')?.namedChildren ?? [];
+    const fmt = args[0] ? q.stringValue(args[0]) : null;
+    if (fmt === null) return null;
+    const pieces = fmt.split(/%[-+# 0-9.]*[a-zA-Z]/);
+    const out: UrlPart[] = [pieces[0] ?? ''];
+    for (let i = 1; i < pieces.length; i++) {
+      const arg = args[i];
+      if (arg) out.push(...(urlParts(arg, q, depth + 1) ?? [arg]));
+      out.push(pieces[i] ?? '');
+    }
+    return out;
+  }
+  return null;
+}
+
+/**
+ * The value nodes that decide the scheme and host of a URL: `${base}/items/${id}` → [base],
+ * `https://${host}/x` → [host], `"https://api.example.com" + p` → [p]. The whole URL when unknown.
+ */
+export function authorityNodes(url: SyntaxNode, q: NodeQuery): SyntaxNode[] {
+  const parts = urlParts(url, q);
+  if (!parts) return [url];
+  const picked: SyntaxNode[] = [];
+  let text = '';
+  for (const p of parts) {
+    if (typeof p !== 'string') {
+      picked.push(p);
+      text += '\u0000';
+      continue;
+    }
+    text += p;
+    // Closed: scheme://host followed by / ? #, or a leading value (a base URL) followed by one of them.
+    if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*[/?#]/i.test(text) || /^\u0000[^/?#]*[/?#]/.test(text)) return picked;
+  }
+  return picked;
+}

@@ -1,15 +1,33 @@
 /** The taint rule shared by MCP-C001 (no URL check) and MCP-C003 (a URL check that can be bypassed). */
-import type { SinkSpec, TaintRule } from '../api.js';
+import type { SyntaxNode } from 'tree-sitter';
+import type { NodeQuery, SinkSpec, TaintRule } from '../api.js';
 import { checksUrlHost, validatedByHelper } from '../b/validator-helpers.js';
 import {
-  constantPrefix,
-  fixedHost,
+  authorityNodes,
   HTTP_CLIENTS,
   textBefore,
   URL_CHECK,
   URL_GUARDS,
   URL_SANITIZERS,
 } from './http-shapes.js';
+
+/** Base URLs that come from configuration rather than from the caller. */
+const CONFIGURED = /^(?:process\.env\b|os\.environ\b|os\.getenv\(|os\.Getenv\(|(?:self|this)\.)/;
+
+function inFunction(node: SyntaxNode): boolean {
+  for (let n = node.parent; n; n = n.parent) {
+    if (/function|lambda|method|arrow|func_literal/.test(n.type)) return true;
+  }
+  return false;
+}
+
+function configured(node: SyntaxNode, q: NodeQuery): boolean {
+  if (q.isConstant(node) || CONFIGURED.test(node.text)) return true;
+  if (node.type !== 'identifier') return false;
+  const def = q.resolve(node);
+  // A module-level variable (API = os.environ.get(...), const BASE_URL = ...) is configuration.
+  return def.id !== node.id && !inFunction(def);
+}
 
 export function ssrfRule(withCheck: boolean, message: string): TaintRule {
   const sinks: SinkSpec[] = HTTP_CLIENTS.map((c) => ({
@@ -25,9 +43,12 @@ export function ssrfRule(withCheck: boolean, message: string): TaintRule {
     pick: (call, q) => {
       const url = c.url(call, q);
       if (!url) return [];
-      // A constant scheme://host/ prefix pins the host: the rest can only choose a path on it.
-      if (fixedHost(constantPrefix(url, q)) !== null) return [];
-      return [{ node: url }];
+      // Only what decides the scheme and host matters: path and query values stay on the fixed host.
+      const authority = authorityNodes(url, q);
+      if (url.type !== 'identifier' || q.resolve(url).id === url.id)
+        return authority.map((node) => ({ node }));
+      // A variable: its own (guard-aware) taint counts, unless its host part is fixed or configured.
+      return authority.every((n) => configured(n, q)) ? [] : [{ node: url }];
     },
   }));
   return { sinkKind: 'ssrf', sinks, sanitizers: URL_SANITIZERS, guards: URL_GUARDS };
