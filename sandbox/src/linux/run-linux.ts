@@ -138,7 +138,7 @@ function lowerPortFloor(sandboxPid: number, hasUserns: boolean): string | undefi
     [
       '-t',
       String(sandboxPid),
-      ...(hasUserns ? ['-U'] : []),
+      ...(hasUserns ? ['-U', '--preserve-credentials'] : []),
       '-n',
       '--',
       '/bin/sh',
