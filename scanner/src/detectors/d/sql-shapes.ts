@@ -64,7 +64,7 @@ export const SQL_EXEC_CALLEES = {
 
 /** Namespaces whose `run`/`exec`/`get`/`query` are not databases. */
 const NOT_SQL =
-  /^(subprocess|child_process|os|re|regexp|Promise|asyncio|requests|httpx|axios|fetch|fs|path|shutil|url|urllib|querystring|node:|execa|shelljs|json|JSON|Object|Map|dict|redis|ioredis|cache|vm|Reflect|process|window|document|localStorage|sessionStorage|router|app|express|server|mcp|args|params|headers|req|request|res|ctx|os\/exec|net\/http|strings|github\.com\/mark3labs|github\.com\/modelcontextprotocol)\b/;
+  /^(subprocess|child_process|os|re|regexp|Promise|asyncio|requests|httpx|axios|fetch|fs|path|shutil|url|urllib|querystring|node:|execa|shelljs|json|JSON|Object|Map|dict|redis|ioredis|vm|Reflect|process|window|document|localStorage|sessionStorage|express|os\/exec|net\/http|strings|github\.com\/mark3labs|github\.com\/modelcontextprotocol|@modelcontextprotocol|mcp\.server)\b/;
 
 const SQL_TEXT =
   /\b(select\b[\s\S]*\bfrom\b|insert\s+(or\s+\w+\s+)?into\b|update\s+[\w"`.[\]]*\s*(\?|\w)[\s\S]*\bset\b|update\b[\s\S]*\bset\b|delete\s+from\b|replace\s+into\b|create\s+(table|index|view|temp)|drop\s+(table|index|view)|alter\s+table|truncate\s+table|pragma\s+\w|where\s|order\s+by|group\s+by)/i;

@@ -52,6 +52,10 @@ const PASS_THROUGH = new Set([
   'Error',
   'JSONResponse',
   'model_dump',
+  'model_dump_json',
+  'vars',
+  'asdict',
+  'json',
   'dict_items',
 ]);
 const PRESENCE = new Set(['bool', 'Boolean', 'len', 'hash', 'isset', 'has', 'hasattr', 'includes']);
@@ -91,6 +95,28 @@ function returnsOfFn(fn: SyntaxNode): SyntaxNode[] {
 
 function projectFunction(root: SyntaxNode, name: string): SyntaxNode | null {
   return root.descendantsOfType([...FUNCTION_TYPES]).find((f) => functionName(f) === name) ?? null;
+}
+
+/**
+ * `class Settings(BaseSettings): api_key: str`: an instance carries the environment's secrets.
+ * With `key`, only that field counts.
+ */
+function settingsSecret(root: SyntaxNode, className: string, key?: string): string | null {
+  const cls = root
+    .descendantsOfType('class_definition')
+    .find(
+      (c) =>
+        c.childForFieldName('name')?.text === className &&
+        /Settings/.test(c.childForFieldName('superclasses')?.text ?? ''),
+    );
+  if (!cls) return null;
+  for (const stmt of cls.childForFieldName('body')?.namedChildren ?? []) {
+    const m = /^(\w+)\s*:/.exec(stmt.text);
+    const field = m?.[1];
+    if (!field || (key !== undefined && field !== key)) continue;
+    if (isSecretName(field)) return `the secret setting ${field}`;
+  }
+  return null;
 }
 
 /** What secret a value expression carries: the whole environment or a secret-named variable. */
@@ -177,6 +203,10 @@ export function leakIn(node: SyntaxNode, q: NodeQuery, depth: number, seen: Set<
       if (!obj || !key) return null;
       const target = obj.type === 'identifier' ? q.resolve(obj) : obj;
       const call = callParts(unwrap(target));
+      if (call) {
+        const setting = settingsSecret(n.tree.rootNode, call.name, key);
+        if (setting) return setting;
+      }
       const literal = call
         ? returnsOfFn(projectFunction(n.tree.rootNode, call.name) ?? n).find((r) =>
             /dictionary|object/.test(r.type),
@@ -200,6 +230,8 @@ export function leakIn(node: SyntaxNode, q: NodeQuery, depth: number, seen: Set<
     if (call.name === 'keys' || call.callee.text === 'Object.keys') return null;
     const def = projectFunction(n.tree.rootNode, call.name);
     if (def && def.id !== enclosingFunction(n)?.id) return first(returnsOfFn(def), 1);
+    const setting = settingsSecret(n.tree.rootNode, call.name);
+    if (setting) return setting;
     if (PASS_THROUGH.has(call.name)) return first([call.receiver, ...call.args, ...call.kwargs.values()]);
     return null;
   }

@@ -32,6 +32,11 @@ export const KNOWN_SECRETS: readonly KnownSecret[] = [
     keep: 0,
   },
   {
+    kind: 'Authorization header credential',
+    re: /^(?:Bearer|Basic|token)\s+[A-Za-z0-9._~+/=-]{20,}$/,
+    keep: 7,
+  },
+  {
     kind: 'JSON Web Token',
     re: /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,}/,
     keep: 3,
@@ -76,6 +81,7 @@ export function findKnownSecret(value: string): { kind: string; match: string; k
     const body = m[0].slice(k.keep);
     if (k.kind !== 'private key' && (isPlaceholder(m[0]) || entropy(body) < 3)) continue;
     if (k.kind === 'private key' && /\.{3}|x{6,}|X{6,}|<|your/i.test(m[0])) continue;
+    if (k.kind === 'JSON Web Token' && m[0].endsWith('SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c')) continue; // jwt.io sample
     return { kind: k.kind, match: m[0], keep: k.keep };
   }
   return null;

@@ -21,7 +21,7 @@ const WRITE_KEYWORDS =
 
 /** Enforcement the detector accepts: a read-only connection, session or transaction, or a real SQL parser. */
 const ENFORCED =
-  /mode=ro\b|immutable=1|query_only|OPEN_READONLY|readonly\s*[:=]\s*(true|True)|read_only\s*[:=]\s*(true|True)|readOnly\s*:\s*true|ReadOnly\s*:\s*true|AccessMode:\s*pgx\.ReadOnly|set_session\([^)]*readonly\s*=\s*True|postgresql_readonly|READ\s+ONLY|default_transaction_read_only|\.reader\b|sqlglot|pglast|pgsql-ast-parser|node-sql-parser|pg-query|pg_query|vitess\.io\/vitess\/go\/vt\/sqlparser|xwb1989\/sqlparser/;
+  /mode=ro\b|immutable=1|query_only|OPEN_READONLY|readonly\s*[:=]\s*(true|True)|read_only\s*[:=]\s*(true|True)|readOnly\s*:\s*true|ReadOnly\s*:\s*true|AccessMode:\s*pgx\.ReadOnly|set_session\([^)]*readonly\s*=\s*True|postgresql_readonly|READ\s+ONLY|default_transaction_read_only|\.reader\b|sqlglot|pglast|pgsql-ast-parser|node-sql-parser|pg-query|pg_query|vitess\.io\/vitess\/go\/vt\/sqlparser|xwb1989\/sqlparser|sqlparse\.parse[\s\S]*get_type/;
 
 function conditionsIn(fn: SyntaxNode): { cond: SyntaxNode; consequence: SyntaxNode | null }[] {
   return fn
