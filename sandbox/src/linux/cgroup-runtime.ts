@@ -8,7 +8,7 @@ import {
   rmdirSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SandboxError } from '../errors.js';
 import type { CgroupController, CgroupLayout, CgroupPlan } from './cgroups.js';
@@ -108,7 +108,19 @@ export function createCgroups(plan: CgroupPlan): AppliedCgroup {
   const skipped: string[] = [];
   try {
     for (const w of plan.writes.filter((w) => w.path.endsWith('cgroup.subtree_control'))) {
-      writeFileSync(w.path, w.value);
+      try {
+        writeFileSync(w.path, w.value);
+      } catch (err) {
+        // cgroup v2 "no internal processes": controllers cannot be enabled for the children of a
+        // cgroup that itself holds processes — ours. Move this process into a leaf beside the runs
+        // (what container runtimes do in a delegated scope), then retry. Untested on a host with
+        // delegated v2 controllers: the CI host here is v1.
+        if ((err as NodeJS.ErrnoException).code !== 'EBUSY') throw err;
+        const leaf = join(dirname(w.path), `mcphub-supervisor-${process.pid}`);
+        mkdirSync(leaf, { recursive: true });
+        writeFileSync(join(leaf, 'cgroup.procs'), String(process.pid));
+        writeFileSync(w.path, w.value);
+      }
     }
     for (const d of plan.dirs) {
       mkdirSync(d);
