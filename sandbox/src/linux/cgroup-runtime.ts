@@ -60,7 +60,9 @@ export function probeCgroupLayout(
   const v2 = mounts.find((m) => m.fstype === 'cgroup2');
   const v1 = mounts.filter((m) => m.fstype === 'cgroup');
   if (v2 && v1.length === 0) {
-    const own = paths.get('') ?? '/';
+    let own = paths.get('') ?? '/';
+    // After a first run moved us into our supervisor leaf (see createCgroups), runs go beside it.
+    if (/\/mcphub-supervisor-\d+$/.test(own)) own = dirname(own);
     const parent = join(v2.point, own);
     const available = (readText(join(parent, 'cgroup.controllers')) ?? '')
       .trim()

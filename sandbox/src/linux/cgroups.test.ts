@@ -65,3 +65,16 @@ describe('probeCgroupLayout', () => {
     expect(r.why).toMatch(/memory .*not writable/);
   });
 });
+
+describe('probeCgroupLayout on a pure v2 host', () => {
+  it('uses the parent of our supervisor leaf, and explains a non-writable hierarchy', () => {
+    const r = probeCgroupLayout(
+      '30 23 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw',
+      '0::/user.slice/user-1000.slice/session-3.scope/mcphub-supervisor-4242\n',
+    );
+    expect(r.layout).toBeUndefined(); // not on this host
+    expect(r.why).toBe(
+      `cgroup v2 at /sys/fs/cgroup/user.slice/user-1000.slice/session-3.scope is not writable by uid ${process.getuid?.()} (no delegation)`,
+    );
+  });
+});
