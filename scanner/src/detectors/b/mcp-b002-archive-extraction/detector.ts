@@ -88,11 +88,16 @@ export default defineDetector({
         args: [0],
         when: (call, q) => {
           const opts = call.args[0];
-          return (
-            !!opts &&
-            q.property(opts, 'filter') === null &&
-            !ENTRY_CHECK.test(enclosingFunctionText(call.node))
-          );
+          if (
+            !opts ||
+            q.property(opts, 'filter') !== null ||
+            ENTRY_CHECK.test(enclosingFunctionText(call.node))
+          ) {
+            return false;
+          }
+          // node-tar strips ".." and "/" unless preservePaths is on; an explicit false is a deliberate choice.
+          const preserve = q.property(opts, 'preservePaths');
+          return !preserve || q.booleanValue(preserve) !== false;
         },
         message: 'An attacker-supplied tarball is extracted without an entry filter (zip-slip)',
       },
