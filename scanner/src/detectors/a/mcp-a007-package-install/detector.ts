@@ -80,7 +80,7 @@ export default defineDetector({
             }
             continue;
           }
-          if (value !== null && value.startsWith('-')) {
+          if (value?.startsWith('-')) {
             // A runner's own options end at "--"; what follows goes to the package it runs.
             if (runner && value === '--') break;
             continue;
