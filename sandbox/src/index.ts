@@ -54,6 +54,7 @@ export { matchAllowlist, parseAllowEntry } from './net/allowlist.js';
 export { type AllowlistProxy, type ProxyEvent, startAllowlistProxy } from './net/proxy.js';
 export { ANYWHERE_DENY_LIST, HOME_DENY_LIST } from './policy/deny-list.js';
 export {
+  assertAdmitted,
   evaluatePolicy,
   formatDenials,
   type PolicyCandidate,

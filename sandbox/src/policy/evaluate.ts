@@ -1,3 +1,4 @@
+import { SandboxError } from '../errors.js';
 import type { Policy } from './schema.js';
 
 /** What we know about a package before running it (from pull + verify). */
@@ -121,4 +122,15 @@ export function formatDenials(ev: PolicyEvaluation): string[] {
     (d) =>
       `policy rule '${d.rule}' ${ev.mode === 'warn' ? 'warns' : 'refused'}: saw ${d.saw}, need ${d.need}${d.hint ? ` (${d.hint})` : ''}`,
   );
+}
+
+/**
+ * For callers that want an exception: throws SBX_ERR_POLICY_DENIED (details.denials) when the
+ * evaluation refused; returns the warn-mode failures otherwise (to be printed).
+ */
+export function assertAdmitted(ev: PolicyEvaluation): PolicyDecision[] {
+  if (!ev.allowed) {
+    throw new SandboxError('SBX_ERR_POLICY_DENIED', formatDenials(ev).join('; '), { denials: ev.denials });
+  }
+  return ev.denials;
 }

@@ -167,3 +167,20 @@ describe('evaluatePolicy', () => {
     expect(ev.allowed).toBe(false);
   });
 });
+
+describe('assertAdmitted', () => {
+  it('throws SBX_ERR_POLICY_DENIED carrying the denials, or returns warn-mode failures', async () => {
+    const { assertAdmitted } = await import('./evaluate.js');
+    const strict = evaluatePolicy(resolvePolicy({ minLevel: 3 }), candidate);
+    expect(() => assertAdmitted(strict)).toThrow(/policy rule 'minLevel' refused/);
+    try {
+      assertAdmitted(strict);
+    } catch (e) {
+      expect(isSandboxError(e, 'SBX_ERR_POLICY_DENIED')).toBe(true);
+      expect((e as { details: { denials: unknown[] } }).details.denials).toHaveLength(1);
+    }
+    expect(
+      assertAdmitted(evaluatePolicy(resolvePolicy({ mode: 'warn', minLevel: 3 }), candidate)),
+    ).toHaveLength(1);
+  });
+});
