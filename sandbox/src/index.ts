@@ -41,12 +41,6 @@ export {
   type ServeOverStdioResult,
   serveOverStdio,
 } from './mcp/serve-stdio.js';
-export {
-  processExitCode,
-  type ServeOverStdioOptions,
-  type ServeOverStdioResult,
-  serveOverStdio,
-} from './mcp/serve-stdio.js';
 export { bridgeStdio } from './mcp/stdio-bridge.js';
 export { StreamClientTransport } from './mcp/stream-client-transport.js';
 export { type Mask, type ResolvedMounts, resolveMounts } from './mounts.js';
@@ -79,6 +73,16 @@ export {
   type Policy,
   PolicySchema,
 } from './policy/schema.js';
+export { type CacheEntry, type CacheMeta, PackageCache } from './pull/package-cache.js';
+export {
+  type Jwks,
+  type PackageRef,
+  type PulledPackage,
+  type PullOptions,
+  parsePackageRef,
+  pullPackage,
+} from './pull/pull.js';
+export { PULL_ERRORS, PullError, type PullErrorCode } from './pull/pull-error.js';
 export {
   type ExitReason,
   type SandboxExit,
@@ -86,6 +90,3 @@ export {
   type StartSandboxedOptions,
   startSandboxed,
 } from './run.js';
-export { type CacheEntry, type CacheMeta, PackageCache } from './pull/package-cache.js';
-export { type Jwks, type PackageRef, type PulledPackage, type PullOptions, parsePackageRef, pullPackage } from './pull/pull.js';
-export { PULL_ERRORS, PullError, type PullErrorCode } from './pull/pull-error.js';
