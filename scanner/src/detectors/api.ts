@@ -127,6 +127,8 @@ export interface ReportOptions {
   message: string;
   severity?: Severity;
   confidence?: Confidence;
+  /** Source substrings masked in the finding's snippet (a secret's value), so reports do not leak it. */
+  redact?: readonly string[];
 }
 
 export interface VisitContext {

@@ -28,6 +28,17 @@ export function snippetOf(text: string, startLine: number, endLine: number): str
   return lines.map((l) => l.replace(/\s+$/, '')).join('\n');
 }
 
+/** Masks each listed substring (a secret's value) in a snippet, keeping a short prefix for reviewers. */
+export function redactSnippet(snippet: string, secrets: readonly string[] | undefined): string {
+  let out = snippet;
+  for (const s of secrets ?? []) {
+    if (s.length < 4) continue;
+    const keep = Math.min(4, Math.floor(s.length / 4));
+    out = out.split(s).join(`${s.slice(0, keep)}${'*'.repeat(8)}`);
+  }
+  return out;
+}
+
 export function toFindings(raw: readonly RawFinding[]): Finding[] {
   const byPlace = new Map<string, Finding>();
   for (const r of raw) {
@@ -51,7 +62,7 @@ export function toFindings(raw: readonly RawFinding[]): Finding[] {
       location,
       ...(r.tool ? { tool: r.tool } : {}),
       trace: r.trace,
-      snippet: snippetOf(r.file.text, location.startLine, location.endLine),
+      snippet: redactSnippet(snippetOf(r.file.text, location.startLine, location.endLine), r.redact),
       remediation: d.remediation,
     };
     const key = `${d.id}|${location.file}|${location.startLine}|${location.startColumn}|${r.tool ?? ''}`;

@@ -25,6 +25,7 @@ export interface RawFinding {
   tool?: string;
   severity?: ReportOptions['severity'];
   confidence?: ReportOptions['confidence'];
+  redact?: ReportOptions['redact'];
 }
 
 export interface Budget {
@@ -230,6 +231,7 @@ export function runTaint(
               ...(tool ? { tool } : {}),
               ...(opts.severity ? { severity: opts.severity } : {}),
               ...(opts.confidence ? { confidence: opts.confidence } : {}),
+              ...(opts.redact ? { redact: opts.redact } : {}),
             }),
         });
       }
@@ -266,6 +268,7 @@ export function runTaint(
               trace: [],
               ...(opts.severity ? { severity: opts.severity } : {}),
               ...(opts.confidence ? { confidence: opts.confidence } : {}),
+              ...(opts.redact ? { redact: opts.redact } : {}),
             }),
         });
       }

@@ -62,10 +62,13 @@ function visit(node: SyntaxNode, ctx: VisitContext): void {
   const value = ctx.q.stringValue(node);
   if (value === null) return;
   const test = isTestFile(ctx.file);
+  // The literal as written (escapes included), masked in the report's snippet.
+  const written = node.text.replace(/^[rRbBuUfF]*("""|'''|["'`])|("""|'''|["'`])$/g, '');
   const known = findKnownSecret(value);
   if (known) {
     ctx.report(node, {
       message: `Hard-coded ${known.kind} (${redact(known.match, known.keep)}) in the source`,
+      redact: known.kind === 'private key' ? [written] : [known.match],
       ...(test ? { confidence: 'medium' as const, severity: 'medium' as const } : {}),
     });
     return;
@@ -74,6 +77,7 @@ function visit(node: SyntaxNode, ctx: VisitContext): void {
   if (pw) {
     ctx.report(node, {
       message: `Hard-coded password in a connection URL (${redact(value.replace(pw, '****'), 12)})`,
+      redact: [pw],
     });
     return;
   }
@@ -89,6 +93,7 @@ function visit(node: SyntaxNode, ctx: VisitContext): void {
   if (!looksLikeSecretValue(value)) return;
   ctx.report(node, {
     message: `Hard-coded secret assigned to "${name}" (${redact(value, 2)})`,
+    redact: [value, written],
     confidence: 'medium',
   });
 }

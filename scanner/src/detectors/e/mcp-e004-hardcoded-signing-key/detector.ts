@@ -112,6 +112,7 @@ function onCall(call: CallView, ctx: VisitContext): void {
       message: hit.fallback
         ? `The key with which ${sink.what} falls back to a hard-coded default (${redact(hit.value, 2)}) when the environment variable is missing`
         : `The key with which ${sink.what} is hard-coded (${redact(hit.value, 2)}): anyone with the source can forge tokens`,
+      redact: [hit.value],
     });
     return;
   }
