@@ -7,6 +7,7 @@ import type { FileContext } from './file-context.js';
 export function rawPath(node: SyntaxNode, adapter: LangAdapter): string {
   const member = adapter.member(node);
   if (member) return `${rawPath(member.object, adapter)}.${member.property}`;
+  if (node.type === 'import') return 'import'; // dynamic import(…)
   if (adapter.isIdentifier(node) || node.type === 'this' || node.type === 'package_identifier')
     return node.text;
   if (node.type === 'parenthesized_expression' || node.type === 'await_expression' || node.type === 'await') {

@@ -63,7 +63,7 @@ export default defineDetector({
       },
       {
         languages: ['javascript', 'typescript'],
-        callee: ['require'],
+        callee: ['require', 'import'],
         args: [0],
         message: 'Attacker-controlled data selects a module to load',
       },
