@@ -155,6 +155,12 @@ async function setUpMcpHub(tmp, bundle, bundlePath, cleanups) {
   };
 }
 
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 /** The run with the median value (the lower middle one for an even count). */
 function medianRun(sideRuns) {
   const sorted = [...sideRuns].sort((a, b) => a.value - b.value);
@@ -236,12 +242,17 @@ export async function run(args = []) {
         const median = medianRun(sideRuns);
         row[side] = { ...median, rounds: sideRuns.map((r) => r.value) };
       }
-      row.ratio = row.mcphub && row.verdaccio ? row.mcphub.value / row.verdaccio.value : null;
+      // The ratio is taken per round, between two measurements made back to back, and then the
+      // median: a burst of outside load hits a pair together more often than it hits two medians.
+      row.roundRatios =
+        row.mcphub && row.verdaccio ? row.mcphub.rounds.map((ours, i) => ours / row.verdaccio.rounds[i]) : [];
+      row.ratio = row.roundRatios.length ? median(row.roundRatios) : null;
       return row;
     });
 
     const host = machine();
-    const roundsNote = settings.rounds > 1 ? `, median of ${settings.rounds} rounds` : '';
+    const roundsNote =
+      settings.rounds > 1 ? `, ${settings.rounds} rounds (medians; ratio = median of per-round ratios)` : '';
     const sideLine = (name, run) =>
       run
         ? `  ${name.padEnd(9)} GET ${run.path}  p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms` +
@@ -268,6 +279,9 @@ export async function run(args = []) {
         `${r.label}:`,
         sideLine('MCP Hub', r.mcphub),
         sideLine('Verdaccio', r.verdaccio),
+        ...(r.roundRatios.length > 1
+          ? [`  ratio per round: ${r.roundRatios.map(formatRatio).join(', ')}`]
+          : []),
       ]),
     ];
     if (targets.mcphub)
@@ -275,7 +289,7 @@ export async function run(args = []) {
     if (Math.max(loadBefore, loadAfter) > host.cpus) {
       lines.push(
         `Warning: the load average exceeded the ${host.cpus} CPUs: other work shared the machine, ` +
-          'so the figures are noisy; rerun on a quiet machine or with BENCH_ROUNDS=3.',
+          `so the figures are noisy; rerun on a quiet machine${settings.rounds === 1 ? ' or with BENCH_ROUNDS=3' : ''}.`,
       );
     }
     const daemonStderr = targets.mcphub?.stderr().trim();
