@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { RegistryPrincipal } from '../auth.js';
 import type { RegistryContext } from '../context.js';
 import type { VersionRecord, VersionState } from '../db/registry-index.js';
 import { RegistryError } from '../errors.js';
@@ -105,6 +106,7 @@ function assertStatusChange(record: VersionRecord, body: StatusBody): string | n
 }
 
 export function registerPackageRoutes(app: FastifyInstance, ctx: RegistryContext): void {
+  const admins = new WeakMap<FastifyRequest, RegistryPrincipal>();
   app.get<{ Querystring: PackageListQuery }>(
     '/v1/packages',
     {
@@ -156,7 +158,7 @@ export function registerPackageRoutes(app: FastifyInstance, ctx: RegistryContext
       }),
       onRequest: async (request) => {
         const { org, name } = request.params;
-        await ctx.access.requireAction(request, 'admin', assertNameParts(org, name));
+        admins.set(request, await ctx.access.requireAction(request, 'admin', assertNameParts(org, name)));
       },
     },
     async (request) => {
@@ -173,6 +175,18 @@ export function registerPackageRoutes(app: FastifyInstance, ctx: RegistryContext
       const updated = await ctx.index.findVersion(pkg, version);
       if (!updated || updated.status !== request.body.status)
         throw new RegistryError('REG_ERR_STATUS_TERMINAL');
+      request.log.info(
+        {
+          audit: 'registry.status',
+          name: `${pkg.org}/${pkg.name}`,
+          version,
+          from: record.status,
+          to: updated.status,
+          reason,
+          sub: admins.get(request)?.sub,
+        },
+        'version status changed',
+      );
       return toVersionSummary(updated);
     },
   );

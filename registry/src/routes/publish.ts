@@ -154,6 +154,17 @@ export function registerPublishRoute(app: FastifyInstance, ctx: RegistryContext)
         }
         // Past this point errors are the registry's own (store, database): never blamed on the client.
         const result = await session.commit();
+        const { org, name, version, manifestDigest } = result.record;
+        request.log.info(
+          {
+            audit: 'registry.publish',
+            name: `${org}/${name}`,
+            version,
+            digest: manifestDigest,
+            sub: principal.sub,
+          },
+          result.created ? 'published' : 'identical re-publish',
+        );
         reply.code(result.created ? 201 : 200);
         return toResolvedVersion(result.record);
       } finally {
