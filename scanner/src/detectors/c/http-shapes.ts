@@ -206,6 +206,13 @@ const GUARD_SPECS: { languages: readonly Language[]; pattern: RegExp; meaning: '
   },
   { languages: JS, pattern: new RegExp(String.raw`\.${HOST}\.endsWith\(\s*['"\`]\.`), meaning: 'valid' },
   { languages: JS, pattern: /\.startsWith\(\s*['"`]https?:\/\/[^/'"`]+\/['"`]/, meaning: 'valid' },
+  // /^https:\/\/api\.example\.com\//.test(u): anchored, and the host ends at a slash.
+  { languages: JS, pattern: /^\s*\/\^https\??:\\\/\\\/(?:[\w-]|\\\.)+(?::\d+)?\\\//, meaning: 'valid' },
+  {
+    languages: PY,
+    pattern: /^\s*re\.(?:match|fullmatch)\(\s*r?['"]\^?https\??:\/\/(?:[\w-]|\\\.)+(?::\d+)?\//,
+    meaning: 'valid',
+  },
   // JS: private-address checks after DNS resolution (ipaddr.js range(), helpers named isPrivate…)
   { languages: JS, pattern: /\.range\(\)\s*!==?\s*['"`]unicast['"`]/, meaning: 'invalid' },
   { languages: JS, pattern: /\.range\(\)\s*===?\s*['"`]unicast['"`]/, meaning: 'valid' },
