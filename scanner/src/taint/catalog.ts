@@ -162,7 +162,7 @@ export const GUARDS: readonly GuardSpec[] = [
   {
     languages: PY,
     // re.match only anchors the start: it validates when the literal pattern ends with $ or \Z.
-    pattern: /^\s*re\.fullmatch\(|^\s*re\.match\(.*(?:\$['"]|\\Z)|^\s*[\w.]+\.(fullmatch|match)\(/,
+    pattern: /^\s*re\.fullmatch\(|^\s*re\.match\(.*(?:\$['"]|\\Z)|^\s*(?!re\.)[\w.]+\.(fullmatch|match)\(/,
     meaning: 'valid',
     clears: 'all',
   },
