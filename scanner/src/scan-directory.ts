@@ -174,6 +174,7 @@ export async function scanDirectory(root: string, options: ScanOptions = {}): Pr
     surfaces.flatMap((s) => s.entries),
     mode,
     createBudget(budgetMs),
+    (share) => options.onProgress?.({ phase: 'analyze', done: Math.round(share * 100), total: 100 }),
   );
   for (const [path, reason] of partial) {
     const entry = entries.find((e) => e.path === path);

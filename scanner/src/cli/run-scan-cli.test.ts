@@ -52,6 +52,17 @@ describe('mcphub scan', () => {
     expect(JSON.parse(readFileSync(file, 'utf8')).mode).toBe('fast');
   });
 
+  it('shows progress on a terminal, and only there', async () => {
+    const err: string[] = [];
+    const io = { stdout: { write: () => true }, stderr: { write: (s: string) => err.push(s), isTTY: true } };
+    expect(await runScanCli(['scan', vuln, '--format', 'json'], io)).toBe(0);
+    expect(err.join('')).toMatch(/parsing \d+\/\d+ files/);
+    expect(err.join('')).toMatch(/analyzing \d+%/);
+    const quiet = capture();
+    await runScanCli(['scan', vuln, '--format', 'json'], quiet.io);
+    expect(quiet.err()).toBe('');
+  });
+
   it.each([
     [['scan']],
     [['scan', vuln, '--format', 'xml']],

@@ -85,7 +85,8 @@ export async function runScanCli(argv: readonly string[], io: CliIo): Promise<nu
         ? {
             onProgress: (p) => {
               if (p.phase === 'parse' && p.total > 0)
-                io.stderr.write(`\rscanning ${p.done + 1}/${p.total} files\x1b[K`);
+                io.stderr.write(`\rparsing ${p.done + 1}/${p.total} files\x1b[K`);
+              if (p.phase === 'analyze' && p.total > 0) io.stderr.write(`\ranalyzing ${p.done}%\x1b[K`);
               if (p.phase === 'report') io.stderr.write('\r\x1b[K');
             },
           }

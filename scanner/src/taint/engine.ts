@@ -88,6 +88,8 @@ export function runTaint(
   entryList: readonly EntryPoint[],
   mode: ScanMode,
   budget: Budget,
+  /** Called now and then with the share of the analysis done (0..1). */
+  onProgress?: (done: number) => void,
 ): TaintRunResult {
   const index = buildFunctionIndex(files, mode);
   const partial = new Map<string, string>();
@@ -150,9 +152,14 @@ export function runTaint(
 
   const allFunctions = files.flatMap((f) => f.functions);
   const rounds = mode === 'fast' ? 2 : 5;
+  const progress = (round: number, i: number) => {
+    if (onProgress && i % 200 === 0)
+      onProgress((round + i / Math.max(1, allFunctions.length)) / (rounds + 1));
+  };
   for (let round = 0; round < rounds; round++) {
     let changed = false;
-    for (const fn of allFunctions) {
+    for (const [i, fn] of allFunctions.entries()) {
+      progress(round, i);
       const initial = new Map<string, Taint>();
       for (const p of fn.params)
         for (const name of p.names) initial.set(name, taintOf([paramLabel(fn, p.index)]));
@@ -241,7 +248,8 @@ export function runTaint(
     const res = safely(file, () => analyzeFunction(finalHost(file, undefined), file, null, new Map()));
     if (res) emitHits(res.hits, undefined);
   }
-  for (const fn of allFunctions) {
+  for (const [i, fn] of allFunctions.entries()) {
+    progress(rounds, i);
     const entry = entries.get(entryKey(fn.file, fn.node));
     const initial = entry ? entrySources(entry, fn) : new Map<string, Taint>();
     const res = safely(fn.file, () => analyzeFunction(finalHost(fn.file, entry), fn.file, fn.node, initial));
