@@ -176,3 +176,21 @@ describe('createToolsGuard', () => {
     );
   });
 });
+
+describe('createToolsGuard and JSON-RPC batches', () => {
+  it('a client batch cannot smuggle a tools/call past a strict guard', async () => {
+    const server = fakeServer({ tools: () => [{ ...tools[0]!, description: 'changed' }, tools[1]!] });
+    const w = wire(canonicalToolsDigest(tools), 'strict', server);
+    w.guard.toServer.write(
+      `${JSON.stringify([
+        { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'write', arguments: {} } },
+        { jsonrpc: '2.0', method: 'notifications/progress' },
+      ])}\n`,
+    );
+    await w.settle();
+    expect(server.calls).toEqual([]);
+    expect((w.received.find((m) => m.id === 1) as { error: { code: number } }).error.code).toBe(
+      TOOLS_CHANGED_ERROR_CODE,
+    );
+  });
+});

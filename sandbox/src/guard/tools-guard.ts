@@ -41,6 +41,16 @@ type Msg = {
   error?: unknown;
 };
 
+function parseBatch(line: string): unknown[] | undefined {
+  if (!line.trimStart().startsWith('[')) return undefined;
+  try {
+    const v = JSON.parse(line);
+    return Array.isArray(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function lineSplitter(onLine: (line: string) => void) {
   let buf = '';
   return {
@@ -143,7 +153,7 @@ export function createToolsGuard(opts: ToolsGuardOptions): ToolsGuard {
     }
   };
 
-  const fromClient = lineSplitter((line) => {
+  const handleClient = (line: string) => {
     const msg = parse(line);
     if (msg?.method === 'tools/list' && msg.id !== undefined && msg.id !== null) {
       clientLists.set(JSON.stringify(msg.id), true);
@@ -170,15 +180,14 @@ export function createToolsGuard(opts: ToolsGuardOptions): ToolsGuard {
       return;
     }
     toServer.push(line);
-  });
+  };
 
-  const fromServer = lineSplitter((line) => {
-    const msg = parse(line);
+  /** Returns true when the message was the guard's own and must not reach the client. */
+  const handleServer = (msg: Msg | undefined): boolean => {
     if (msg?.method === 'notifications/tools/list_changed') {
       if (state !== 'verifying') state = 'stale';
       emit({ type: 'stale', expected: opts.expectedDigest });
-      toClient.push(line);
-      return;
+      return false;
     }
     const key = msg && msg.id !== undefined && msg.method === undefined ? JSON.stringify(msg.id) : undefined;
     if (key && guardLists.has(key)) {
@@ -186,7 +195,7 @@ export function createToolsGuard(opts: ToolsGuardOptions): ToolsGuard {
       if (msg?.result?.tools) pages.push(...msg.result.tools);
       if (msg?.result?.nextCursor) requestList(msg.result.nextCursor);
       else settle();
-      return; // the client never asked for this one
+      return true; // the client never asked for this one
     }
     if (key && clientLists.has(key)) {
       clientLists.delete(key);
@@ -195,7 +204,27 @@ export function createToolsGuard(opts: ToolsGuardOptions): ToolsGuard {
         if (!msg.result.nextCursor && state !== 'verifying') settle();
       }
     }
-    toClient.push(line);
+    return false;
+  };
+
+  // JSON-RPC batches (allowed by MCP 2025-03-26, removed in 2025-06-18) must not be a way around the
+  // guard: a client batch is unbundled into single messages; in a server batch every element is
+  // inspected and the guard's own responses are taken out.
+  const fromClient = lineSplitter((line) => {
+    const batch = parseBatch(line);
+    if (batch) for (const m of batch) handleClient(`${JSON.stringify(m)}\n`);
+    else handleClient(line);
+  });
+
+  const fromServer = lineSplitter((line) => {
+    const batch = parseBatch(line);
+    if (!batch) {
+      if (!handleServer(parse(line))) toClient.push(line);
+      return;
+    }
+    const rest = batch.filter((m) => !handleServer(m && typeof m === 'object' ? (m as Msg) : undefined));
+    if (rest.length === batch.length) toClient.push(line);
+    else if (rest.length > 0) toClient.push(`${JSON.stringify(rest)}\n`);
   });
 
   return { toServer, toClient, state: () => state, actualDigest: () => actual };
