@@ -169,6 +169,26 @@ export class OrgDirectory {
     return row;
   }
 
+  /** Whether any job was ever submitted under this organization name (registered or not). */
+  async hasJobs(org: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('org', '=', org)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Deletes the organization and its memberships; false when there was none. */
+  async deleteOrg(org: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('memberships').where('org', '=', org).execute();
+      const res = await trx.deleteFrom('organizations').where('name', '=', org).executeTakeFirst();
+      return Number(res.numDeletedRows) > 0;
+    });
+  }
+
   async setPlan(org: string, plan: string): Promise<void> {
     await this.db.updateTable('organizations').set({ plan }).where('name', '=', org).execute();
   }

@@ -313,6 +313,37 @@ describe('RBAC', () => {
   });
 });
 
+describe('organization names', () => {
+  it('a user cannot claim an organization name that already has servers (namespace takeover)', async () => {
+    const h = await open();
+    expect((await h.push(h.admin, 'acme/files')).statusCode).toBe(202);
+    const mallory = await h.user('mallory', {});
+    const claim = await h.call(mallory, 'POST', '/api/v1/orgs', { name: 'acme' });
+    expect(claim.json()).toMatchObject({ code: 'HUB_ERR_CONFLICT', statusCode: 409 });
+    expect((await h.ok(mallory, 'GET', '/api/v1/jobs')).jobs).toEqual([]);
+    // The hub admin may register it (and choose who owns it).
+    await h.ok(h.admin, 'POST', '/api/v1/orgs', { name: 'acme', owner: 'admin' });
+  });
+
+  it('only an owner deletes an organization, and not while it has servers', async () => {
+    const h = await open();
+    await h.org('acme');
+    await h.org('busy');
+    const ada = await h.user('ada', { acme: 'admin', busy: 'owner' });
+    await h.push(ada, 'busy/files');
+    expect((await h.call(ada, 'DELETE', '/api/v1/orgs/acme')).statusCode).toBe(403);
+    expect((await h.call(ada, 'DELETE', '/api/v1/orgs/busy')).json()).toMatchObject({
+      code: 'HUB_ERR_CONFLICT',
+    });
+    expect((await h.call(h.admin, 'DELETE', '/api/v1/orgs/local')).json()).toMatchObject({
+      code: 'HUB_ERR_VALIDATION',
+    });
+    expect((await h.call(h.admin, 'DELETE', '/api/v1/orgs/acme')).statusCode).toBe(204);
+    expect((await h.call(h.admin, 'GET', '/api/v1/orgs/acme')).statusCode).toBe(404);
+    expect((await h.ok(ada, 'GET', '/api/v1/me')).memberships).toEqual([{ org: 'busy', role: 'owner' }]);
+  });
+});
+
 describe('hub API tokens', () => {
   it('a revoked token is refused (401)', async () => {
     const h = await open();

@@ -10,7 +10,13 @@ import {
   tokenAllows,
 } from '../../auth/rbac-authorizer.js';
 import { HubError } from '../../errors.js';
-import type { ApiToken, Organization, OrgDirectory, User } from '../../orgs/org-directory.js';
+import {
+  type ApiToken,
+  LOCAL_ORG,
+  type Organization,
+  type OrgDirectory,
+  type User,
+} from '../../orgs/org-directory.js';
 import { DEFAULT_PLAN } from '../../orgs/plans.js';
 import { ORG_NAME_PATTERN, ROLES, type Role, USER_NAME_PATTERN } from '../../orgs/roles.js';
 import type { UsageMeter } from '../../orgs/usage.js';
@@ -293,6 +299,14 @@ export async function orgRoutes(app: FastifyInstance, deps: OrgRouteDeps): Promi
           );
         }
       }
+      if (!p.hubAdmin && (await directory.hasJobs(body.name))) {
+        // Jobs submitted under an unregistered name (by the hub admin or a webhook) must not become
+        // readable by whoever registers the name first.
+        throw new HubError(
+          'HUB_ERR_CONFLICT',
+          `Servers were already submitted under ${body.name}; ask a hub admin to create it`,
+        );
+      }
       const plan = body.plan ?? DEFAULT_PLAN;
       if (!meter.hasPlan(plan))
         throw new HubError('HUB_ERR_VALIDATION', `Unknown plan ${plan}; use ${meter.planNames().join(', ')}`);
@@ -341,6 +355,35 @@ export async function orgRoutes(app: FastifyInstance, deps: OrgRouteDeps): Promi
         throw new HubError('HUB_ERR_VALIDATION', `Unknown plan ${plan}; use ${meter.planNames().join(', ')}`);
       await directory.setPlan(org, plan);
       return orgDetail(p, await orgOr404(org));
+    },
+  );
+
+  app.delete(
+    '/api/v1/orgs/:org',
+    {
+      schema: {
+        tags: ['orgs'],
+        summary:
+          'Delete an organization (owner); refused while it has servers, so its name cannot be taken over',
+        security,
+        params: OrgParams,
+        response: { 204: Type.Null(), ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req, reply) => {
+      const { org } = req.params as Static<typeof OrgParams>;
+      await authorizer.authorize(req, 'owner', org);
+      await orgOr404(org);
+      if (org === LOCAL_ORG)
+        throw new HubError('HUB_ERR_VALIDATION', `The ${LOCAL_ORG} organization cannot be deleted`);
+      if (await directory.hasJobs(org)) {
+        throw new HubError(
+          'HUB_ERR_CONFLICT',
+          `${org} has submitted servers; they stay addressable, so the organization stays`,
+        );
+      }
+      await directory.deleteOrg(org);
+      return reply.status(204).send();
     },
   );
 
