@@ -31,6 +31,7 @@ export {
   buildSeccompFilter,
   DENIED_SYSCALLS,
   disassembleSeccomp,
+  ENOSYS_SYSCALLS,
   type SeccompArch,
 } from './linux/seccomp.js';
 export { buildSbplProfile, type MacosSandboxPlan } from './macos/sbpl.js';
@@ -43,9 +44,10 @@ export {
 } from './mcp/serve-stdio.js';
 export { bridgeStdio } from './mcp/stdio-bridge.js';
 export { StreamClientTransport } from './mcp/stream-client-transport.js';
-export { type Mask, type ResolvedMounts, resolveMounts } from './mounts.js';
+export { type Mask, type ResolvedMounts, resolveMounts, resolvePackageDir } from './mounts.js';
 export { matchAllowlist, parseAllowEntry } from './net/allowlist.js';
 export { type AllowlistProxy, type ProxyEvent, startAllowlistProxy } from './net/proxy.js';
+export { planTransparentRoutes, type TransparentPlan, type TransparentRoute } from './net/transparent.js';
 export { ANYWHERE_DENY_LIST, HOME_DENY_LIST } from './policy/deny-list.js';
 export {
   assertAdmitted,
