@@ -164,6 +164,51 @@ function buildProgram(): Command {
     await cacheCommand(configFromOptions(opts), action, target, out);
   });
 
+  const client = program
+    .command('client')
+    .description("Add or remove `mcphub run <ref>` in an MCP client's config");
+  for (const action of ['install', 'remove'] as const) {
+    client
+      .command(action)
+      .argument('<ref>', 'org/name[@version|@range]')
+      .requiredOption('--client <name>', 'claude-desktop | cursor | vscode | claude-code')
+      .option('--name <entry>', 'entry name in the client config (default: org-name)')
+      .option(
+        '--command <path>',
+        'command the client launches (default: mcphub if on PATH, else node + this CLI)',
+      )
+      .action(async (ref: string, opts: { client: string; name?: string; command?: string }) => {
+        const cc = await import('../client-configs/client-configs.js');
+        if (!(cc.CLIENTS as readonly string[]).includes(opts.client)) {
+          throw new HubError('HUB_ERR_USAGE', `Unknown client ${opts.client}; use ${cc.CLIENTS.join(', ')}`);
+        }
+        const target = cc.clientTarget(opts.client as (typeof cc.CLIENTS)[number]);
+        const name = opts.name ?? cc.entryNameOf(ref);
+        if (action === 'remove') {
+          const r = await cc.removeClientEntry(target, name);
+          out(r.removed ? `removed ${name} from ${r.file}` : `${name} was not in ${r.file}`);
+          return;
+        }
+        const { execFileSync } = await import('node:child_process');
+        const onPath = (() => {
+          try {
+            execFileSync('sh', ['-c', 'command -v mcphub'], { stdio: 'ignore' });
+            return true;
+          } catch {
+            return false;
+          }
+        })();
+        const entry =
+          opts.command || onPath
+            ? { command: opts.command ?? 'mcphub', args: ['run', ref] }
+            : { command: process.execPath, args: [process.argv[1]!, 'run', ref] };
+        const r = await cc.installClientEntry(target, name, entry);
+        out(
+          `${r.replaced ? 'updated' : 'added'} ${name} in ${r.file}: ${entry.command} ${entry.args.join(' ')}`,
+        );
+      });
+  }
+
   program
     .command('verify')
     .description("Verify an attestation (DSSE envelope) against the hub's JWKS")
