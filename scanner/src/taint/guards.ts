@@ -91,7 +91,8 @@ export function checkGuards(
 ): GuardMatch[] {
   const found: GuardMatch[] = [];
   if (guards.length === 0) return found;
-  const matched = new Set<GuardSpec>();
+  // One match per guard spec and alternative: `a not in A or b not in B` validates both a and b.
+  const matched = new Set<string>();
   let whole = stripParens(condition.text);
   // `if not (p == root or p.startswith(root + os.sep)): raise`: a negated group whose branch exits
   // leaves its checks holding after the if (leniently for `or`: each alternative is a check).
@@ -102,7 +103,7 @@ export function checkGuards(
   const conjunction = /&&|\band\b/.test(whole);
   const parts = whole.split(/\|\||&&|\band\b|\bor\b/).map(stripParens);
   const branchExits = exits(adapter, consequence);
-  for (const part of parts) {
+  for (const [partIndex, part] of parts.entries()) {
     let negated = /^(!|not\s)/.test(part);
     let inner = stripParens(part.replace(/^(!|not\s+)/, ''));
     if (/\bnot in\b/.test(inner)) {
@@ -114,8 +115,9 @@ export function checkGuards(
       const rhs = initializer.text.split(/:?=/).slice(1).join('=').trim();
       if (rhs) inner = rhs;
     }
-    for (const g of guards) {
-      if (matched.has(g) || !g.pattern.test(inner)) continue;
+    for (const [guardIndex, g] of guards.entries()) {
+      const key = `${guardIndex}|${partIndex}`;
+      if (matched.has(key) || !g.pattern.test(inner)) continue;
       const roots = initializer ? [condition, initializer] : [condition];
       const targets = candidates(adapter, roots).filter(
         (n) => inner.includes(n.text) || part.includes(n.text),
@@ -139,7 +141,7 @@ export function checkGuards(
       } else if (g.meaning === 'valid' && !negated && !disjunction) when = 'within';
       else if (g.meaning === 'invalid' && !negated && branchExits && !conjunction) when = 'after';
       if (when) {
-        matched.add(g);
+        matched.add(key);
         found.push({ targets, clears: g.clears, when, ...extra });
       }
     }

@@ -570,3 +570,31 @@ export function placedPieces(shape: Shape): PlacedPiece[] {
   });
   return out;
 }
+
+const EXITS = /^\s*(return|raise|throw|panic|continue|break\s+\w)|^\s*[\w.]*(abort|exit|fatal|Fatal|Exit)\w*\(/;
+
+/**
+ * `switch x { case "a", "b": default: return }` (Go), `switch (x) { case 'a': break; default: throw }` (JS),
+ * `match x: case "a" | "b": ... case _: raise` (Python): after such a switch, `x` holds one of the case literals.
+ */
+export function validatedBySwitch(node: SyntaxNode): boolean {
+  const n = unwrap(node);
+  const fn = enclosingFunction(n);
+  if (!fn || (n.type !== 'identifier' && !/member_expression|attribute|selector_expression/.test(n.type))) return false;
+  const switches = fn.descendantsOfType(['expression_switch_statement', 'switch_statement', 'match_statement']);
+  for (const sw of switches) {
+    if (sw.endIndex > n.startIndex) continue;
+    const subject = sw.childForFieldName('value') ?? sw.childForFieldName('subject') ?? sw.namedChildren[0];
+    const subjectText = subject?.text.replace(/^\(|\)$/g, '').trim();
+    if (subjectText !== n.text) continue;
+    const clauses = sw.descendantsOfType(['default_case', 'switch_default', 'case_clause']);
+    const fallback = clauses.find(
+      (c) => c.type === 'default_case' || c.type === 'switch_default' || /^case\s+_\s*:/.test(c.text),
+    );
+    if (!fallback) continue;
+    const body = fallback.text.replace(/^(default|case\s+_)\s*:/, '');
+    const stmts = body.split(/[\n;]/).map((l) => l.trim()).filter(Boolean);
+    if (stmts.length > 0 && EXITS.test(stmts[stmts.length - 1] ?? '')) return true;
+  }
+  return false;
+}

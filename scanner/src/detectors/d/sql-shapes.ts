@@ -3,8 +3,16 @@
  * how was it built. Shared by the class D detectors so each stays declarative.
  */
 import type { SyntaxNode } from 'tree-sitter';
-import type { CallView, NodeQuery, PickedArg, SanitizerSpec, SinkSpec } from '../api.js';
-import { isTaggedTemplate, type PlacedPiece, placedPieces, type Shape, shapeOf, textOf } from './shapes.js';
+import type { CallView, GuardSpec, NodeQuery, PickedArg, SanitizerSpec, SinkSpec } from '../api.js';
+import {
+  isTaggedTemplate,
+  type PlacedPiece,
+  placedPieces,
+  type Shape,
+  shapeOf,
+  textOf,
+  validatedBySwitch,
+} from './shapes.js';
 
 const PY = ['python'] as const;
 const JS = ['javascript', 'typescript'] as const;
@@ -180,7 +188,7 @@ export function builtQueries(call: CallView, q: NodeQuery): SqlPick[] {
     if (!shape.built) continue;
     const text = textOf(shape);
     if (!looksLikeSql(text)) continue;
-    out.push({ shape, text, pieces: placedPieces(shape), arg });
+    out.push({ shape, text, pieces: placedPieces(shape).filter((p) => !validatedBySwitch(p.node)), arg });
   }
   return out;
 }
@@ -192,6 +200,22 @@ export function sqlSinks(message: string, pick: (call: CallView, q: NodeQuery) =
     { languages: GO, callee: SQL_EXEC_CALLEES.go, message, pick },
   ];
 }
+
+/** Allowlists written as literal collections: `x not in ("a", "b")`, `!['a', 'b'].includes(x)`. */
+export const LITERAL_ALLOWLIST_GUARDS: GuardSpec[] = [
+  {
+    languages: PY,
+    pattern: /^\s*[\w.]+(\.\w+\(\))*\s+in\s+(\([^()]*\)|\[[^[\]]*\]|\{[^{}]*\})\s*$/,
+    meaning: 'valid',
+    clears: ['sql', 'sql-identifier'],
+  },
+  {
+    languages: JS,
+    pattern: /^\s*\[[^[\]]*\]\.includes\(\s*[\w.]+(\.\w+\(\))*\s*\)\s*$/,
+    meaning: 'valid',
+    clears: ['sql', 'sql-identifier'],
+  },
+];
 
 /** Quoting functions of the drivers: values for 'sql', identifiers for both kinds. */
 export const SQL_SANITIZERS: SanitizerSpec[] = [

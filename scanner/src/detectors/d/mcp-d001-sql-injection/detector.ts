@@ -1,5 +1,5 @@
 import { defineDetector } from '../../api.js';
-import { builtQueries, positionOf, SQL_SANITIZERS, sqlSinks } from '../sql-shapes.js';
+import { builtQueries, LITERAL_ALLOWLIST_GUARDS, positionOf, SQL_SANITIZERS, sqlSinks } from '../sql-shapes.js';
 
 export default defineDetector({
   id: 'MCP-D001',
@@ -24,5 +24,6 @@ export default defineDetector({
       ),
     ),
     sanitizers: SQL_SANITIZERS,
+    guards: LITERAL_ALLOWLIST_GUARDS,
   },
 });
