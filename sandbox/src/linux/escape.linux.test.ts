@@ -119,6 +119,22 @@ describe.skipIf(!isLinux)('Linux sandbox: escapes it prevents (real bwrap, cgrou
     expect(mounted.out).toMatch(/rc=1\n0\n0\n$/); // .bashrc reads empty, hooks dir empty
   });
 
+  it('a symlink in a mounted project pointing at ~/.ssh leads nowhere inside the sandbox', async () => {
+    const { symlinkSync } = await import('node:fs');
+    const proj = join(work, 'proj-link');
+    mkdirSync(proj);
+    symlinkSync(join(fakeHome, '.ssh'), join(proj, 'keys')); // absolute
+    symlinkSync('../home/alice/.ssh/id_rsa', join(proj, 'key')); // relative
+    const r = await run(
+      { filesystem: { mounts: [{ host: proj, sandbox: '/work' }] } },
+      '/bin/sh',
+      sh('cat /work/keys/id_rsa; echo a=$?; cat /work/key; echo b=$?'),
+    );
+    expect(r.out).not.toContain('PRIVATE KEY');
+    expect(r.out).toContain('a=1');
+    expect(r.out).toContain('b=1');
+  });
+
   it('refuses a mount of a denied path itself (and of anything inside one)', async () => {
     for (const host of ['~/.ssh', '~/.ssh/id_rsa', `${fakeHome}/project/.git/hooks`]) {
       const err = await run({ filesystem: { mounts: [{ host, sandbox: '/x' }] } }, '/bin/true', []).catch(

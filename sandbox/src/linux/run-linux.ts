@@ -463,7 +463,8 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
     const result: Promise<SandboxExit> = exited.then(async ({ code, signal }) => {
       clearTimeout(wall);
       const stats: CgroupStats = applied ? readCgroupStats(applied.plan) : {};
-      const reason = forced ?? ((stats.oomKills ?? 0) > 0 ? 'oom' : 'exit');
+      // An OOM kill of a helper process the server survived is in stats, not the reason.
+      const reason = forced ?? ((stats.oomKills ?? 0) > 0 && code !== 0 ? 'oom' : 'exit');
       const proxyEvents = proxy?.events ?? [];
       await cleanupSetup();
       await drainStreams([stdout, stderr]);
