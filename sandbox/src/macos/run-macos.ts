@@ -54,7 +54,7 @@ export async function startMacosSandbox(o: StartSandboxedOptions): Promise<Sandb
   const home = o.home ?? homedir();
   const profile = buildSbplProfile({
     runtimeReadPaths: [dirname(dirname(node))],
-    exec: [node, '/bin/sh'],
+    exec: [...new Set([node, '/bin/sh', ...(o.command.startsWith('/') ? [o.command] : [])])],
     packageDir: realpathSync(o.cwd),
     tmpDir: runDir,
     mounts: mounts.binds,

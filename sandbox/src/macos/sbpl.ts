@@ -27,6 +27,8 @@ const SYSTEM_READ = [
   '/System/Library',
   '/Library/Apple/System/Library',
   '/private/var/db/timezone',
+  '/private/var/db/dyld',
+  '/System/Volumes/Preboot/Cryptexes/OS', // dyld shared cache on macOS 13+
   '/private/etc/ssl',
   '/dev',
 ];
