@@ -1,5 +1,6 @@
 /** The taint rule shared by MCP-B001 (no containment check) and MCP-B003 (a check that can be bypassed). */
-import type { CallView, NodeQuery, SinkSpec, TaintRule } from '../api.js';
+import type { SyntaxNode } from 'tree-sitter';
+import type { ArgRef, CallView, NodeQuery, SinkSpec, TaintRule } from '../api.js';
 import {
   containedIdiom,
   FS_SINKS,
@@ -19,11 +20,45 @@ function containedByOptions(call: CallView, q: NodeQuery): boolean {
   return !!opts && q.property(opts, 'root') !== null;
 }
 
+/** `FILES.get(name)` on a literal dict/object/Map: the key only selects one of the server's own paths. */
+function fromLiteralTable(node: SyntaxNode, q: NodeQuery): boolean {
+  const n = q.resolve(node);
+  if (!/call/.test(n.type)) return false;
+  const callee = n.childForFieldName('function');
+  const object = callee?.childForFieldName('object') ?? callee?.childForFieldName('operand');
+  const method =
+    callee?.childForFieldName('attribute') ??
+    callee?.childForFieldName('property') ??
+    callee?.childForFieldName('field');
+  if (!object || method?.text !== 'get') return false;
+  const table = q.resolve(object);
+  return /^(dictionary|object)$/.test(table.type) || /^new Map\(\s*\[/.test(table.text);
+}
+
+function argNodes(call: CallView, refs: readonly ArgRef[]): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (const ref of refs) {
+    const node =
+      typeof ref === 'number'
+        ? call.args[ref]
+        : ref === 'receiver'
+          ? call.receiver
+          : 'kw' in ref
+            ? call.kwargs.get(ref.kw)
+            : undefined;
+    if (node) out.push(node);
+  }
+  return out;
+}
+
 export function traversalRule(withCheck: boolean, message: (op: string) => string): TaintRule {
   const sinks: SinkSpec[] = FS_SINKS.map((s) => ({
     languages: s.languages,
     callee: s.callee,
-    args: s.args,
+    pick: (call, q) =>
+      argNodes(call, s.args)
+        .filter((node) => !fromLiteralTable(node, q))
+        .map((node) => ({ node })),
     message: message(OP_TEXT[s.op]),
     when: (call, q) => {
       if (s.when && !s.when(call)) return false;
