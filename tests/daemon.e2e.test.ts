@@ -98,6 +98,37 @@ describe('mcphub daemon (built CLI, embedded defaults)', () => {
     expect(res.headers.get('etag')).toBe(`"${b1.digest}"`);
   });
 
+  it('accepts a token as long-lived as the hub allows and long names with ranges (registry routing limits)', async () => {
+    const tok = await runCli([
+      'token',
+      'create',
+      '--home',
+      daemon.home,
+      '--scope',
+      'registry:publish',
+      '--resource',
+      'acme/*',
+      '--ttl',
+      '2h',
+    ]);
+    expect(tok.code, tok.stderr).toBe(0);
+    const name = `acme/${'x'.repeat(60)}-${'y'.repeat(60)}`;
+    const b = await buildBundle(name, '3.0.0-rc.1');
+    const pub = await runCli([
+      'publish',
+      b.file,
+      '--manifest',
+      b.manifestFile,
+      '--registry',
+      daemon.registryUrl,
+      '--token',
+      tok.stdout.trim(),
+    ]);
+    expect(pub.code, pub.stderr).toBe(0);
+    const range = encodeURIComponent('>=3.0.0-rc.0 <3.0.0 || >=3.0.0-rc.1');
+    expect((await json(`${daemon.registryUrl}/v1/resolve/${name}/${range}`)).body.version).toBe('3.0.0-rc.1');
+  });
+
   it('refuses a publish outside the token resource and leaves the listing unchanged', async () => {
     const before = await json(`${daemon.registryUrl}/v1/packages`);
     const tok = await runCli([

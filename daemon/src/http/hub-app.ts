@@ -169,7 +169,9 @@ export async function buildHubApp(deps: HubAppDeps): Promise<FastifyInstance> {
 
   if (deps.orgs) await app.register(orgRoutes, deps.orgs);
   if (deps.pipeline) {
-    await app.register(multipart, { limits: { fileSize: deps.config.hub.maxSourceBytes, files: 1, fields: 10 } });
+    await app.register(multipart, {
+      limits: { fileSize: deps.config.hub.maxSourceBytes, files: 1, fields: 10 },
+    });
     await app.register(pipelineRoutes, {
       ...deps.pipeline,
       registryUrl: deps.registryUrl,

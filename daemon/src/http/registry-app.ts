@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { type ObjectStore, registryPlugin } from '@mcphub/registry';
+import { type ObjectStore, REGISTRY_MAX_PARAM_LENGTH, registryPlugin } from '@mcphub/registry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createLocalJWKSet } from 'jose';
 import type { Config } from '../config/schema.js';
@@ -25,6 +25,8 @@ export async function buildRegistryServer(deps: RegistryAppDeps): Promise<Fastif
     loggerInstance: deps.logger.child({ role: 'registry' }) as FastifyBaseLogger,
     forceCloseConnections: 'idle',
     bodyLimit: registry.maxManifestBytes,
+    // Names are up to 128 characters and ranges longer still: above find-my-way's default of 100.
+    routerOptions: { maxParamLength: REGISTRY_MAX_PARAM_LENGTH },
   });
   await app.register(swagger, {
     openapi: {
@@ -36,7 +38,12 @@ export async function buildRegistryServer(deps: RegistryAppDeps): Promise<Fastif
   await app.register(registryPlugin, {
     db: deps.db,
     store: deps.store,
-    auth: { getKey: createLocalJWKSet(deps.jwks), issuer: TOKEN_ISSUER, reads: registry.reads },
+    auth: {
+      getKey: createLocalJWKSet(deps.jwks),
+      issuer: TOKEN_ISSUER,
+      reads: registry.reads,
+      maxTokenTtlSeconds: registry.tokenMaxTtlSeconds,
+    },
     limits: { maxManifestBytes: registry.maxManifestBytes, maxBundleBytes: registry.maxBundleBytes },
   });
   return app;

@@ -28,7 +28,8 @@ export interface OrgRouteDeps {
   meter: UsageMeter;
 }
 
-const RESOURCE_PATTERN = '^(\\*|[a-z0-9][a-z0-9._-]{0,63}/(\\*|[a-z0-9][a-z0-9._-]{0,63}))$';
+/** Hub API tokens are limited per organization: `*` or `org/*`. */
+const RESOURCE_PATTERN = '^(\\*|[a-z0-9][a-z0-9._-]{0,63}/\\*)$';
 const DEFAULT_TOKEN_SCOPES = ['hub:read', 'hub:push', 'hub:manage'];
 
 const ErrorBody = Type.Object({ code: Type.String(), message: Type.String(), statusCode: Type.Integer() });
@@ -594,7 +595,7 @@ export async function orgRoutes(app: FastifyInstance, deps: OrgRouteDeps): Promi
             `A token cannot grant ${broader}: the calling token does not have it`,
           );
         const uncovered = resources.find((r) =>
-          r === '*' ? !p.resources.includes('*') : !resourcesCover(p.resources, r.split('/')[0]!),
+          r === '*' ? !p.resources.includes('*') : !resourcesCover(p.resources, r.slice(0, -2)),
         );
         if (uncovered)
           throw new HubError(

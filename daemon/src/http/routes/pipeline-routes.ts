@@ -6,8 +6,14 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Authorizer } from '../../auth/authorizer.js';
 import { HubError } from '../../errors.js';
-import type { SubmitCommon, Submissions } from '../../ingest/submissions.js';
-import { JOB_STATES, type Job, type JobState, type JobStore, type JobTransition } from '../../jobs/job-store.js';
+import type { Submissions, SubmitCommon } from '../../ingest/submissions.js';
+import {
+  JOB_STATES,
+  type Job,
+  type JobState,
+  type JobStore,
+  type JobTransition,
+} from '../../jobs/job-store.js';
 import { RESULTS_BUCKET } from '../../pipeline/messages.js';
 
 export interface PipelineRouteDeps {
@@ -26,7 +32,12 @@ const JobView = Type.Object(
     name: Type.String(),
     version: Type.String(),
     state: Type.String(),
-    source: Type.Object({ kind: Type.String(), digest: Type.String(), bytes: Type.Number(), git: Type.Optional(Type.Any()) }),
+    source: Type.Object({
+      kind: Type.String(),
+      digest: Type.String(),
+      bytes: Type.Number(),
+      git: Type.Optional(Type.Any()),
+    }),
     score: Type.Union([Type.Null(), Type.Any()]),
     level: Type.Union([Type.Null(), Type.Integer()]),
     certification: Type.Union([Type.Null(), Type.Any()]),
@@ -46,7 +57,12 @@ export function presentJob(j: Job, registryUrl: string) {
     name: `${j.org}/${j.name}`,
     version: j.version,
     state: j.state,
-    source: { kind: j.source_kind, digest: j.source_digest, bytes: Number(j.source_bytes), ...(j.git_url ? { git: { url: j.git_url, commit: j.git_commit } } : {}) },
+    source: {
+      kind: j.source_kind,
+      digest: j.source_digest,
+      bytes: Number(j.source_bytes),
+      ...(j.git_url ? { git: { url: j.git_url, commit: j.git_commit } } : {}),
+    },
     score: j.score ? JSON.parse(j.score) : null,
     level: j.level,
     certification: j.certification ? JSON.parse(j.certification) : null,
@@ -99,9 +115,20 @@ export async function pipelineRoutes(app: FastifyInstance, deps: PipelineRouteDe
     {
       schema: {
         tags: ['servers'],
-        summary: 'Submit an MCP server: multipart (fields name, version, options; file source=tar.gz) or JSON {name, version, git: {url, ref}}',
+        summary:
+          'Submit an MCP server: multipart (fields name, version, options; file source=tar.gz) or JSON {name, version, git: {url, ref}}',
         security: [{ bearer: [] }],
-        response: { 200: JobView, 202: JobView, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody, 429: ErrorBody },
+        response: {
+          200: JobView,
+          202: JobView,
+          400: ErrorBody,
+          401: ErrorBody,
+          403: ErrorBody,
+          409: ErrorBody,
+          413: ErrorBody,
+          422: ErrorBody,
+          429: ErrorBody,
+        },
       },
     },
     async (req, reply) => {
@@ -115,7 +142,8 @@ export async function pipelineRoutes(app: FastifyInstance, deps: PipelineRouteDe
         };
         const name = field('name');
         const version = field('version');
-        if (!name || !version) throw new HubError('HUB_ERR_VALIDATION', 'Fields "name" and "version" must come before the file');
+        if (!name || !version)
+          throw new HubError('HUB_ERR_VALIDATION', 'Fields "name" and "version" must come before the file');
         const principal = await authorizer.authorize(req, 'push', name.split('/')[0]);
         let options: SubmitCommon['options'] = {};
         try {
@@ -123,10 +151,22 @@ export async function pipelineRoutes(app: FastifyInstance, deps: PipelineRouteDe
         } catch {
           throw new HubError('HUB_ERR_VALIDATION', 'Field "options" is not JSON');
         }
-        result = await submissions.submitArchive(file.file, { name, version, options, createdBy: principal.name });
+        result = await submissions.submitArchive(file.file, {
+          name,
+          version,
+          options,
+          createdBy: principal.name,
+        });
         if (file.file.truncated) throw new HubError('HUB_ERR_SOURCE_TOO_LARGE');
       } else {
-        const body = req.body as { name?: string; version?: string; git?: { url?: string; ref?: string }; options?: SubmitCommon['options'] } | undefined;
+        const body = req.body as
+          | {
+              name?: string;
+              version?: string;
+              git?: { url?: string; ref?: string };
+              options?: SubmitCommon['options'];
+            }
+          | undefined;
         if (!body?.name || !body.version || !body.git?.url) {
           throw new HubError('HUB_ERR_VALIDATION', 'JSON submissions need name, version and git: {url, ref}');
         }
@@ -145,33 +185,52 @@ export async function pipelineRoutes(app: FastifyInstance, deps: PipelineRouteDe
     {
       schema: {
         tags: ['servers'],
-        summary: 'GitHub-style push webhook (X-Hub-Signature-256); ?name=org/name. Tags vX.Y.Z become versions, branch pushes 0.0.0-git.<sha>',
+        summary:
+          'GitHub-style push webhook (X-Hub-Signature-256); ?name=org/name. Tags vX.Y.Z become versions, branch pushes 0.0.0-git.<sha>',
         querystring: Type.Object({ name: Type.Optional(Type.String()) }),
       },
     },
     async (req, reply) => {
-      if (!deps.webhookSecret) throw new HubError('HUB_ERR_FORBIDDEN', 'Webhooks are disabled: set hub.webhookSecret');
-      const raw = (req as unknown as { rawBody?: Buffer }).rawBody ?? Buffer.from(JSON.stringify(req.body ?? {}));
+      if (!deps.webhookSecret)
+        throw new HubError('HUB_ERR_FORBIDDEN', 'Webhooks are disabled: set hub.webhookSecret');
+      const raw =
+        (req as unknown as { rawBody?: Buffer }).rawBody ?? Buffer.from(JSON.stringify(req.body ?? {}));
       const given = String(req.headers['x-hub-signature-256'] ?? '');
       const expected = `sha256=${createHmac('sha256', deps.webhookSecret).update(raw).digest('hex')}`;
       if (given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) {
         throw new HubError('HUB_ERR_UNAUTHENTICATED', 'Bad or missing X-Hub-Signature-256');
       }
-      const p = req.body as { ref?: string; after?: string; repository?: { clone_url?: string; name?: string; owner?: { login?: string; name?: string } } };
+      const p = req.body as {
+        ref?: string;
+        after?: string;
+        repository?: { clone_url?: string; name?: string; owner?: { login?: string; name?: string } };
+      };
       const url = p.repository?.clone_url;
-      if (!url || !p.after || !p.ref) throw new HubError('HUB_ERR_VALIDATION', 'Not a push payload (ref, after, repository.clone_url)');
+      if (!url || !p.after || !p.ref)
+        throw new HubError('HUB_ERR_VALIDATION', 'Not a push payload (ref, after, repository.clone_url)');
       const q = req.query as { name?: string };
-      const name = (q.name ?? `${p.repository?.owner?.login ?? p.repository?.owner?.name}/${p.repository?.name}`).toLowerCase();
+      const name = (
+        q.name ?? `${p.repository?.owner?.login ?? p.repository?.owner?.name}/${p.repository?.name}`
+      ).toLowerCase();
       const tag = /^refs\/tags\/v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)$/.exec(p.ref);
       const version = tag ? tag[1]! : `0.0.0-git.${p.after.slice(0, 12)}`;
-      const result = await submissions.submitGit({ url, ref: p.after }, { name, version, createdBy: 'webhook', sourceKind: 'webhook' });
+      const result = await submissions.submitGit(
+        { url, ref: p.after },
+        { name, version, createdBy: 'webhook', sourceKind: 'webhook' },
+      );
       return reply.status(result.created ? 202 : 200).send(presentJob(result.job, deps.registryUrl));
     },
   );
 
   app.get(
     '/api/v1/servers',
-    { schema: { tags: ['servers'], summary: 'Servers with their latest job per version', security: [{ bearer: [] }] } },
+    {
+      schema: {
+        tags: ['servers'],
+        summary: 'Servers with their latest job per version',
+        security: [{ bearer: [] }],
+      },
+    },
     async (req) => {
       const readable = await authorizer.readableOrgs(await authorizer.authorize(req, 'read'));
       const all = await jobs.list({ limit: 5000, ...(readable === '*' ? {} : { orgs: readable }) });
@@ -182,7 +241,11 @@ export async function pipelineRoutes(app: FastifyInstance, deps: PipelineRouteDe
         if (!list.some((x) => x.version === j.version)) list.push(presentJob(j, deps.registryUrl));
         byName.set(key, list);
       }
-      return { servers: [...byName.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, versions]) => ({ name, versions })) };
+      return {
+        servers: [...byName.entries()]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([name, versions]) => ({ name, versions })),
+      };
     },
   );
 
@@ -205,15 +268,28 @@ export async function pipelineRoutes(app: FastifyInstance, deps: PipelineRouteDe
       const orgs = readable === '*' ? undefined : readable;
       const q = req.query as { state?: JobState; name?: string; limit?: number };
       const [org, name] = q.name?.split('/') ?? [];
-      const list = await jobs.list({ ...(q.state ? { state: q.state } : {}), ...(org ? { org } : {}), ...(orgs ? { orgs } : {}), ...(name ? { name } : {}), limit: q.limit ?? 100 });
-      return { jobs: list.map((j) => presentJob(j, deps.registryUrl)), counts: await jobs.countByState(orgs) };
+      const list = await jobs.list({
+        ...(q.state ? { state: q.state } : {}),
+        ...(org ? { org } : {}),
+        ...(orgs ? { orgs } : {}),
+        ...(name ? { name } : {}),
+        limit: q.limit ?? 100,
+      });
+      return {
+        jobs: list.map((j) => presentJob(j, deps.registryUrl)),
+        counts: await jobs.countByState(orgs),
+      };
     },
   );
 
-  app.get('/api/v1/jobs/:id', { schema: { tags: ['jobs'], summary: 'One job with its history', security: [{ bearer: [] }] } }, async (req) => {
-    const job = await jobFor((req.params as { id: string }).id, req);
-    return { ...presentJob(job, deps.registryUrl), history: await jobs.history(job.id) };
-  });
+  app.get(
+    '/api/v1/jobs/:id',
+    { schema: { tags: ['jobs'], summary: 'One job with its history', security: [{ bearer: [] }] } },
+    async (req) => {
+      const job = await jobFor((req.params as { id: string }).id, req);
+      return { ...presentJob(job, deps.registryUrl), history: await jobs.history(job.id) };
+    },
+  );
 
   app.get(
     '/api/v1/jobs/:id/findings',
@@ -222,7 +298,10 @@ export async function pipelineRoutes(app: FastifyInstance, deps: PipelineRouteDe
         tags: ['jobs'],
         summary: 'Findings of a job, filtered by class and minimum severity',
         security: [{ bearer: [] }],
-        querystring: Type.Object({ class: Type.Optional(Type.String({ pattern: '^[A-N](,[A-N])*$' })), severity: Type.Optional(Type.String()) }),
+        querystring: Type.Object({
+          class: Type.Optional(Type.String({ pattern: '^[A-N](,[A-N])*$' })),
+          severity: Type.Optional(Type.String()),
+        }),
       },
     },
     async (req) => {
@@ -232,46 +311,80 @@ export async function pipelineRoutes(app: FastifyInstance, deps: PipelineRouteDe
       const q = req.query as { class?: string; severity?: string };
       const classes = q.class?.split(',');
       const minRank = q.severity ? SEVERITY_ORDER.indexOf(q.severity) : SEVERITY_ORDER.length - 1;
-      if (q.severity && minRank < 0) throw new HubError('HUB_ERR_VALIDATION', `Unknown severity ${q.severity}`);
+      if (q.severity && minRank < 0)
+        throw new HubError('HUB_ERR_VALIDATION', `Unknown severity ${q.severity}`);
       const findings = report.findings.filter(
-        (f: Finding) => (!classes || classes.includes(f.class)) && SEVERITY_ORDER.indexOf(f.severity) <= minRank,
+        (f: Finding) =>
+          (!classes || classes.includes(f.class)) && SEVERITY_ORDER.indexOf(f.severity) <= minRank,
       );
-      return { jobId: job.id, total: report.findings.length, findings, summary: report.summary, surface: report.surface };
+      return {
+        jobId: job.id,
+        total: report.findings.length,
+        findings,
+        summary: report.summary,
+        surface: report.surface,
+      };
     },
   );
 
   const artifact = (path: string, pick: (job: Job) => string | null, contentType: string) =>
-    app.get(path, { schema: { tags: ['jobs'], summary: `Download: ${path.split('/').pop()}`, security: [{ bearer: [] }] } }, async (req, reply) => {
-      const job = await jobFor((req.params as { id: string }).id, req);
-      const key = pick(job);
-      if (!key) throw new HubError('HUB_ERR_NOT_FOUND', 'Not produced yet for this job');
-      reply.header('content-type', contentType);
-      return reply.send(await store.get(RESULTS_BUCKET, key));
-    });
-  const cert = (j: Job) => (j.certification ? (JSON.parse(j.certification) as { snapshot: { key: string }; attestation: { key: string } }) : null);
+    app.get(
+      path,
+      {
+        schema: { tags: ['jobs'], summary: `Download: ${path.split('/').pop()}`, security: [{ bearer: [] }] },
+      },
+      async (req, reply) => {
+        const job = await jobFor((req.params as { id: string }).id, req);
+        const key = pick(job);
+        if (!key) throw new HubError('HUB_ERR_NOT_FOUND', 'Not produced yet for this job');
+        reply.header('content-type', contentType);
+        return reply.send(await store.get(RESULTS_BUCKET, key));
+      },
+    );
+  const cert = (j: Job) =>
+    j.certification
+      ? (JSON.parse(j.certification) as { snapshot: { key: string }; attestation: { key: string } })
+      : null;
   artifact('/api/v1/jobs/:id/report', (j) => j.result_key, 'application/json');
   artifact('/api/v1/jobs/:id/snapshot', (j) => cert(j)?.snapshot.key ?? null, 'application/json');
-  artifact('/api/v1/jobs/:id/attestation', (j) => cert(j)?.attestation.key ?? null, 'application/vnd.dsse.envelope.v1+json');
+  artifact(
+    '/api/v1/jobs/:id/attestation',
+    (j) => cert(j)?.attestation.key ?? null,
+    'application/vnd.dsse.envelope.v1+json',
+  );
 
-  app.get('/api/v1/events', { schema: { tags: ['jobs'], summary: 'Server-Sent Events: job transitions', security: [{ bearer: [] }] } }, async (req, reply) => {
-    const readable = await authorizer.readableOrgs(await authorizer.authorize(req, 'read'));
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    res.write(': connected\n\n');
-    const send = (t: JobTransition) => (readable === '*' || readable.includes(t.org)) && res.write(`event: job\ndata: ${JSON.stringify(t)}\n\n`);
-    jobs.events.on('transition', send);
-    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
-    const close = () => {
-      clearInterval(ping);
-      jobs.events.off('transition', send);
-      streams.delete(end);
-    };
-    const end = () => {
-      close();
-      res.end();
-    };
-    streams.add(end);
-    req.raw.on('close', close);
-  });
+  app.get(
+    '/api/v1/events',
+    {
+      schema: { tags: ['jobs'], summary: 'Server-Sent Events: job transitions', security: [{ bearer: [] }] },
+    },
+    async (req, reply) => {
+      const readable = await authorizer.readableOrgs(await authorizer.authorize(req, 'read'));
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      res.write(': connected\n\n');
+      const send = (t: JobTransition) =>
+        (readable === '*' || readable.includes(t.org)) &&
+        res.write(`event: job\ndata: ${JSON.stringify(t)}\n\n`);
+      jobs.events.on('transition', send);
+      const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+      const close = () => {
+        clearInterval(ping);
+        jobs.events.off('transition', send);
+        streams.delete(end);
+      };
+      const end = () => {
+        close();
+        res.end();
+      };
+      streams.add(end);
+      req.raw.on('close', close);
+    },
+  );
 }
