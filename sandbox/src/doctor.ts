@@ -1,5 +1,10 @@
+import { tmpdir } from 'node:os';
+import { isSandboxError } from './errors.js';
+import type { IsolationReport } from './isolation-report.js';
 import { findExecutable, type LinuxHostProbe, probeLinuxHost } from './linux/probe.js';
+import { resolvePolicy } from './policy/load.js';
 import type { IsolationFeature } from './policy/schema.js';
+import { startSandboxed } from './run.js';
 
 export interface DoctorFeature {
   feature: IsolationFeature | 'bwrap' | 'sandbox-exec' | 'network-allowlist' | 'landlock';
@@ -112,4 +117,42 @@ export function formatDoctor(r: DoctorReport): string {
   for (const f of r.features) lines.push(`  ${f.available ? '✔' : '✘'} ${f.feature.padEnd(18)} ${f.why}`);
   for (const a of r.advice) lines.push(`  → ${a}`);
   return lines.join('\n');
+}
+
+export interface DeepDoctorReport extends DoctorReport {
+  /** What a real sandboxed run of /bin/true achieved (default policy), or why it was refused. */
+  trial:
+    | { ok: true; isolation: IsolationReport; durationMs: number }
+    | { ok: false; code: string; message: string };
+}
+
+/**
+ * doctor() plus a real trial: start /bin/true under the default policy and report what was
+ * observed — the difference between "should work" and "works".
+ */
+export async function doctorDeep(opts: { bwrapPath?: string } = {}): Promise<DeepDoctorReport> {
+  const base = doctor(opts);
+  const started = Date.now();
+  try {
+    const run = await startSandboxed({
+      command: '/bin/true',
+      cwd: tmpdir(),
+      policy: resolvePolicy({}),
+      ...(opts.bwrapPath ? { bwrapPath: opts.bwrapPath } : {}),
+      ...(base.probe ? { probe: base.probe } : {}),
+      onWarning: () => {},
+    });
+    await run.wait();
+    return { ...base, trial: { ok: true, isolation: run.isolation, durationMs: Date.now() - started } };
+  } catch (err) {
+    return {
+      ...base,
+      ok: false,
+      trial: {
+        ok: false,
+        code: isSandboxError(err) ? err.code : 'SBX_ERR_SPAWN_FAILED',
+        message: (err as Error).message,
+      },
+    };
+  }
 }

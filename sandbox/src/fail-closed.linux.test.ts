@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { doctor, formatDoctor } from './doctor.js';
+import { doctor, doctorDeep, formatDoctor } from './doctor.js';
 import { isSandboxError, type SandboxErrorCode } from './errors.js';
 import { type LinuxHostProbe, probeLinuxHost } from './linux/probe.js';
 import { type PolicyInput, resolvePolicy } from './policy/load.js';
@@ -113,5 +113,15 @@ describe.skipIf(!isLinux)('fails closed when policy asks for isolation this mach
     );
     for (const f of r.features) expect(f.why.length).toBeGreaterThan(0);
     console.log(formatDoctor(r));
+  });
+
+  it('doctorDeep runs a real trial and reports what it observed', async () => {
+    const r = await doctorDeep();
+    expect(r.trial.ok).toBe(true);
+    if (r.trial.ok)
+      expect(r.trial.isolation.achieved).toEqual(expect.arrayContaining(['seccomp', 'pid-namespace']));
+    const broken = await doctorDeep({ bwrapPath: '/nonexistent/bwrap' });
+    expect(broken.ok).toBe(false);
+    expect(broken.trial).toMatchObject({ ok: false, code: 'SBX_ERR_BWRAP_MISSING' });
   });
 });

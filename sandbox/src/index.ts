@@ -7,7 +7,14 @@ export {
   type ExtractResult,
   safeExtractTarGz,
 } from './archive/safe-extract.js';
-export { type DoctorFeature, type DoctorReport, doctor, formatDoctor } from './doctor.js';
+export {
+  type DeepDoctorReport,
+  type DoctorFeature,
+  type DoctorReport,
+  doctor,
+  doctorDeep,
+  formatDoctor,
+} from './doctor.js';
 export { buildSandboxEnv } from './env.js';
 export { isSandboxError, SANDBOX_ERRORS, SandboxError, type SandboxErrorCode } from './errors.js';
 export { canonicalJson } from './guard/canonical-json.js';
