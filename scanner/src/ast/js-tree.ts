@@ -17,6 +17,7 @@ export class JsNode {
   /** Field name of each child, parallel to `children`. */
   readonly fields: (string | null)[] = [];
   private named: JsNode[] | null = null;
+  private descendantCache: Map<string, JsNode[]> | undefined;
 
   constructor(
     readonly tree: JsTree,
@@ -90,8 +91,22 @@ export class JsNode {
   childrenForFieldName(name: string): JsNode[] {
     return this.children.filter((_, i) => this.fields[i] === name);
   }
-  /** Pre-order, the node itself included (as in tree-sitter). */
+  /**
+   * Pre-order, the node itself included (as in tree-sitter). Trees are immutable, so results are
+   * cached per node and type list: detectors ask the root for the same node types again and again.
+   */
   descendantsOfType(types: string | readonly string[]): JsNode[] {
+    const key = typeof types === 'string' ? types : types.join('\0');
+    let cached = this.descendantCache?.get(key);
+    if (!cached) {
+      cached = this.collectDescendants(types);
+      if (!this.descendantCache) this.descendantCache = new Map();
+      this.descendantCache.set(key, cached);
+    }
+    return cached.slice();
+  }
+
+  private collectDescendants(types: string | readonly string[]): JsNode[] {
     const wanted = new Set(typeof types === 'string' ? [types] : types);
     const out: JsNode[] = [];
     const stack: JsNode[] = [this];

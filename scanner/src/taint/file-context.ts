@@ -31,8 +31,9 @@ export interface FileContext {
   memo: Map<string, boolean>;
 }
 
+/** Node ids are unique within a scan (see ast/js-tree.ts), across files too. */
 export function nodeKey(node: SyntaxNode): string {
-  return `${node.startIndex}:${node.endIndex}:${node.type}`;
+  return String(node.id);
 }
 
 function isMethodNode(fn: SyntaxNode): boolean {

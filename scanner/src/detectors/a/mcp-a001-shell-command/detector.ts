@@ -28,7 +28,11 @@ export default defineDetector({
     })),
     sanitizers: [
       // A quoted value stays one argument after shlex.split, so it cannot become the program either.
-      { languages: ['python'], callee: ['shlex.quote', 'pipes.quote'], clears: ['shell', 'program'] },
+      {
+        languages: ['python'],
+        callee: ['shlex.quote', 'shlex.join', 'pipes.quote'],
+        clears: ['shell', 'program'],
+      },
       {
         languages: ['javascript', 'typescript'],
         callee: ['shell-quote.quote', 'shell-escape', 'shescape.quote'],
