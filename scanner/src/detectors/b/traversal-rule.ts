@@ -51,14 +51,40 @@ function argNodes(call: CallView, refs: readonly ArgRef[]): SyntaxNode[] {
   return out;
 }
 
+/** Why a containment check in `before` does not hold, for the B003 message. */
+export function weakReason(before: string): string {
+  if (
+    /['"]\.\.\/?['"]\s+(?:not\s+)?in\b|\.includes\(\s*['"`]\.\.|Contains\([^)]*"\.\.|\.indexOf\(\s*['"`]\.\./.test(
+      before,
+    )
+  ) {
+    return 'the check looks for ".." in the raw input; absolute paths, other separators or symlinks still escape';
+  }
+  const prefix = before.match(/(?:startsWith|startswith|HasPrefix)\([^\n]*/g) ?? [];
+  if (
+    prefix.length > 0 &&
+    !prefix.some((p) => /sep\b|Separator|['"`]\/['"`]|\/['"`]\s*\)|['"`]\.\./.test(p))
+  ) {
+    return 'prefix test without a trailing separator: "/srv/data-evil" passes for "/srv/data"';
+  }
+  if (/filepath\.Rel\(/.test(before) && !/"\.\."/.test(before))
+    return 'the filepath.Rel result is never checked for ".."';
+  if (!/realpath|\.resolve\(\)|EvalSymlinks/.test(before)) {
+    return 'the path is not resolved with realpath first: the check is lexical, so a symlink inside the root leads out of it';
+  }
+  return 'the checked value is not the one that is used, or it is checked before it is normalised';
+}
+
 export function traversalRule(withCheck: boolean, message: (op: string) => string): TaintRule {
   const sinks: SinkSpec[] = FS_SINKS.map((s) => ({
     languages: s.languages,
     callee: s.callee,
-    pick: (call, q) =>
-      argNodes(call, s.args)
+    pick: (call, q) => {
+      const note = withCheck ? weakReason(textBefore(call.node)) : undefined;
+      return argNodes(call, s.args)
         .filter((node) => !fromLiteralTable(node, q))
-        .map((node) => ({ node })),
+        .map((node) => (note ? { node, note } : { node }));
+    },
     message: message(OP_TEXT[s.op]),
     when: (call, q) => {
       if (s.when && !s.when(call)) return false;

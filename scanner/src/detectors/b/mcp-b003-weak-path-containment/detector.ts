@@ -16,8 +16,6 @@ export default defineDetector({
     'Path(...).resolve().is_relative_to(root); in Go use filepath.Rel and reject "..", or os.Root / securejoin.',
   taint: traversalRule(
     true,
-    (op) =>
-      `Attacker-controlled path ${op} after a containment check that does not hold ` +
-      '(raw prefix test without a trailing separator, check before resolve/normalize, or symlinks not resolved)',
+    (op) => `Attacker-controlled path ${op} after a containment check that does not hold`,
   ),
 });
