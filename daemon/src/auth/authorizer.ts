@@ -17,17 +17,25 @@ export interface Authorizer {
   readableOrgs(principal: Principal): Promise<readonly string[] | '*'>;
 }
 
-const SCOPE_FOR: Record<HubAction, string> = { read: 'hub:read', push: 'hub:push', admin: 'hub:admin', owner: 'hub:admin' };
+const SCOPE_FOR: Record<HubAction, string> = {
+  read: 'hub:read',
+  push: 'hub:push',
+  admin: 'hub:admin',
+  owner: 'hub:admin',
+};
 
-/** `*`, `org/*` and `org/name` resources cover `org`. */
+/**
+ * `*` and `org/*` cover `org`. An `org/name` resource (a registry token's) does not: hub actions are
+ * checked per organization, so honouring it here would widen it to the whole organization.
+ */
 export function resourcesCover(resources: readonly string[], org: string): boolean {
-  return resources.some((r) => r === '*' || r.split('/')[0] === org);
+  return resources.some((r) => r === '*' || r === `${org}/*`);
 }
 
-/** Organizations named by `org/*` or `org/name` resources, or `'*'`. */
+/** Organizations named by `org/*` resources, or `'*'`. */
 export function orgsOfResources(resources: readonly string[]): readonly string[] | '*' {
   if (resources.includes('*')) return '*';
-  return [...new Set(resources.map((r) => r.split('/')[0]!).filter(Boolean))];
+  return [...new Set(resources.filter((r) => r.endsWith('/*')).map((r) => r.slice(0, -2)))];
 }
 
 /** Token scopes only: `hub:*` may do anything; resources restrict the organizations. */
@@ -37,7 +45,10 @@ export function tokenAuthorizer(db: HubDb): Authorizer {
       const principal = await authenticate(db, req.headers.authorization);
       if (!principal) throw new HubError('HUB_ERR_UNAUTHENTICATED');
       const scope = SCOPE_FOR[action];
-      const implied = action === 'read' ? hasScope(principal, 'hub:push') || hasScope(principal, scope) : hasScope(principal, scope);
+      const implied =
+        action === 'read'
+          ? hasScope(principal, 'hub:push') || hasScope(principal, scope)
+          : hasScope(principal, scope);
       if (!implied) throw new HubError('HUB_ERR_FORBIDDEN', `This action needs the ${scope} scope`);
       if (org && !principal.resources.some((r) => r === '*' || r === `${org}/*`)) {
         throw new HubError('HUB_ERR_FORBIDDEN', `The token does not cover the organization ${org}`);

@@ -396,6 +396,13 @@ describe('hub API tokens', () => {
     expect((await h.ok(acmeOnly, 'GET', '/api/v1/orgs')).orgs.map((o: { name: string }) => o.name)).toEqual([
       'acme',
     ]);
+    // Per-package resources would silently widen to the organization: refused.
+    const perPackage = await h.call(h.admin, 'POST', '/api/v1/tokens/api', {
+      name: 'x',
+      user: 'mia',
+      resource: ['acme/files'],
+    });
+    expect(perPackage.json()).toMatchObject({ code: 'HUB_ERR_VALIDATION' });
   });
 
   it('a user cannot mint a token broader than their own or for someone else (privilege escalation through tokens)', async () => {
