@@ -191,6 +191,35 @@ export function extractGoSurface(file: FileContext, pkg: PackageLookup): FileSur
     }
   }
   for (const lit of file.root.descendantsOfType('composite_literal')) {
+    // mcp-go: s.AddTools(server.ServerTool{Tool: mcp.NewTool(...), Handler: h}, ...)
+    if (/(^|\.)ServerTool$/.test(lit.childForFieldName('type')?.text ?? '')) {
+      const toolNode = adapter.property(lit, 'Tool');
+      const handler = unwrapHandler(file, adapter.property(lit, 'Handler') ?? undefined);
+      const toolCall =
+        toolNode && adapter.call(toolNode) ? toolNode : toolNode ? toolVars.get(toolNode.text) : undefined;
+      const info = toolCall ? newToolInfo(file, toolCall) : null;
+      if (info?.name && handler) {
+        const fnNode = adapter.functionTypes.has(handler.type) ? handler : null;
+        surface.tools.push({
+          name: info.name,
+          ...(info.description !== undefined ? { description: info.description } : {}),
+          parameters: info.params,
+          sdk: 'mcp-go',
+          location: locationOf(file, toolCall ?? lit),
+          handler: { ...(fnNode ? {} : { name: handler.text }), location: locationOf(file, handler) },
+        });
+        surface.entries.push({
+          file,
+          fn: fnNode,
+          ...(fnNode ? {} : { handlerName: handler.text.split('.').pop() ?? handler.text }),
+          kind: 'tool-param',
+          tool: info.name,
+          taintedParams: [1, 2],
+          cleanNames: [],
+          safeFields: [],
+        });
+      }
+    }
     if (/^&?mcp\.StdioTransport$/.test(lit.childForFieldName('type')?.text ?? '')) {
       surface.transports.push({
         kind: 'stdio',

@@ -105,6 +105,7 @@ export const registerEchoTool = (server) => {
     expect(s.tools.map((t) => [t.name, t.sdk])).toEqual([
       ['ping', 'mcp-go'],
       ['dig', 'mcp-go'],
+      ['traceroute', 'mcp-go'],
     ]);
     expect(s.tools[0]).toMatchObject({
       description: 'Ping a host',
