@@ -1,7 +1,20 @@
 import { type LinuxSandboxPlan, SANDBOX_PATHS } from './plan.js';
 
-/** Optional /etc files: bound when present, and only those the sandbox needs. */
-const ETC_ALWAYS = ['/etc/ssl', '/etc/ca-certificates', '/etc/pki', '/etc/localtime'];
+/**
+ * Optional /etc files: bound when present, and only those the sandbox needs — the CA certificates,
+ * never `/etc/ssl/private` or `/etc/pki/tls/private` (host TLS keys, which a root-run sandbox could
+ * otherwise read as their owner).
+ */
+const ETC_ALWAYS = [
+  '/etc/ssl/certs',
+  '/etc/ssl/openssl.cnf',
+  '/etc/ca-certificates',
+  '/etc/ca-certificates.conf',
+  '/etc/pki/tls/certs',
+  '/etc/pki/tls/cert.pem',
+  '/etc/pki/ca-trust',
+  '/etc/localtime',
+];
 /** Name resolution inside is only useful when the sandbox shares the host network. */
 const ETC_NETWORK = ['/etc/resolv.conf', '/etc/hosts', '/etc/nsswitch.conf', '/etc/gai.conf'];
 

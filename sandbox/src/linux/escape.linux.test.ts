@@ -135,6 +135,15 @@ describe.skipIf(!isLinux)('Linux sandbox: escapes it prevents (real bwrap, cgrou
     expect(r.out).toContain('b=1');
   });
 
+  it('host TLS private keys are not in the sandbox, CA certificates are', async () => {
+    const r = await run(
+      {},
+      '/bin/sh',
+      sh('ls /etc/ssl/private 2>&1; echo a=$?; ls /etc/ssl/certs | head -1 | wc -l'),
+    );
+    expect(r.out).toMatch(/No such file or directory\na=[12]\n1\n$/);
+  });
+
   it('refuses a mount of a denied path itself (and of anything inside one)', async () => {
     for (const host of ['~/.ssh', '~/.ssh/id_rsa', `${fakeHome}/project/.git/hooks`]) {
       const err = await run({ filesystem: { mounts: [{ host, sandbox: '/x' }] } }, '/bin/true', []).catch(

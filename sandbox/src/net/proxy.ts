@@ -33,6 +33,8 @@ export interface ProxyOptions {
   onEvent?: (e: ProxyEvent) => void;
   /** Max bytes of an HTTP request head. */
   maxHeadBytes?: number;
+  /** Concurrent client connections (default 256). */
+  maxConnections?: number;
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n');
@@ -271,6 +273,8 @@ export async function startAllowlistProxy(opts: ProxyOptions): Promise<Allowlist
     });
   });
 
+  // A sandbox that opens connections without end should exhaust its own limits, not the host's.
+  server.maxConnections = opts.maxConnections ?? 256;
   const socketPath = opts.socketPath ?? '';
   if (!socketPath && !opts.tcp)
     throw new SandboxError('SBX_ERR_PROXY_FAILED', 'no socketPath and tcp not set');
