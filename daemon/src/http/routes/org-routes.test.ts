@@ -441,6 +441,22 @@ describe('hub API tokens', () => {
     expect(issued.json()).toMatchObject({ user: 'mia', resources: ['acme/*'] });
   });
 
+  it('an expired token is refused (401)', async () => {
+    const h = await open();
+    await h.ok(h.admin, 'POST', '/api/v1/users', { name: 'mia' });
+    const short = await h.ok(h.admin, 'POST', '/api/v1/tokens/api', {
+      name: 'short',
+      user: 'mia',
+      ttl: '1s',
+    });
+    expect(short.expiresAt).toEqual(expect.any(String));
+    expect((await h.call(short.secret, 'GET', '/api/v1/me')).statusCode).toBe(200);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await h.call(short.secret, 'GET', '/api/v1/me')).json()).toMatchObject({
+      code: 'HUB_ERR_UNAUTHENTICATED',
+    });
+  });
+
   it("a disabled user's tokens stop working", async () => {
     const h = await open();
     const mia = await h.user('mia', {});
