@@ -29,6 +29,23 @@ function configured(node: SyntaxNode, q: NodeQuery): boolean {
   return def.id !== node.id && !inFunction(def);
 }
 
+/** Why a URL check in `before` does not pin the host, for the C003 message. */
+export function weakUrlReason(before: string): string {
+  if (/\.(?:includes|indexOf|find)\(|['"][^'"]*['"]\s+(?:not\s+)?in\s+\w+|strings\.Contains\(/.test(before)) {
+    return 'substring test: "https://attacker.test/?x=example.com" passes';
+  }
+  if (/(?:startsWith|startswith|HasPrefix)\([^)]*['"`]https?:\/\/[^/'"`]+['"`]/.test(before)) {
+    return 'prefix without the slash after the host: "https://example.com.attacker.test/" passes';
+  }
+  if (/\.(?:test|match|search)\(|re\.(?:match|search)\(|MatchString\(/.test(before)) {
+    return 'the regex does not pin the host (anchor both ends and end the host with a slash)';
+  }
+  if (/(?:endsWith|endswith|HasSuffix)\(/.test(before))
+    return 'suffix without a leading dot: "attackerexample.com" passes';
+  if (/protocol|scheme|Scheme/.test(before)) return 'only the scheme is checked, not the host';
+  return 'the check does not compare the parsed hostname';
+}
+
 export function ssrfRule(withCheck: boolean, message: string): TaintRule {
   const sinks: SinkSpec[] = HTTP_CLIENTS.map((c) => ({
     languages: c.languages,
@@ -45,10 +62,15 @@ export function ssrfRule(withCheck: boolean, message: string): TaintRule {
       if (!url) return [];
       // Only what decides the scheme and host matters: path and query values stay on the fixed host.
       const authority = authorityNodes(url, q);
-      if (url.type !== 'identifier' || q.resolve(url).id === url.id)
-        return authority.map((node) => ({ node }));
-      // A variable: its own (guard-aware) taint counts, unless its host part is fixed or configured.
-      return authority.every((n) => configured(n, q)) ? [] : [{ node: url }];
+      const note = withCheck ? weakUrlReason(textBefore(call.node)) : undefined;
+      const picked =
+        url.type !== 'identifier' || q.resolve(url).id === url.id
+          ? authority
+          : // A variable: its own (guard-aware) taint counts, unless its host part is fixed or configured.
+            authority.every((n) => configured(n, q))
+            ? []
+            : [url];
+      return picked.map((node) => (note ? { node, note } : { node }));
     },
   }));
   return { sinkKind: 'ssrf', sinks, sanitizers: URL_SANITIZERS, guards: URL_GUARDS };
