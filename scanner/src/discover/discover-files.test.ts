@@ -50,10 +50,22 @@ describe('discoverFiles', () => {
       'api.pb.go': '',
       'model_pb2.py': '',
       'main.go': '',
+      'main_test.go': '',
+      'src/__tests__/x.js': '',
+      'src/server.test.ts': '',
+      'test_server.py': '',
+      'testdata/fixture.go': '',
     });
     const { files, skipped } = await discoverFiles(root);
     expect(files.map((f) => f.path)).toEqual(['main.go']);
-    expect(skipped.map((s) => s.path).sort()).toEqual(['api.pb.go', 'app.min.js', 'model_pb2.py']);
+    expect(skipped.map((s) => `${s.path}:${s.reason}`).sort()).toEqual([
+      'api.pb.go:generated',
+      'app.min.js:generated',
+      'main_test.go:test',
+      'model_pb2.py:generated',
+      'src/server.test.ts:test',
+      'test_server.py:test',
+    ]);
   });
 
   it('scans build output when it is the only code (a published package)', async () => {

@@ -37,6 +37,10 @@ const SKIPPED_DIRS = new Set([
  */
 const BUILD_DIRS = new Set(['dist', 'build', 'out', 'lib-cjs', 'lib-esm']);
 
+/** Test code is not what a server runs; its mocks and sample secrets would only add noise. */
+const TEST_NAME = /(^test_.*\.py|_test\.(py|go)|\.(test|spec)\.[cm]?[jt]sx?)$/;
+const TEST_DIRS = new Set(['__tests__', '__mocks__', 'testdata']);
+
 const GENERATED_NAME =
   /(\.min\.[cm]?js|\.bundle\.js|\.pb\.go|_pb2(_grpc)?\.py|\.generated\.\w+|_generated\.go|\.gen\.go)$/i;
 
@@ -110,11 +114,16 @@ async function walkTree(root: string, includeBuildDirs: boolean): Promise<Discov
       if (entry.isDirectory()) {
         if (SKIPPED_DIRS.has(entry.name) || isIgnored(scopes, rel, true)) continue;
         if (!includeBuildDirs && BUILD_DIRS.has(entry.name)) continue;
+        if (TEST_DIRS.has(entry.name)) continue;
         await walk(abs, rel, scopes);
       } else if (entry.isFile()) {
         const grammar = grammarForPath(entry.name);
         if (!grammar) continue;
         if (isIgnored(scopes, rel, false)) continue;
+        if (TEST_NAME.test(entry.name)) {
+          skipped.push({ path: rel, reason: 'test' });
+          continue;
+        }
         if (GENERATED_NAME.test(entry.name)) {
           skipped.push({ path: rel, reason: 'generated' });
           continue;
