@@ -21,4 +21,13 @@ export const PEERS = [
     apt: 'util-linux',
     platform: 'linux',
   },
+  {
+    name: 'rabbitmq',
+    why: 'the AMQP job queue adapter and its fault tests',
+    check: ['sh', ['-c', 'command -v rabbitmq-server']],
+    apt: 'rabbitmq-server',
+    port: 5672,
+    start: ['rabbitmq-server', ['-detached']],
+    startTimeoutSec: 90,
+  },
 ];
