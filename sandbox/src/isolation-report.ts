@@ -24,6 +24,8 @@ export interface IsolationReport {
     /** Control files that could not be written (e.g. memsw without swap accounting). */
     skipped: string[];
   };
+  /** The unprivileged host user the sandbox ran as (root supervisor with hostUser). */
+  hostUser?: { uid: number; gid: number };
   rlimits: { nofile?: number; core?: number; cpuSec?: number; via: 'prlimit' | 'setrlimit' | 'none' };
   wallTimeSec?: number;
   network: {

@@ -20,6 +20,12 @@ export interface StartSandboxedOptions {
   /** Run with no isolation at all. Reported loudly; never the default. */
   unsafeNoSandbox?: boolean;
   bwrapPath?: string;
+  /**
+   * Root only: run bwrap (and so the sandbox) as this unprivileged host user. Without it a root
+   * supervisor's sandbox is uid 0 on the host — capability-less, but the owner of root's files.
+   * The package, mounts and writable mounts must then be accessible to that user.
+   */
+  hostUser?: { uid: number; gid: number };
   /** Home directory the deny list is anchored at (default os.homedir()). */
   home?: string;
   /** Reuse a probe (doctor/CLI) instead of probing per run. */

@@ -144,6 +144,49 @@ describe.skipIf(!isLinux)('Linux sandbox: escapes it prevents (real bwrap, cgrou
     expect(r.out).toMatch(/No such file or directory\na=[12]\n1\n$/);
   });
 
+  it('hostUser: a root supervisor can run the sandbox as an unprivileged host user (root-only files stay unreadable)', async () => {
+    if (process.getuid?.() !== 0) return; // only meaningful for a root supervisor
+    const { chmodSync } = await import('node:fs');
+    const base = mkdtempSync(join(tmpdir(), 'mcphub-hostuser-'));
+    chmodSync(base, 0o755);
+    const data = join(base, 'data');
+    mkdirSync(data, { mode: 0o755 });
+    writeFileSync(join(data, 'public.txt'), 'public\n', { mode: 0o644 });
+    writeFileSync(join(data, 'root-only.txt'), 'root secret\n', { mode: 0o600 });
+    const script = sh('id -u; cat /data/public.txt; cat /data/root-only.txt 2>&1 | head -1');
+    const policy = resolvePolicy({ filesystem: { mounts: [{ host: data, sandbox: '/data' }] } });
+    const asRoot = await startSandboxed({
+      command: '/bin/sh',
+      args: script,
+      cwd: data,
+      policy,
+      probe,
+      onWarning: () => {},
+    });
+    let rootOut = '';
+    asRoot.stdout!.on('data', (d) => (rootOut += d));
+    await asRoot.wait();
+    // Honest baseline: capability-less root still owns root's files.
+    expect(rootOut).toContain('root secret');
+    const dropped = await startSandboxed({
+      command: '/bin/sh',
+      args: script,
+      cwd: data,
+      policy,
+      probe,
+      hostUser: { uid: 65534, gid: 65534 },
+      onWarning: () => {},
+    });
+    let out = '';
+    dropped.stdout!.on('data', (d) => (out += d));
+    await dropped.wait();
+    rmSync(base, { recursive: true, force: true });
+    expect(out).toContain('public');
+    expect(out).not.toContain('root secret');
+    expect(out).toMatch(/Permission denied/);
+    expect(dropped.isolation.hostUser).toEqual({ uid: 65534, gid: 65534 });
+  });
+
   it('refuses a mount of a denied path itself (and of anything inside one)', async () => {
     for (const host of ['~/.ssh', '~/.ssh/id_rsa', `${fakeHome}/project/.git/hooks`]) {
       const err = await run({ filesystem: { mounts: [{ host, sandbox: '/x' }] } }, '/bin/true', []).catch(

@@ -1,6 +1,14 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
@@ -300,16 +308,30 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
       applied = createCgroups(cgPlan);
     }
 
-    const argv = probe.prlimit
-      ? [
-          probe.prlimit,
-          `--nofile=${limits.openFiles}:${limits.openFiles}`,
-          '--core=0:0',
-          '--',
-          probe.bwrap.path,
-          ...bwrapArgs,
-        ]
-      : [probe.bwrap.path, ...bwrapArgs];
+    // As root, optionally become an unprivileged host user before bwrap: the sandbox's files are
+    // then accessed as that user, not as root-without-capabilities (which still owns root's files).
+    let dropTo: string[] = [];
+    if (o.hostUser) {
+      const setpriv = findExecutable('setpriv');
+      if (probe.uid !== 0)
+        throw new SandboxError('SBX_ERR_ISOLATION_UNMET', 'hostUser needs the supervisor to run as root');
+      if (!setpriv) throw new SandboxError('SBX_ERR_ISOLATION_UNMET', 'hostUser needs setpriv (util-linux)');
+      if (!probe.userns.ok)
+        throw new SandboxError(
+          'SBX_ERR_USERNS_BLOCKED',
+          `hostUser needs user namespaces: ${probe.userns.why}`,
+        );
+      dropTo = [setpriv, `--reuid=${o.hostUser.uid}`, `--regid=${o.hostUser.gid}`, '--clear-groups', '--'];
+      chmodSync(runDir, 0o711); // bwrap, now unprivileged, must reach the proxy socket and hosts file
+    }
+    const argv = [
+      ...(probe.prlimit
+        ? [probe.prlimit, `--nofile=${limits.openFiles}:${limits.openFiles}`, '--core=0:0', '--']
+        : []),
+      ...dropTo,
+      probe.bwrap.path,
+      ...bwrapArgs,
+    ];
     if (!probe.prlimit) note('prlimit not found: open-files and core-dump rlimits not applied');
 
     const std = o.stdio ?? 'pipe';
@@ -418,6 +440,7 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
         ...applied?.plan.applied,
         skipped: applied?.skipped ?? [],
       },
+      ...(o.hostUser ? { hostUser: o.hostUser } : {}),
       rlimits: probe.prlimit
         ? { nofile: limits.openFiles, core: 0, via: 'prlimit' as const }
         : { via: 'none' as const },
