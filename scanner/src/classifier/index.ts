@@ -1,0 +1,9 @@
+export {
+  type Classification,
+  type ConfusionMatrix,
+  classifyDescription,
+  confusionMatrix,
+  formatMatrix,
+  THRESHOLD,
+} from './classify.js';
+export { extractFeatures, FEATURES, type FeatureHit, type FeatureId, hiddenCharacters } from './features.js';
