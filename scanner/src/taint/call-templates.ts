@@ -57,6 +57,7 @@ export function createCallTemplates(ctx: TemplateContext) {
       if (index !== undefined && inner) {
         positions.push({ pos, paramIndex: index, ...(spread ? { spread: true } : {}) });
         ids.add(inner.id);
+        ids.add(a.id);
       }
     });
     for (const [key, a] of call.kwargs) {
@@ -133,7 +134,13 @@ export function createCallTemplates(ctx: TemplateContext) {
       const bound = spread ? paramArgs(call, target, paramIndex) : [paramArg(call, target, paramIndex)];
       // A parameter the caller leaves to its default keeps the sink's own argument.
       if (bound.some((b) => !b)) continue;
-      const nodes = bound as SyntaxNode[];
+      let nodes = bound as SyntaxNode[];
+      // `f(*argv)` with `argv` an ordinary parameter: the caller's list literal spreads into the call.
+      const variadic = target.params[paramIndex]?.variadic;
+      if (spread && !variadic && nodes.length === 1) {
+        const elements = q.elements(nodes[0] as SyntaxNode);
+        if (elements) nodes = elements;
+      }
       if (typeof pos === 'number') args.splice(pos, 1, ...nodes);
       else if (nodes[0]) kwargs.set(pos, nodes[0]);
       for (const n of nodes) owners.push({ node: n, paramIndex });

@@ -138,8 +138,13 @@ export function commandShape(call: CallView, q: NodeQuery): CommandShape | null 
       return { shellString: [], ...fromList(q, first) };
     }
     if (PY_EXEC_VARIADIC.includes(c)) {
-      const args = c.startsWith('os.') ? call.args.slice(1) : call.args;
-      return { shellString: [], program: args[0] ?? null, argv: argvOf(q, args.slice(1)) };
+      // create_subprocess_exec(*argv): the program is the first element of the spread list.
+      const items = argvOf(q, c.startsWith('os.') ? call.args.slice(1) : call.args);
+      const first = items[0];
+      if (!first) return none;
+      return first.tail
+        ? { shellString: [], program: first.node, argv: [first] }
+        : { shellString: [], program: first.node, argv: items.slice(1) };
     }
     return null;
   }
