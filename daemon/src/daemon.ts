@@ -1,7 +1,8 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FsObjectStore, migrateRegistry } from '@mcphub/registry';
+import { migrateRegistry } from '@mcphub/registry';
 import type { FastifyInstance } from 'fastify';
+import { createJobQueue, createObjectStore } from './adapters.js';
 import { rbacAuthorizer } from './auth/rbac-authorizer.js';
 import type { Config } from './config/schema.js';
 import { type HubDb, migrateTo, openSqliteDatabase } from './db/database.js';
@@ -10,16 +11,15 @@ import { buildHubApp } from './http/hub-app.js';
 import { buildRegistryServer } from './http/registry-app.js';
 import { Submissions } from './ingest/submissions.js';
 import { JobStore } from './jobs/job-store.js';
-import { bootstrapOrganizations, OrgDirectory } from './orgs/org-directory.js';
-import { UsageMeter } from './orgs/usage.js';
 import { jwksOf, loadOrCreateSigningKey } from './keys/signing-key.js';
 import type { Logger } from './logger.js';
+import { bootstrapOrganizations, OrgDirectory } from './orgs/org-directory.js';
+import { UsageMeter } from './orgs/usage.js';
 import { HubWorker } from './pipeline/hub-worker.js';
 import { RESULTS_BUCKET, SOURCES_BUCKET } from './pipeline/messages.js';
 import { DEFAULT_SCAN_BUDGET, ScanPool } from './pipeline/scan-pool.js';
 import { startScanWorker } from './pipeline/scan-worker.js';
 import type { Consumer } from './queue/job-queue.js';
-import { SqliteJobQueue } from './queue/sqlite-job-queue.js';
 import { ensureAdminToken } from './tokens/token-service.js';
 
 export interface RunningDaemon {
@@ -51,12 +51,9 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
     await bootstrapOrganizations(db);
     const authorizer = rbacAuthorizer(db);
     const meter = new UsageMeter(db);
-    const store = new FsObjectStore({ root: join(config.home, 'objects') });
+    const store = createObjectStore(config);
     await Promise.all([store.ensureBucket(SOURCES_BUCKET), store.ensureBucket(RESULTS_BUCKET)]);
-    const queue = new SqliteJobQueue(db, {
-      visibilityTimeoutMs: config.queue.visibilityTimeoutMs,
-      retry: { maxAttempts: config.queue.maxAttempts },
-    });
+    const queue = createJobQueue(config, db);
     const jobs = new JobStore(db);
     stoppers.push(() => queue.close());
 

@@ -253,11 +253,33 @@ function buildProgram(): Command {
       process.exitCode = await runScanCli(args, { stdout: process.stdout, stderr: process.stderr });
     });
 
-  addConfigOptions(program.command('config').description('Print the effective configuration')).action(
-    (opts: Record<string, unknown>) => {
-      out(JSON.stringify(configFromOptions(opts), null, 2));
-    },
-  );
+  addConfigOptions(
+    program.command('config').description('Print the effective configuration (secrets masked)'),
+  ).action(async (opts: Record<string, unknown>) => {
+    const { redactConfig } = await import('../adapters.js');
+    out(JSON.stringify(redactConfig(configFromOptions(opts)), null, 2));
+  });
+
+  addConfigOptions(
+    program
+      .command('worker')
+      .description('Run scan workers only, against a shared broker (--amqp-url) and store (--s3-endpoint)'),
+  ).action(async (opts: Record<string, unknown>) => {
+    const config = configFromOptions(opts);
+    const { createLogger } = await import('../logger.js');
+    const { startScanWorkers } = await import('../worker.js');
+    const logger = createLogger(config.log.level);
+    const worker = await startScanWorkers(config, logger);
+    out(`MCP Hub scan worker running with ${worker.threads} thread(s). Press Ctrl+C to stop.`);
+    const stop = () => {
+      worker.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
   return program;
 }
 

@@ -88,6 +88,27 @@ export const ConfigSchema = Type.Object(
       { additionalProperties: false },
     ),
     shutdownGraceMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
+    amqpUrl: Type.Optional(
+      Type.String({
+        pattern: '^amqps?://',
+        description: 'Remote broker (LavinMQ/RabbitMQ) for ANALYZE jobs; default the embedded queue',
+      }),
+    ),
+    s3Endpoint: Type.Optional(
+      Type.String({
+        pattern: '^https?://',
+        description: 'Remote object store (MinIO/S3); default files under objects/',
+      }),
+    ),
+    s3AccessKey: Type.Optional(Type.String({ minLength: 1 })),
+    s3SecretKey: Type.Optional(Type.String({ minLength: 1, description: 'Secret; never logged or printed' })),
+    s3Region: Type.Optional(Type.String({ minLength: 1 })),
+    s3BucketPrefix: Type.Optional(
+      Type.String({
+        pattern: '^[a-z0-9][a-z0-9.-]*$',
+        description: 'Prefix of the sources/results/artifacts buckets',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
