@@ -73,6 +73,8 @@ export const FS_SINKS: readonly FsSink[] = [
     args: ['receiver'],
     op: 'write',
   },
+  // werkzeug FileStorage.save(path), PIL Image.save(path)
+  { languages: PY, callee: ['*.save'], args: [0], op: 'write' },
   { languages: PY, callee: ['*.unlink', '*.rmdir'], args: ['receiver'], op: 'delete' },
   {
     languages: PY,

@@ -11,7 +11,7 @@ import {
   PATH_SANITIZERS,
   textBefore,
 } from './path-shapes.js';
-import { containsPathCheck, validatedByHelper } from './validator-helpers.js';
+import { containsPathCheck, PATH_VALIDATOR_NAME, validatedByHelper } from './validator-helpers.js';
 
 /** express `res.sendFile(name, { root })`: `send` refuses paths that leave root. */
 function containedByOptions(call: CallView, q: NodeQuery): boolean {
@@ -90,7 +90,11 @@ export function traversalRule(withCheck: boolean, message: (op: string) => strin
       if (s.when && !s.when(call)) return false;
       if (containedByOptions(call, q) || inArchiveWalk(call.node)) return false;
       const before = textBefore(call.node);
-      if (containedIdiom(before) || validatedByHelper(call.node, before, containsPathCheck)) return false;
+      if (
+        containedIdiom(before) ||
+        validatedByHelper(call.node, before, containsPathCheck, PATH_VALIDATOR_NAME)
+      )
+        return false;
       return PATH_CHECK.test(before) === withCheck;
     },
   }));

@@ -43,21 +43,35 @@ function conditionCallees(before: string): string[] {
   return [...out];
 }
 
-/** True when a helper called in a condition before `sink` has a body matching `correct`. */
+/**
+ * True when a helper called in a condition before `sink` has a body matching `correct`, or, for a
+ * helper defined in another file (imported), when its name says it is that kind of check.
+ */
 export function validatedByHelper(
   sink: SyntaxNode,
   before: string,
   correct: (body: string) => boolean,
+  trustedName?: RegExp,
 ): boolean {
   const names = conditionCallees(before);
   if (names.length === 0) return false;
   const root = fileRoot(sink);
+  const defined = new Set<string>();
   for (const fn of root.descendantsOfType(FUNCTION_TYPES)) {
     const name = nameOf(fn);
-    if (name && names.includes(name) && correct(fn.text)) return true;
+    if (!name || !names.includes(name)) continue;
+    defined.add(name);
+    if (correct(fn.text)) return true;
   }
-  return false;
+  return !!trustedName && names.some((n) => !defined.has(n) && trustedName.test(n));
 }
+
+/** Names of imported validators that keep a path inside a root. */
+export const PATH_VALIDATOR_NAME =
+  /^(?:is|check|ensure|validate|assert|verify)_?\w*(?:path|file|dir|within|inside|contained|allowed|safe)\w*$/i;
+/** Names of imported validators that check a URL's host. */
+export const URL_VALIDATOR_NAME =
+  /^(?:is|check|ensure|validate|assert|verify)_?\w*(?:url|host|domain|allowed|safe|public)\w*$/i;
 
 const CANONICAL = /realpath|\.resolve\(\)|EvalSymlinks|filepath\.(?:Rel|IsLocal|Join|Clean|Abs)\(|securejoin/;
 const CONTAINED =

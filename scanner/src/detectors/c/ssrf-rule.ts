@@ -1,7 +1,7 @@
 /** The taint rule shared by MCP-C001 (no URL check) and MCP-C003 (a URL check that can be bypassed). */
 import type { SyntaxNode } from 'tree-sitter';
 import type { NodeQuery, SinkSpec, TaintRule } from '../api.js';
-import { checksUrlHost, validatedByHelper } from '../b/validator-helpers.js';
+import { checksUrlHost, URL_VALIDATOR_NAME, validatedByHelper } from '../b/validator-helpers.js';
 import {
   authorityNodes,
   HTTP_CLIENTS,
@@ -54,7 +54,7 @@ export function ssrfRule(withCheck: boolean, message: string): TaintRule {
     message,
     when: (call) => {
       const before = textBefore(call.node);
-      if (validatedByHelper(call.node, before, checksUrlHost)) return false;
+      if (validatedByHelper(call.node, before, checksUrlHost, URL_VALIDATOR_NAME)) return false;
       return URL_CHECK.test(before) === withCheck;
     },
     pick: (call, q) => {
