@@ -191,3 +191,8 @@ export function extractFeatures(text: string): FeatureHit[] {
   }
   return out;
 }
+
+/** The text without its invisible characters: what a human reviewer sees. */
+export function stripHidden(text: string): string {
+  return text.replace(new RegExp(HIDDEN_CHARS.source, 'gu'), '');
+}

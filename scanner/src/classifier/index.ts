@@ -6,4 +6,11 @@ export {
   formatMatrix,
   THRESHOLD,
 } from './classify.js';
-export { extractFeatures, FEATURES, type FeatureHit, type FeatureId, hiddenCharacters } from './features.js';
+export {
+  extractFeatures,
+  FEATURES,
+  type FeatureHit,
+  type FeatureId,
+  hiddenCharacters,
+  stripHidden,
+} from './features.js';

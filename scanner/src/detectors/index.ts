@@ -23,6 +23,9 @@ import mcpE001 from './e/mcp-e001-hardcoded-secret/detector.js';
 import mcpE002 from './e/mcp-e002-secret-logged/detector.js';
 import mcpE003 from './e/mcp-e003-secret-in-tool-output/detector.js';
 import mcpE004 from './e/mcp-e004-hardcoded-signing-key/detector.js';
+import mcpG001 from './g/mcp-g001-hidden-instructions/detector.js';
+import mcpG002 from './g/mcp-g002-invisible-unicode/detector.js';
+import mcpG003 from './g/mcp-g003-tool-shadowing/detector.js';
 
 export const DETECTORS: readonly Detector[] = [
   mcpA001,
@@ -48,6 +51,9 @@ export const DETECTORS: readonly Detector[] = [
   mcpE002,
   mcpE003,
   mcpE004,
+  mcpG001,
+  mcpG002,
+  mcpG003,
 ];
 
 export function listDetectors(): readonly Detector[] {
