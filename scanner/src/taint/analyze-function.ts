@@ -356,12 +356,17 @@ export function analyzeFunction(
     const source = host.rules.source(lang, callee, 'call');
     const method = rawCallee.includes('.') ? (rawCallee.split('.').pop() ?? '') : '';
     if (clears === 'all') return CLEAN;
-    if (!summarized) {
+    // `obj.get(k)` resolved only by method name may be dict.get rather than the project's `get`:
+    // keep the library-call propagation as well, so a wrong edge never loses taint.
+    const head = rawCallee.split(/[.(]/)[0] ?? '';
+    const byNameOnly =
+      summarized && raw.receiver !== null && !/^(this|self|cls)$/.test(head) && !file.imports.has(head);
+    if (!summarized || byNameOnly) {
       let recv = receiverTaint;
       // `args.get("count")`, `request.GetString("path", "")`: a field read through a method.
       const key = raw.args[0] ? adapter.stringValue(raw.args[0]) : null;
       if (key !== null) recv = dropField(recv, key);
-      result = union(recv, argsTaint);
+      result = union(result, recv, argsTaint);
       if (
         raw.receiver &&
         adapter.isIdentifier(raw.receiver) &&
