@@ -9,7 +9,7 @@ import { constantPrefix, fixedHost, HTTP_CLIENTS, isExternalConstantUrl } from '
  * header) shows none of these, so only servers that touch secrets are judged.
  */
 const SENSITIVE_FILE =
-  /process\.env(?![.[\w])|\.\.\.process\.env|os\.environ(?![[\w.])|os\.environ\.(?:items|copy|keys|values)\(|os\.Environ\(\)|\.ssh\b|id_(?:rsa|ed25519|ecdsa|dsa)|\.aws\b|credentials|\.netrc|\.npmrc|\.pypirc|\.kube\b|\.docker\b|\.git-credentials|\.gnupg|\/etc\/(?:passwd|shadow)|Login Data|Cookies|keychain|wallet|['"]\.env['"]/;
+  /process\.env(?![.[\w])|\.\.\.process\.env|os\.environ(?![[\w.])|os\.environ\.(?:items|copy|keys|values)\(|os\.Environ\(\)|\.ssh\b|id_(?:rsa|ed25519|ecdsa|dsa)|\.aws\b|['"/]credentials\b|credentials\.json|\.netrc|\.npmrc|\.pypirc|\.kube\b|\.docker\b|\.git-credentials|\.gnupg|\/etc\/(?:passwd|shadow)|Login Data|Cookies|keychain|wallet|['"]\.env['"]/;
 
 /** A secret-named environment variable put in the body itself (keys normally travel in headers). */
 const SECRET_ENV =
