@@ -69,12 +69,3 @@ export interface LangAdapter {
   /** Statements that leave the current block: return, throw/raise, panic, continue. */
   isExit(node: SyntaxNode): boolean;
 }
-
-export function namedChildren(node: SyntaxNode): SyntaxNode[] {
-  return node.namedChildren;
-}
-
-export function unquote(text: string): string | null {
-  const m = /^(?:[rRbBuU]{0,2})("""|'''|"|'|`)([\s\S]*)\1$/.exec(text);
-  return m ? (m[2] ?? '') : null;
-}

@@ -48,7 +48,7 @@ function bindingNames(target: SyntaxNode): string[] {
 }
 
 /** Go is the one language where the standard library is recognisable by its import path. */
-export function isGoStdlib(path: string): boolean {
+function isGoStdlib(path: string): boolean {
   const first = path.split('/')[0] ?? '';
   return !first.includes('.');
 }

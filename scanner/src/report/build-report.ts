@@ -23,7 +23,7 @@ function normalize(text: string): string {
   return text.replace(/\s+/g, ' ').trim().slice(0, 300);
 }
 
-export function snippetOf(text: string, startLine: number, endLine: number): string {
+function snippetOf(text: string, startLine: number, endLine: number): string {
   const lines = text.split('\n').slice(startLine - 1, Math.min(endLine, startLine + 2));
   return lines.map((l) => l.replace(/\s+$/, '')).join('\n');
 }
@@ -116,6 +116,7 @@ export interface ReportParts {
   surface: McpSurface;
   findings: Finding[];
   errors: ScanError[];
+  sbom: ScanReport['sbom'];
   startedAt: Date;
   durationMs: number;
 }
@@ -138,6 +139,7 @@ export function buildReport(parts: ReportParts): ScanReport {
     surface: parts.surface,
     findings: parts.findings,
     summary: { total: parts.findings.length, byClass: sortedClasses, bySeverity },
+    sbom: parts.sbom,
     errors: [...parts.errors].sort((a, b) => cmp(a.file ?? '', b.file ?? '') || cmp(a.code, b.code)),
     run: {
       startedAt: parts.startedAt.toISOString(),
