@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { SandboxError } from '../errors.js';
+import { parseAllowEntry } from '../net/allowlist.js';
 import { type Policy, PolicySchema } from './schema.js';
 
 /** A partial policy as written in a file or assembled from CLI flags. */
@@ -83,6 +84,21 @@ export function resolvePolicy(input: PolicyInput = {}): Policy {
     throw new SandboxError('SBX_ERR_POLICY_INVALID', lines.join('; '), { errors: lines });
   }
   const policy = candidate as Policy;
+  // Allowlist entries are checked here, at load time, so a typo fails `mcphub run` before anything
+  // starts — not as a proxy error later (and never as an entry that silently matches nothing).
+  const badAllow: string[] = [];
+  for (const entry of policy.network.allow) {
+    try {
+      parseAllowEntry(entry);
+    } catch (err) {
+      badAllow.push((err as Error).message);
+    }
+  }
+  if (badAllow.length) {
+    throw new SandboxError('SBX_ERR_POLICY_INVALID', `/network/allow: ${badAllow.join('; ')}`, {
+      errors: badAllow,
+    });
+  }
   if (policy.network.mode !== 'allowlist' && policy.network.allow.length > 0) {
     throw new SandboxError(
       'SBX_ERR_POLICY_INVALID',

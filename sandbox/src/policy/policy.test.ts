@@ -53,6 +53,12 @@ describe('policy file', () => {
     expect((err as Error).message).toMatch(/\/limits\/cpuShare/);
   });
 
+  it('checks every network.allow entry at load time', () => {
+    expect(() => resolvePolicy({ network: { mode: 'allowlist', allow: ['api.example.com'] } })).toThrow(
+      /\/network\/allow: .*'api.example.com' \(expected host:port/,
+    );
+  });
+
   it('refuses an allow list when the mode is not allowlist (it would silently not apply)', () => {
     expect(() => resolvePolicy({ network: { allow: ['a.com:443'] } })).toThrow(/set mode: allowlist/);
   });
