@@ -345,6 +345,19 @@ export const PATH_GUARDS: readonly GuardSpec[] = CONTAINMENT.flatMap((c) => [
   },
   // Zip-slip: the entry name is the attacker's; a lexical containment check is enough.
   { ...c, clears: ['archive'], derived: true },
+  // `if not os.path.realpath(full).startswith(BASE + os.sep)`: the condition resolves symlinks itself.
+  ...(c.languages.includes('go')
+    ? []
+    : [
+        {
+          ...c,
+          pattern: new RegExp(
+            String.raw`^(?=[\s\S]*(?:realpath|\.resolve\(\)))[\s\S]*?(?:${c.pattern.source})`,
+          ),
+          clears: ['path'],
+          derived: true,
+        },
+      ]),
 ]);
 
 const FUNCTION_TYPES = new Set([
