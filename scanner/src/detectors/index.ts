@@ -15,6 +15,9 @@ import mcpC001 from './c/mcp-c001-ssrf/detector.js';
 import mcpC002 from './c/mcp-c002-exfiltration/detector.js';
 import mcpC003 from './c/mcp-c003-weak-url-allowlist/detector.js';
 import mcpC004 from './c/mcp-c004-metadata-endpoint/detector.js';
+import mcpG001 from './g/mcp-g001-hidden-instructions/detector.js';
+import mcpG002 from './g/mcp-g002-invisible-unicode/detector.js';
+import mcpG003 from './g/mcp-g003-tool-shadowing/detector.js';
 import mcpD001 from './d/mcp-d001-sql-injection/detector.js';
 import mcpD002 from './d/mcp-d002-readonly-bypass/detector.js';
 import mcpD003 from './d/mcp-d003-sql-identifier-injection/detector.js';
@@ -23,38 +26,8 @@ import mcpE001 from './e/mcp-e001-hardcoded-secret/detector.js';
 import mcpE002 from './e/mcp-e002-secret-logged/detector.js';
 import mcpE003 from './e/mcp-e003-secret-in-tool-output/detector.js';
 import mcpE004 from './e/mcp-e004-hardcoded-signing-key/detector.js';
-import mcpG001 from './g/mcp-g001-hidden-instructions/detector.js';
-import mcpG002 from './g/mcp-g002-invisible-unicode/detector.js';
-import mcpG003 from './g/mcp-g003-tool-shadowing/detector.js';
 
-export const DETECTORS: readonly Detector[] = [
-  mcpA001,
-  mcpA002,
-  mcpA003,
-  mcpA004,
-  mcpA005,
-  mcpA006,
-  mcpA007,
-  mcpA008,
-  mcpB001,
-  mcpB002,
-  mcpB003,
-  mcpC001,
-  mcpC002,
-  mcpC003,
-  mcpC004,
-  mcpD001,
-  mcpD002,
-  mcpD003,
-  mcpD004,
-  mcpE001,
-  mcpE002,
-  mcpE003,
-  mcpE004,
-  mcpG001,
-  mcpG002,
-  mcpG003,
-];
+export const DETECTORS: readonly Detector[] = [mcpA001, mcpA002, mcpA003, mcpA004, mcpA005, mcpA006, mcpA007, mcpA008, mcpB001, mcpB002, mcpB003, mcpC001, mcpC002, mcpC003, mcpC004, mcpG001, mcpG002, mcpG003, mcpD001, mcpD002, mcpD003, mcpD004, mcpE001, mcpE002, mcpE003, mcpE004];
 
 export function listDetectors(): readonly Detector[] {
   return DETECTORS;

@@ -571,7 +571,8 @@ export function placedPieces(shape: Shape): PlacedPiece[] {
   return out;
 }
 
-const EXITS = /^\s*(return|raise|throw|panic|continue|break\s+\w)|^\s*[\w.]*(abort|exit|fatal|Fatal|Exit)\w*\(/;
+const EXITS =
+  /^\s*(return|raise|throw|panic|continue|break\s+\w)|^\s*[\w.]*(abort|exit|fatal|Fatal|Exit)\w*\(/;
 
 /**
  * `switch x { case "a", "b": default: return }` (Go), `switch (x) { case 'a': break; default: throw }` (JS),
@@ -580,8 +581,13 @@ const EXITS = /^\s*(return|raise|throw|panic|continue|break\s+\w)|^\s*[\w.]*(abo
 export function validatedBySwitch(node: SyntaxNode): boolean {
   const n = unwrap(node);
   const fn = enclosingFunction(n);
-  if (!fn || (n.type !== 'identifier' && !/member_expression|attribute|selector_expression/.test(n.type))) return false;
-  const switches = fn.descendantsOfType(['expression_switch_statement', 'switch_statement', 'match_statement']);
+  if (!fn || (n.type !== 'identifier' && !/member_expression|attribute|selector_expression/.test(n.type)))
+    return false;
+  const switches = fn.descendantsOfType([
+    'expression_switch_statement',
+    'switch_statement',
+    'match_statement',
+  ]);
   for (const sw of switches) {
     if (sw.endIndex > n.startIndex) continue;
     const subject = sw.childForFieldName('value') ?? sw.childForFieldName('subject') ?? sw.namedChildren[0];
@@ -593,7 +599,10 @@ export function validatedBySwitch(node: SyntaxNode): boolean {
     );
     if (!fallback) continue;
     const body = fallback.text.replace(/^(default|case\s+_)\s*:/, '');
-    const stmts = body.split(/[\n;]/).map((l) => l.trim()).filter(Boolean);
+    const stmts = body
+      .split(/[\n;]/)
+      .map((l) => l.trim())
+      .filter(Boolean);
     if (stmts.length > 0 && EXITS.test(stmts[stmts.length - 1] ?? '')) return true;
   }
   return false;

@@ -232,7 +232,8 @@ export function leakIn(node: SyntaxNode, q: NodeQuery, depth: number, seen: Set<
     if (def && def.id !== enclosingFunction(n)?.id) return first(returnsOfFn(def), 1);
     const setting = settingsSecret(n.tree.rootNode, call.name);
     if (setting) return setting;
-    if (PASS_THROUGH.has(call.name)) return first([call.receiver, ...call.args, ...call.kwargs.values()]);
+    if (PASS_THROUGH.has(call.name) || /(Error|Exception)$/.test(call.name))
+      return first([call.receiver, ...call.args, ...call.kwargs.values()]);
     return null;
   }
   if (FUNCTION_TYPES.has(n.type)) return null;

@@ -92,6 +92,7 @@ export function looksLikeSecretValue(value: string): boolean {
   if (value.length < 8 || value.length > 200 || /\s/.test(value)) return false;
   if (isPlaceholder(value)) return false;
   if (/^[A-Z][A-Z0-9_]*$/.test(value) || /^[a-z][a-z0-9_.-]*$/.test(value)) return false; // names, env vars, words
+  if (/^[a-z]+([A-Z][a-z0-9]+)+$|^([A-Z][a-z0-9]+){2,}$|^[a-z]+(-[a-z0-9]+)+$/.test(value)) return false; // camelCase, PascalCase, kebab names
   if (/^(https?|file|wss?):\/\//.test(value) || value.startsWith('/') || value.startsWith('./')) return false;
   if (/^[\d.:-]+$/.test(value)) return false;
   const classes = [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((r) => r.test(value)).length;

@@ -78,7 +78,8 @@ function hasKeywordCheck(fn: SyntaxNode, sink: SyntaxNode | null, seen: Set<numb
     const inside = !!sink && !!consequence && contains(consequence, sink);
     if (sink && !inside && !onPathTo(stmt, sink)) continue;
     const text = constantText(root, cond.text);
-    const negated = /^\s*\(?\s*(not\s|!)/.test(cond.text) || /\bnot in\b/.test(cond.text);
+    // `not q.startswith(...)`, `!re.test(q)`, `first !== 'SELECT'`, `kw not in READ_ONLY`: rejects non-reads.
+    const negated = /^\s*\(?\s*(not\s|!)/.test(cond.text) || /\bnot in\b|!==?|<>/.test(cond.text);
     if (PREFIX_CHECK.test(text) && READ_KEYWORD.test(text) && (negated || inside || !sink)) return true;
     if (WRITE_KEYWORDS.test(text) && !inside) return true;
   }
@@ -88,7 +89,16 @@ function hasKeywordCheck(fn: SyntaxNode, sink: SyntaxNode | null, seen: Set<numb
     const p = callParts(call);
     if (!p) continue;
     for (const def of root.descendantsOfType([...FUNCTION_TYPES])) {
-      if (functionName(def) === p.name && def.id !== fn.id && hasKeywordCheck(def, null, seen)) return true;
+      if (functionName(def) !== p.name || def.id === fn.id) continue;
+      if (hasKeywordCheck(def, null, seen)) return true;
+      // `def is_read_only(sql): return sql.lower().startswith("select")` used as `if not is_read_only(sql)`.
+      const body = def.childForFieldName('body')?.text ?? '';
+      if (
+        /read.?only|select|safe|valid|allowed|readonly/i.test(p.name) &&
+        PREFIX_CHECK.test(body) &&
+        READ_KEYWORD.test(body)
+      )
+        return true;
     }
   }
   return false;
@@ -123,10 +133,16 @@ function check(call: CallView, ctx: VisitContext): void {
   for (const arg of queryArgs(call)) {
     const n = unwrap(arg);
     if (/^(ctx|&)/.test(n.text) || ctx.q.stringValue(n) !== null) continue;
-    if (n.type !== 'identifier' && !/member|attribute|selector|subscript/.test(n.type)) continue;
+    const isValue = (x: SyntaxNode) =>
+      x.type === 'identifier' || /member|attribute|selector|subscript/.test(x.type);
     const shape = shapeOf(n, { q: ctx.q });
-    if (shape.built) continue;
-    if (!keywordChecked(n, ctx.q)) continue;
+    // The statement itself, or the statement wrapped (`EXPLAIN ${sql}`, `SELECT * FROM (${sql}) LIMIT 100`).
+    const statements = shape.built
+      ? shape.segs.flatMap((g) => ('piece' in g && isValue(unwrap(g.piece)) ? [unwrap(g.piece)] : []))
+      : isValue(n)
+        ? [n]
+        : [];
+    if (!statements.some((x) => keywordChecked(x, ctx.q))) continue;
     ctx.report(call.node, {
       message:
         'Caller-supplied SQL is executed after a keyword check only: stacked statements, data-modifying CTEs or ' +

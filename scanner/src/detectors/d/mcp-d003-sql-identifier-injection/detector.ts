@@ -1,5 +1,11 @@
 import { defineDetector } from '../../api.js';
-import { builtQueries, LITERAL_ALLOWLIST_GUARDS, positionOf, SQL_SANITIZERS, sqlSinks } from '../sql-shapes.js';
+import {
+  builtQueries,
+  LITERAL_ALLOWLIST_GUARDS,
+  positionOf,
+  SQL_SANITIZERS,
+  sqlSinks,
+} from '../sql-shapes.js';
 
 export default defineDetector({
   id: 'MCP-D003',

@@ -31,10 +31,13 @@ function boundName(node: SyntaxNode): string | null {
     case 'variable_declarator':
       return p.childForFieldName('name')?.text ?? null;
     case 'pair':
+      // The key itself ('rotateWorkerToken': ...) is a name, not a value.
+      if (p.childForFieldName('key')?.id === n.id) return null;
       return p.childForFieldName('key')?.text ?? null;
     case 'keyword_argument':
       return p.childForFieldName('name')?.text ?? null;
     case 'keyed_element':
+      if (p.namedChildren[0]?.id === n.id || p.namedChildren[0]?.namedChildren[0]?.id === n.id) return null;
       return p.namedChildren[0]?.text ?? null;
     case 'default_parameter':
     case 'typed_default_parameter':

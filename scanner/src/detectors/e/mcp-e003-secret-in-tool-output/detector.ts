@@ -41,6 +41,7 @@ function visit(node: SyntaxNode, ctx: VisitContext): void {
   const values = value.type === 'expression_list' ? value.namedChildren : [value];
   let what: string | null = null;
   for (const v of values) what ??= leakIn(v, ctx.q, 0, new Set());
+  if (what && /throw|raise/.test(node.type)) what = `${what} in an error message`;
   if (what)
     ctx.report(node.type === 'arrow_function' ? value : node, {
       message: `A tool result returns ${what} to the MCP client (and the model)`,
@@ -58,5 +59,7 @@ export default defineDetector({
   remediation:
     'Tool results go to the model and the client transcript. Never return the environment or credentials: return ' +
     'an allowlist of non-secret settings, and report secrets as present/absent ("configured": bool(key)).',
-  visitors: { onNode: { types: ['return_statement', 'arrow_function'], visit } },
+  visitors: {
+    onNode: { types: ['return_statement', 'arrow_function', 'throw_statement', 'raise_statement'], visit },
+  },
 });

@@ -62,9 +62,10 @@ function hardcoded(node: SyntaxNode, q: NodeQuery, depth = 0): { value: string; 
     const operand = n.childForFieldName('operand');
     if (operand && /\[\]byte/.test(n.text)) return hardcoded(operand, q, depth + 1);
     if (/^\[\]byte$|^Buffer\.from$|^bytes$|^str$|\.encode$|^String$/.test(fnText)) {
-      const inner =
-        args[0] ??
-        (fnText.endsWith('.encode') ? n.childForFieldName('function')?.childForFieldName('object') : null);
+      // `"key".encode()`: the receiver is the value; `.encode("latin-1")`'s argument is only the codec.
+      const inner = fnText.endsWith('.encode')
+        ? n.childForFieldName('function')?.childForFieldName('object')
+        : args[0];
       return inner ? hardcoded(inner, q, depth + 1) : null;
     }
     // os.getenv("JWT_SECRET", "dev-secret"), os.environ.get("X", "dev")
