@@ -29,6 +29,35 @@ function othersAreInequalities(parts: string[], part: string): boolean {
   return parts.every((p) => p === part || /^[\w.()]+\s*!==?\s*[\w.()]+$/.test(p));
 }
 
+/** Splits at a connective outside parentheses, brackets and strings. */
+function splitTop(text: string, connective: RegExp): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quote: string | null = null;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (quote) {
+      if (ch === '\\') i++;
+      else if (ch === quote) quote = null;
+      continue;
+    }
+    if (ch === '"' || ch === "'" || ch === '`') quote = ch;
+    else if ('([{'.includes(ch)) depth++;
+    else if (')]}'.includes(ch)) depth--;
+    else if (depth === 0 && (i === 0 || /[\s)]/.test(text[i - 1] as string) || '|&'.includes(ch))) {
+      const m = connective.exec(text.slice(i));
+      if (m) {
+        out.push(text.slice(start, i).trim());
+        i += m[0].length - 1;
+        start = i + 1;
+      }
+    }
+  }
+  out.push(text.slice(start).trim());
+  return out.filter((p) => p.length > 0);
+}
+
 function balanced(text: string): boolean {
   let depth = 0;
   for (const ch of text) {
@@ -99,9 +128,17 @@ export function checkGuards(
   const group = /^(?:!|not\s*)\(([\s\S]*)\)$/.exec(whole);
   const outerNot = !!group && balanced(group[1] ?? '');
   if (outerNot) whole = (group?.[1] ?? '').trim();
-  const disjunction = /\|\||\bor\b/.test(whole);
-  const conjunction = /&&|\band\b/.test(whole);
-  const parts = whole.split(/\|\||&&|\band\b|\bor\b/).map(stripParens);
+  // Top-level structure only: in `a || (b && c)` the conjunction sits inside one alternative.
+  const disjuncts = splitTop(whole, /^(?:\|\||or\b)/);
+  const disjunction = disjuncts.length > 1;
+  const parts: string[] = [];
+  for (const d of disjuncts) {
+    const conj = splitTop(stripParens(d), /^(?:&&|and\b)/);
+    // A grouped conjunction inside a disjunction proves nothing about any one of its atoms.
+    if (disjunction && conj.length > 1) continue;
+    parts.push(...conj.map(stripParens));
+  }
+  const conjunction = !disjunction && parts.length > 1;
   const branchExits = exits(adapter, consequence);
   for (const [partIndex, part] of parts.entries()) {
     let negated = /^(!|not\s)/.test(part);
