@@ -1,14 +1,6 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  chmodSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
@@ -36,9 +28,11 @@ import {
   sweepStaleCgroups,
 } from './cgroup-runtime.js';
 import { type CgroupPlan, planCgroups } from './cgroups.js';
+import { descendants, lowerPortFloor, NS, nsOf, readInfo, statusField } from './observe.js';
 import { type LinuxSandboxPlan, SANDBOX_PATHS } from './plan.js';
 import { findExecutable, probeLinuxHost, probeRuntimeLayout } from './probe.js';
 import { buildSeccompFilter, DENIED_SYSCALLS, ENOSYS_SYSCALLS } from './seccomp.js';
+import { CGROUP_SHIM, CGROUP_SHIM_BASH } from './shim.js';
 
 export const LAUNCHER_HOST_PATH = fileURLToPath(
   new URL('../../assets/sandbox-launcher.mjs', import.meta.url),
@@ -47,116 +41,6 @@ export const PROXY_PORT_INSIDE = 3128;
 const SECCOMP_FD = 3;
 const INFO_FD = 4;
 const BLOCK_FD = 5;
-
-/**
- * Joins the run's cgroups *before* exec: the shell writes its own pid into each cgroup.procs, then
- * execs prlimit → bwrap, so every process of the sandbox starts inside its limits (no window in
- * which a fork could escape them). The paths come through the environment, never the script text.
- */
-export const CGROUP_SHIM =
-  'IFS=:; for f in $MCPHUB_CGROUP_PROCS; do echo $$ > "$f" || exit 125; done; unset IFS MCPHUB_CGROUP_PROCS; exec "$@"';
-
-/**
- * The same, in bash, first closing every inherited descriptor above the ones bwrap needs (0-2
- * stdio, 3 seccomp, 4 info, 5 block): bwrap passes open fds through to the sandbox, and a parent (a test
- * runner, an IDE) may leak pipes or sockets into us. dash cannot name fds above 9, hence bash.
- */
-export const CGROUP_SHIM_BASH = `for fd in /proc/$$/fd/*; do n=\${fd##*/}; if [ "$n" -gt 5 ] 2>/dev/null; then eval "exec $n>&-"; fi; done; ${CGROUP_SHIM}`;
-
-const NS = ['user', 'pid', 'net', 'ipc', 'uts', 'mnt', 'cgroup'] as const;
-
-function readText(p: string): string | undefined {
-  try {
-    return readFileSync(p, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-function statusField(pid: number, field: string): string | undefined {
-  return readText(`/proc/${pid}/status`)?.match(new RegExp(`^${field}:\\s*(\\S+)`, 'm'))?.[1];
-}
-
-function ppidOf(pid: number): number | undefined {
-  const s = readText(`/proc/${pid}/stat`);
-  if (!s) return undefined;
-  return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
-}
-
-/** Descendants of `root` (scan of /proc; used when there is no cgroup to list them). */
-function descendants(root: number): number[] {
-  const all = (() => {
-    try {
-      return readdirSync('/proc')
-        .filter((n) => /^\d+$/.test(n))
-        .map(Number);
-    } catch {
-      return [];
-    }
-  })();
-  const out: number[] = [];
-  let frontier = [root];
-  while (frontier.length) {
-    const next = all.filter((p) => frontier.includes(ppidOf(p) ?? -1));
-    out.push(...next);
-    frontier = next;
-  }
-  return out;
-}
-
-function nsOf(pid: number | 'self', ns: string): string | undefined {
-  try {
-    return readlinkSync(`/proc/${pid}/ns/${ns}`);
-  } catch {
-    return undefined;
-  }
-}
-
-function readInfo(stream: Readable): Promise<{ 'child-pid'?: number } | undefined> {
-  return new Promise((resolve) => {
-    let buf = '';
-    const done = (v: { 'child-pid'?: number } | undefined) => {
-      stream.removeAllListeners('data');
-      resolve(v);
-    };
-    stream.setEncoding('utf8');
-    stream.on('data', (d: string) => {
-      buf += d;
-      try {
-        done(JSON.parse(buf));
-      } catch {}
-    });
-    stream.once('end', () => {
-      try {
-        done(JSON.parse(buf));
-      } catch {
-        done(undefined);
-      }
-    });
-    stream.once('error', () => done(undefined));
-  });
-}
-
-/** Let any uid bind ports < 1024 in the sandbox's network namespace (only). Returns why not, or undefined. */
-function lowerPortFloor(sandboxPid: number, hasUserns: boolean): string | undefined {
-  const nsenter = findExecutable('nsenter');
-  if (!nsenter) return 'nsenter (util-linux) not found';
-  const r = spawnSync(
-    nsenter,
-    [
-      '-t',
-      String(sandboxPid),
-      ...(hasUserns ? ['-U', '--preserve-credentials'] : []),
-      '-n',
-      '--',
-      '/bin/sh',
-      '-c',
-      'echo 0 > /proc/sys/net/ipv4/ip_unprivileged_port_start',
-    ],
-    { encoding: 'utf8', timeout: 5000, env: { PATH: '/usr/bin:/bin' } },
-  );
-  return r.status === 0 ? undefined : (r.stderr || r.error?.message || `exit ${r.status}`).trim();
-}
 
 /** Which explicitly requested limits need which cgroup controller. */
 function requiredControllers(limits: Limits): ('memory' | 'cpu' | 'pids')[] {
