@@ -61,7 +61,9 @@ describe('allowlist proxy (host side, over its Unix socket)', () => {
   let dir: string;
 
   beforeAll(async () => {
-    upstream = createServer((req, res) => res.end(`upstream saw ${req.method} ${req.url}`));
+    upstream = createServer((req, res) =>
+      res.end(`upstream saw ${req.method} ${req.url} host=${req.headers.host}`),
+    );
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
     port = (upstream.address() as { port: number }).port;
     dir = mkdtempSync(join(tmpdir(), 'proxy-'));
@@ -99,6 +101,12 @@ describe('allowlist proxy (host side, over its Unix socket)', () => {
     );
     expect(r).toMatch(/^HTTP\/1.1 200/);
     expect(r).toContain('upstream saw GET /a?b=1');
+  });
+
+  it('sets Host from the checked URL, not from the client (no virtual-host hopping)', async () => {
+    const r = await talk(`GET http://127.0.0.1:${port}/v HTTP/1.1\r\nHost: evil.example\r\n\r\n`);
+    expect(r).toContain(`host=127.0.0.1:${port}`);
+    expect(r).not.toContain('evil.example');
   });
 
   it('tunnels CONNECT to an allowed target', async () => {

@@ -254,10 +254,12 @@ export async function startAllowlistProxy(opts: ProxyOptions): Promise<Allowlist
     } catch (err) {
       return refuseHttp(client, '502 Bad Gateway', (err as Error).message);
     }
-    // One request per connection: rewrite to origin-form, drop hop-by-hop proxy headers.
-    const kept = headerLines.filter((l) => !/^(proxy-|connection:|keep-alive:)/i.test(l));
+    // One request per connection: rewrite to origin-form, drop hop-by-hop proxy headers, and set
+    // Host from the checked URL — a client-chosen Host would let it reach another virtual host on
+    // an allowed address (shared hosting, CDNs).
+    const kept = headerLines.filter((l) => !/^(proxy-|connection:|keep-alive:|host:)/i.test(l));
     up.write(
-      `${method} ${url.pathname}${url.search} ${version}\r\n${[...kept, 'Connection: close'].join('\r\n')}\r\n\r\n`,
+      `${method} ${url.pathname}${url.search} ${version}\r\n${[`Host: ${url.host}`, ...kept, 'Connection: close'].join('\r\n')}\r\n\r\n`,
     );
     if (body.length) up.write(body);
     splice(client, up);
