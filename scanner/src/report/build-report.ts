@@ -39,8 +39,16 @@ export function redactSnippet(snippet: string, secrets: readonly string[] | unde
   return out;
 }
 
+/** The first tool by name, then the shorter trace, then the message, so the choice is stable. */
+function preferred(a: Finding, b: Finding): boolean {
+  if ((a.tool ?? '') !== (b.tool ?? '')) return (a.tool ?? '\uffff') < (b.tool ?? '\uffff');
+  if (a.trace.length !== b.trace.length) return a.trace.length < b.trace.length;
+  return a.message < b.message;
+}
+
 export function toFindings(raw: readonly RawFinding[]): Finding[] {
   const byPlace = new Map<string, Finding>();
+  const toolsByPlace = new Map<string, Set<string>>();
   for (const r of raw) {
     const d = r.detector;
     const location = {
@@ -65,16 +73,19 @@ export function toFindings(raw: readonly RawFinding[]): Finding[] {
       snippet: redactSnippet(snippetOf(r.file.text, location.startLine, location.endLine), r.redact),
       remediation: d.remediation,
     };
-    const key = `${d.id}|${location.file}|${location.startLine}|${location.startColumn}|${r.tool ?? ''}`;
+    // One bug, one finding: a sink reached from several tools is reported once, under the first
+    // tool by name, so a shared helper does not multiply the score deduction.
+    const key = `${d.id}|${location.file}|${location.startLine}|${location.startColumn}`;
+    const tools = toolsByPlace.get(key) ?? new Set<string>();
+    if (r.tool) tools.add(r.tool);
+    toolsByPlace.set(key, tools);
     const prev = byPlace.get(key);
     // Several sources can reach one sink: keep the shortest trace, the one easiest to review.
-    if (
-      !prev ||
-      r.trace.length < prev.trace.length ||
-      (r.trace.length === prev.trace.length && r.message < prev.message)
-    ) {
-      byPlace.set(key, finding);
-    }
+    if (!prev || preferred(finding, prev)) byPlace.set(key, finding);
+  }
+  for (const [key, f] of byPlace) {
+    const others = [...(toolsByPlace.get(key) ?? [])].filter((t) => t !== f.tool).sort();
+    if (others.length > 0) f.message = `${f.message} (also reachable from tools: ${others.join(', ')})`;
   }
   const findings = [...byPlace.values()].sort(
     (a, b) =>

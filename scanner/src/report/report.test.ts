@@ -65,6 +65,35 @@ describe('native JSON report', () => {
   });
 });
 
+describe('one bug, one finding', () => {
+  it('reports a helper reached from two tools once, under the first tool', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcphub-dedupe-'));
+    dirs.push(dir);
+    writeFileSync(
+      join(dir, 's.py'),
+      [
+        'import os',
+        'from mcp.server.fastmcp import FastMCP',
+        'mcp = FastMCP("x")',
+        'def run(c):',
+        '    return os.popen(c).read()',
+        '@mcp.tool()',
+        'def zeta(a: str) -> str:',
+        '    return run(a)',
+        '@mcp.tool()',
+        'def alpha(b: str) -> str:',
+        '    return run("ls " + b)',
+        '',
+      ].join('\n'),
+    );
+    const { findings } = await scanDirectory(dir);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]?.tool).toBe('alpha');
+    expect(findings[0]?.message).toContain('also reachable from tools: zeta');
+    expect(findings[0]?.trace[0]?.note).toContain('alpha');
+  });
+});
+
 describe('SARIF 2.1.0', () => {
   it('carries the required structure', async () => {
     const report = await scanDirectory(fixtures);
