@@ -24,6 +24,8 @@ import { ensureAdminToken } from './tokens/token-service.js';
 
 export interface RunningDaemon {
   hubUrl: string | null;
+  /** One-time link that logs a browser into the web UI (null without the hub role). */
+  loginUrl: string | null;
   registryUrl: string;
   adminTokenFile: string;
   home: string;
@@ -96,6 +98,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       stoppers.unshift(() => w.stop());
     }
     let hubUrl: string | null = null;
+    let loginUrl: string | null = null;
     if (config.roles.includes('hub')) {
       const worker = hubWorker;
       const submissions = new Submissions({
@@ -120,6 +123,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       apps.push(hubApp);
       await hubApp.listen({ host: config.hub.host, port: config.hub.port });
       hubUrl = urlOf(hubApp);
+      loginUrl = `${hubUrl}/login?token=${hubApp.issueLoginToken()}`;
     }
     const runtimeFile = join(config.home, 'daemon.json');
     writeFileSync(runtimeFile, `${JSON.stringify({ pid: process.pid, hubUrl, registryUrl }, null, 2)}\n`, {
@@ -148,7 +152,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       })();
       return closing;
     };
-    return { hubUrl, registryUrl, adminTokenFile: admin.file, home: config.home, close };
+    return { hubUrl, loginUrl, registryUrl, adminTokenFile: admin.file, home: config.home, close };
   } catch (err) {
     await Promise.allSettled(apps.map((a) => a.close()));
     for (const stop of stoppers) await stop().catch(() => undefined);

@@ -33,6 +33,7 @@ function buildProgram(): Command {
     const daemon = await startDaemon(config, logger);
     out(`MCP Hub ${VERSION} is running`);
     if (daemon.hubUrl) out(`  Hub:          ${daemon.hubUrl}  (API docs: ${daemon.hubUrl}/docs)`);
+    if (daemon.loginUrl) out(`  Web UI:       ${daemon.loginUrl}  (one-time login link)`);
     out(`  Registry:     ${daemon.registryUrl}`);
     out(`  Admin token:  ${daemon.adminTokenFile}  (readable by you only)`);
     out(`  Data:         ${daemon.home}`);

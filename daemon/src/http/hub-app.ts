@@ -19,6 +19,7 @@ import { VERSION } from '../version.js';
 import { installErrorHandling } from './errors.js';
 import { type OrgRouteDeps, orgRoutes } from './routes/org-routes.js';
 import { type PipelineRouteDeps, pipelineRoutes } from './routes/pipeline-routes.js';
+import { hubUiPlugin } from './ui/ui-plugin.js';
 
 export interface HubAppDeps {
   config: Config;
@@ -45,6 +46,7 @@ export async function buildHubApp(deps: HubAppDeps): Promise<FastifyInstance> {
   });
   const startedAt = deps.startedAt ?? Date.now();
   installErrorHandling(app);
+  await app.register(hubUiPlugin, deps); // Host/Origin guards, CSP, login cookie, the web UI at /
   await app.register(swagger, {
     openapi: {
       info: { title: 'MCP Hub API', version: VERSION, description: 'Control plane of MCP Hub' },

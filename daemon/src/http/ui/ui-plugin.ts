@@ -1,0 +1,238 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { rbacAuthorizer } from '../../auth/rbac-authorizer.js';
+import type { Config } from '../../config/schema.js';
+import type { HubDb } from '../../db/database.js';
+import { HubError } from '../../errors.js';
+import { loadOrCreateAdminToken, type SigningKey } from '../../keys/signing-key.js';
+import { issueRegistryToken } from '../../tokens/token-service.js';
+import {
+  bindHostName,
+  CONTENT_SECURITY_POLICY,
+  type HostPolicy,
+  hostAllowed,
+  originAllowed,
+} from './request-guards.js';
+import { SESSION_TTL_MS, UiSessions } from './sessions.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** A fresh one-time login token for `/login?token=…` (printed by the daemon, asked for by the desktop). */
+    issueLoginToken(): string;
+  }
+}
+
+export interface HubUiDeps {
+  config: Config;
+  db: HubDb;
+  signingKey: SigningKey;
+  registryUrl: string;
+  /** The built renderer (default: desktop/dist-renderer of this checkout, or MCPHUB_UI_DIR). */
+  uiDir?: string;
+}
+
+export const SESSION_COOKIE = 'mcphub_session';
+export const DEFAULT_UI_DIR = fileURLToPath(new URL('../../../../desktop/dist-renderer/', import.meta.url));
+
+const cookieOf = (header: string | undefined, name: string): string | undefined => {
+  for (const part of (header ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return v.join('=');
+  }
+  return undefined;
+};
+
+const page = (title: string, body: string) =>
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>` +
+  `<body><h1>${title}</h1>${body}</body></html>`;
+
+/**
+ * The browser face of the hub: Host/Origin checks, the strict CSP, one-time login into an HttpOnly
+ * SameSite=Strict session cookie, the built React UI at `/`, and a read/moderate proxy to the registry
+ * (so the UI's `connect-src` stays `'self'`). Registered without encapsulation so its hooks guard
+ * every hub route, API included.
+ */
+async function hubUiPluginImpl(app: FastifyInstance, deps: HubUiDeps): Promise<void> {
+  const { config } = deps;
+  const sessions = new UiSessions(() => loadOrCreateAdminToken(config.home).secret);
+  const authorizer = rbacAuthorizer(deps.db);
+  const secureCookie = config.hub.publicUrl?.startsWith('https:') ?? false;
+
+  const policy = (): HostPolicy => {
+    const addr = app.server.address();
+    const port = addr && typeof addr !== 'string' ? addr.port : null;
+    const extra: string[] = [];
+    const bind = bindHostName(config.hub.host, port);
+    if (bind) extra.push(bind);
+    if (config.hub.publicUrl) extra.push(new URL(config.hub.publicUrl).host);
+    return { port, extra };
+  };
+
+  app.decorate('issueLoginToken', () => sessions.issueLoginToken());
+
+  app.addHook('onRequest', async (req, reply) => {
+    const p = policy();
+    if (!hostAllowed(req.headers.host, p)) {
+      throw new HubError(
+        'HUB_ERR_FORBIDDEN',
+        `Host ${JSON.stringify(req.headers.host ?? '')} is not this daemon's name (DNS rebinding defence)`,
+      );
+    }
+    if (!originAllowed(req.method, req.headers, p)) {
+      throw new HubError(
+        'HUB_ERR_FORBIDDEN',
+        `Origin ${JSON.stringify(req.headers.origin ?? '')} may not change state here (CSRF defence)`,
+      );
+    }
+    if (!req.url.startsWith('/docs')) {
+      reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+      reply.header('x-frame-options', 'DENY');
+    }
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    // The cookie stands for a bearer token; an explicit Authorization header wins.
+    if (!req.headers.authorization) {
+      const sid = cookieOf(req.headers.cookie, SESSION_COOKIE);
+      const bearer = sid ? sessions.bearerOf(sid) : null;
+      if (bearer) req.headers.authorization = `Bearer ${bearer}`;
+    }
+  });
+
+  app.get('/login', { schema: { hide: true } }, async (req, reply) => {
+    const token = (req.query as { token?: unknown }).token;
+    const sid = typeof token === 'string' ? sessions.login(token) : null;
+    reply.header('cache-control', 'no-store');
+    if (!sid) {
+      return reply
+        .status(401)
+        .type('text/html; charset=utf-8')
+        .send(
+          page(
+            'This login link is not valid',
+            '<p>Login links work once and expire after 15 minutes. Restart the daemon or ask the desktop app for a new one.</p>',
+          ),
+        );
+    }
+    reply.header(
+      'set-cookie',
+      `${SESSION_COOKIE}=${sid}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_TTL_MS / 1000}${secureCookie ? '; Secure' : ''}`,
+    );
+    return reply.redirect('/', 303);
+  });
+
+  app.post('/logout', { schema: { hide: true } }, async (req, reply) => {
+    const sid = cookieOf(req.headers.cookie, SESSION_COOKIE);
+    if (sid) sessions.logout(sid);
+    reply.header('set-cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
+    return reply.status(204).send();
+  });
+
+  app.post(
+    '/api/v1/ui/login-tokens',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'A one-time UI login link (hub admin)',
+        security: [{ bearer: [] }],
+      },
+    },
+    async (req, reply) => {
+      await authorizer.requireHubAdmin(req);
+      const token = sessions.issueLoginToken();
+      return reply.status(201).send({ token, path: `/login?token=${token}` });
+    },
+  );
+
+  // Registry reads and status changes, forwarded with a one-minute registry token of the caller's reach.
+  const forward = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    path: string,
+    scope: 'registry:read' | 'registry:admin',
+    resource: string[],
+    body?: unknown,
+  ) => {
+    const { token } = await issueRegistryToken(
+      deps.signingKey,
+      { sub: 'hub-ui', scope: [scope], resource, ttlSeconds: 60 },
+      config.registry.tokenMaxTtlSeconds,
+    );
+    let res: Response;
+    try {
+      res = await fetch(`${deps.registryUrl}${path}`, {
+        method: req.method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (err) {
+      throw new HubError(
+        'HUB_ERR_PUBLISH_FAILED',
+        `The registry at ${deps.registryUrl} did not answer: ${(err as Error).message}`,
+      );
+    }
+    return reply
+      .status(res.status)
+      .type('application/json')
+      .send(await res.text());
+  };
+  const readResources = async (req: FastifyRequest) => {
+    const readable = await authorizer.readableOrgs(await authorizer.authorize(req, 'read'));
+    return readable === '*' ? ['*'] : readable.map((o) => `${o}/*`);
+  };
+  const hidden = { schema: { hide: true } };
+  app.get('/api/v1/ui/registry/packages', hidden, async (req, reply) => {
+    const resources = await readResources(req);
+    if (resources.length === 0) return { packages: [] };
+    const qs = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+    return forward(req, reply, `/v1/packages${qs}`, 'registry:read', resources);
+  });
+  app.get('/api/v1/ui/registry/packages/:org/:name', hidden, async (req, reply) => {
+    const { org, name } = req.params as { org: string; name: string };
+    await authorizer.authorize(req, 'read', org);
+    return forward(
+      req,
+      reply,
+      `/v1/packages/${encodeURIComponent(org)}/${encodeURIComponent(name)}`,
+      'registry:read',
+      [`${org}/*`],
+    );
+  });
+  app.patch('/api/v1/ui/registry/packages/:org/:name/:version/status', hidden, async (req, reply) => {
+    const { org, name, version } = req.params as { org: string; name: string; version: string };
+    await authorizer.authorize(req, 'admin', org);
+    const path = `/v1/packages/${encodeURIComponent(org)}/${encodeURIComponent(name)}/${encodeURIComponent(version)}/status`;
+    return forward(req, reply, path, 'registry:admin', [`${org}/*`], req.body);
+  });
+
+  const uiDir = deps.uiDir ?? process.env.MCPHUB_UI_DIR ?? DEFAULT_UI_DIR;
+  if (existsSync(`${uiDir}/index.html`)) {
+    await app.register(fastifyStatic, {
+      root: uiDir,
+      prefix: '/',
+      index: ['index.html'],
+      cacheControl: false,
+    });
+  } else {
+    app.get('/', hidden, async (_req, reply) =>
+      reply
+        .status(503)
+        .type('text/html; charset=utf-8')
+        .send(
+          page(
+            'The MCP Hub UI is not built',
+            `<p>The API works; the web UI was not found in <code>${uiDir}</code>.</p><p>Run <code>npm run build</code> at the repository root (it builds <code>desktop/</code>), or set <code>MCPHUB_UI_DIR</code>.</p>`,
+          ),
+        ),
+    );
+  }
+}
+
+// Not encapsulated (what fastify-plugin does): the hooks must guard routes registered beside it.
+(hubUiPluginImpl as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+export const hubUiPlugin = hubUiPluginImpl;
