@@ -7,6 +7,7 @@ export const SCAN_ERRORS = {
   SCAN_ERR_FILE_BUDGET: 'analysis of a file exceeded its time budget; results for it are partial',
   SCAN_ERR_ANALYZE: 'an analyzer failed on a file; results for it are partial',
   SCAN_ERR_OUTPUT: 'the report could not be written',
+  SCAN_ERR_ADVISORIES: 'the advisory database could not be read; known-vulnerable versions were not checked',
 } as const;
 
 export type ScanErrorCode = keyof typeof SCAN_ERRORS;

@@ -10,6 +10,7 @@ import { contentSkipReason, discoverFiles } from './discover/discover-files.js';
 import { ScanFailure } from './errors.js';
 import { createParserSet, languageOfGrammar } from './parse/parsers.js';
 import { buildReport, mergeSurfaces, toFindings } from './report/build-report.js';
+import { analyzeSupplyChain } from './supply-chain/run.js';
 import { emptyFileSurface, type FileSurface } from './surface/entries.js';
 import { extractGoSurface } from './surface/go-surface.js';
 import { extractPythonSurface } from './surface/python-surface.js';
@@ -184,12 +185,14 @@ export async function scanDirectory(root: string, options: ScanOptions = {}): Pr
   }
   const surface = mergeSurfaces(surfaces);
   const surfaceFindings = runSurfaceVisitors(detectors, surface, contexts);
+  const supply = await analyzeSupplyChain(absRoot, detectors, { only, advisoriesDb: options.advisoriesDb });
+  errors.push(...supply.errors);
   options.onProgress?.({ phase: 'report', done: contexts.length, total: contexts.length });
   return buildReport({
     mode,
     files: entries,
     surface,
-    findings: [...toFindings(raw), ...surfaceFindings].sort(
+    findings: [...toFindings(raw), ...surfaceFindings, ...toFindings(supply.raw)].sort(
       (a, b) =>
         (a.location.file < b.location.file ? -1 : a.location.file > b.location.file ? 1 : 0) ||
         a.location.startLine - b.location.startLine ||
@@ -197,6 +200,7 @@ export async function scanDirectory(root: string, options: ScanOptions = {}): Pr
         (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0),
     ),
     errors,
+    sbom: supply.sbom,
     startedAt: started,
     durationMs: Math.round(performance.now() - t0),
   });

@@ -1,4 +1,7 @@
 /** Public types of the scanner: the report, findings and the MCP surface. */
+import type { CycloneDxBom } from './supply-chain/sbom.js';
+
+export type { CycloneDxBom } from './supply-chain/sbom.js';
 
 export type Language = 'python' | 'javascript' | 'typescript' | 'go';
 export const LANGUAGES: readonly Language[] = ['python', 'javascript', 'typescript', 'go'];
@@ -141,6 +144,8 @@ export interface ScanReport {
   surface: McpSurface;
   findings: Finding[];
   summary: ScanSummary;
+  /** CycloneDX 1.6 SBOM of the dependencies the manifests and lockfiles declare (see src/supply-chain/sbom.ts). */
+  sbom: CycloneDxBom;
   errors: ScanError[];
   /** Everything that varies between two runs on the same input lives here and only here. */
   run: { startedAt: string; durationMs: number; filesScanned: number };
@@ -160,4 +165,6 @@ export interface ScanOptions {
   onProgress?: (progress: ScanProgress) => void;
   /** Restrict the scan to these root-relative paths (the fixture harness uses it); discovery still filters them. */
   only?: string[];
+  /** Path of the offline OSV advisory database written by `importAdvisories` (class N matches). */
+  advisoriesDb?: string;
 }

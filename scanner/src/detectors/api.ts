@@ -12,6 +12,8 @@ import type {
   McpTool,
   Severity,
 } from '../types.js';
+import type { AdvisoryDb } from '../supply-chain/advisories.js';
+import type { ManifestPosition, Project } from '../supply-chain/types.js';
 
 /** Where attacker-influenced data comes from. Tool parameters are attacker-controlled in MCP. */
 export type SourceKind = 'tool-param' | 'http-request' | 'env' | 'file' | 'network' | 'cli';
@@ -145,6 +147,15 @@ export interface SurfaceContext {
   report(tool: McpTool, options: ReportOptions): void;
 }
 
+/** Dependency manifests and lockfiles of the scanned tree (class N), see src/supply-chain/. */
+export interface ProjectContext {
+  projects: readonly Project[];
+  /** The offline OSV database given as `advisoriesDb`, or null. */
+  advisories: AdvisoryDb | null;
+  /** Reports a finding at a line of a manifest or lockfile. */
+  report(at: ManifestPosition, options: ReportOptions): void;
+}
+
 export interface NodeVisitors {
   /** Called for every call in files of the detector's languages. */
   onCall?: (call: CallView, ctx: VisitContext) => void;
@@ -152,6 +163,8 @@ export interface NodeVisitors {
   onNode?: { types: readonly string[]; visit: (node: SyntaxNode, ctx: VisitContext) => void };
   /** Called once per scan with the extracted MCP surface (tool descriptions, schemas). */
   onSurface?: (ctx: SurfaceContext) => void;
+  /** Called once per scan with the parsed dependency manifests and lockfiles. */
+  onProject?: (ctx: ProjectContext) => void;
 }
 
 export interface DetectorMeta {

@@ -2,12 +2,14 @@
  * Runs every detector fixture through the real scanner. Fails on a missing `expect:`, on a
  * finding at an `ok:` line, and on any finding nobody annotated. `todo-expect:` is a known miss.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { scanDirectory } from '../scan-directory.js';
-import { parseAnnotations } from './fixture-annotations.js';
+import { importAdvisories } from '../supply-chain/advisories.js';
+import { type Annotation, parseAnnotations, parseSidecar, type Sidecar } from './fixture-annotations.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -48,12 +50,34 @@ function walk(dir: string): string[] {
 describe('detector fixtures', () => {
   for (const set of fixtureSets()) {
     it(set.name, async () => {
-      const report = await scanDirectory(set.root, set.only ? { only: set.only } : {});
+      // Folder fixtures may carry an expected.json sidecar (annotations for JSON files, an OSV folder).
+      const sidecarPath = join(set.root, 'expected.json');
+      const sidecar: Sidecar | null =
+        !set.only && existsSync(sidecarPath)
+          ? parseSidecar(readFileSync(sidecarPath, 'utf8'), (rel) =>
+              readFileSync(join(set.root, rel), 'utf8'),
+            )
+          : null;
+      let advisoriesDb: string | undefined;
+      let tmp: string | undefined;
+      if (sidecar?.advisories) {
+        tmp = mkdtempSync(join(tmpdir(), 'mcphub-osv-'));
+        advisoriesDb = join(tmp, 'advisories.json');
+        await importAdvisories(resolve(set.root, sidecar.advisories), advisoriesDb);
+      }
+      const report = await scanDirectory(set.root, {
+        ...(set.only ? { only: set.only } : {}),
+        ...(advisoriesDb ? { advisoriesDb } : {}),
+      });
+      if (tmp) rmSync(tmp, { recursive: true, force: true });
       const files = set.only ? set.only.map((f) => join(set.root, f)) : walk(set.root);
       const problems: string[] = [];
       for (const abs of files) {
         const rel = relative(set.root, abs).split('\\').join('/');
-        const annotations = parseAnnotations(readFileSync(abs, 'utf8'));
+        const annotations: Annotation[] = [
+          ...parseAnnotations(readFileSync(abs, 'utf8')),
+          ...(sidecar?.annotations.filter((a) => a.file === rel) ?? []),
+        ];
         const found = report.findings.filter((f) => f.location.file === rel);
         const has = (rule: string, line: number) =>
           found.some((f) => f.ruleId === rule && f.location.startLine === line);

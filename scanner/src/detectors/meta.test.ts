@@ -1,11 +1,11 @@
 /** Every detector has docs, fixtures for each language it claims, valid unique metadata and an index entry. */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CONFIDENCES, FINDING_CLASSES, LANGUAGES, SEVERITIES } from '../types.js';
 import type { Detector } from './api.js';
-import { parseAnnotations } from './fixture-annotations.js';
+import { parseAnnotations, parseSidecar } from './fixture-annotations.js';
 import { listDetectors } from './index.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -81,7 +81,12 @@ describe('detector catalogue', () => {
         for (const lang of d.languages) {
           const dir = join(folder.dir, 'fixtures', lang);
           expect(existsSync(dir), `missing fixtures/${lang}`).toBe(true);
-          const annotations = filesUnder(dir).flatMap((f) => parseAnnotations(readFileSync(f, 'utf8')));
+          const annotations = filesUnder(dir).flatMap((f) =>
+            f.endsWith('/expected.json')
+              ? parseSidecar(readFileSync(f, 'utf8'), (rel) => readFileSync(join(dirname(f), rel), 'utf8'))
+                  .annotations
+              : parseAnnotations(readFileSync(f, 'utf8')),
+          );
           const mine = annotations.filter((a) => a.ruleId === d.id);
           expect(
             mine.some((a) => a.kind === 'expect'),

@@ -8,7 +8,7 @@ import ignore, { type Ignore } from 'ignore';
 import { type GrammarKey, grammarForPath } from '../parse/parsers.js';
 
 /** Folders that hold third-party, vendored or generated code rather than the server's own. */
-const SKIPPED_DIRS = new Set([
+export const SKIPPED_DIRS = new Set([
   'node_modules',
   '.git',
   '.hg',
