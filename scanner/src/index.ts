@@ -17,6 +17,16 @@ export { renderJson } from './report/render-json.js';
 export { renderSarif } from './report/render-sarif.js';
 export { renderText } from './report/render-text.js';
 export { scanDirectory } from './scan-directory.js';
+export {
+  type AdvisoryDb,
+  type AdvisoryMatch,
+  type ImportResult,
+  importAdvisories,
+  loadAdvisoryDb,
+  matchAdvisories,
+  type OsvRecord,
+} from './supply-chain/advisories.js';
+export { buildSbom, type CycloneDxBom } from './supply-chain/sbom.js';
 export type {
   Confidence,
   FileEntry,
