@@ -98,6 +98,13 @@ export function sandboxBackendContract(name: string, start: Start, opts: { skip:
       expect(accepted).toBe(0);
     });
 
+    it('a command that does not exist is a failed exit, not a hang', async () => {
+      const { p } = await run({}, '/nonexistent/server', []);
+      const exit = await p.wait();
+      expect(exit.exitCode).not.toBe(0);
+      if (name.startsWith('linux')) expect(exit.setupError).toMatch(/execvp \/nonexistent\/server/);
+    });
+
     it('enforces wall time and stop()', async () => {
       const a = await run({ limits: { wallTimeSec: 1 } }, '/bin/sleep', ['30']);
       expect((await a.p.wait()).reason).toBe('wall-time');

@@ -48,6 +48,8 @@ export interface SandboxExit {
   durationMs: number;
   stats: CgroupStats;
   proxyEvents: ProxyEvent[];
+  /** bwrap's own error when the sandbox could not be set up or the command could not be executed. */
+  setupError?: string;
 }
 
 export interface SandboxedProcess {

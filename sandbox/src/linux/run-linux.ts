@@ -242,6 +242,11 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
     // Take the output before anything else can run: see SandboxedProcess.stdout.
     const stdout = child.stdout ? child.stdout.pipe(new PassThrough()) : null;
     const stderr = child.stderr ? child.stderr.pipe(new PassThrough()) : null;
+    // Keep the head of stderr: bwrap reports setup failures there ("bwrap: Can't chdir to /app").
+    let stderrHead = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      if (stderrHead.length < 2048) stderrHead += d.toString('utf8', 0, 2048 - stderrHead.length);
+    });
     (child.stdio[SECCOMP_FD] as Writable).on('error', () => {});
     (child.stdio[SECCOMP_FD] as Writable).end(seccomp);
     const info = await Promise.race([
@@ -375,7 +380,16 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
       const proxyEvents = proxy?.events ?? [];
       await cleanupSetup();
       await drainStreams([stdout, stderr]);
-      return { exitCode: code, signal, reason, durationMs: Date.now() - started, stats, proxyEvents };
+      const setupError = code === 1 ? /^bwrap: .*$/m.exec(stderrHead)?.[0] : undefined;
+      return {
+        exitCode: code,
+        signal,
+        reason,
+        durationMs: Date.now() - started,
+        stats,
+        proxyEvents,
+        ...(setupError ? { setupError } : {}),
+      };
     });
 
     return {

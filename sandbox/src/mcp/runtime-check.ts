@@ -68,9 +68,13 @@ export async function runtimeCheck(
     );
   });
   const exitedEarly = run.wait().then((e) => {
-    throw Object.assign(new Error(`the server exited (code ${e.exitCode}, ${e.reason}) before answering`), {
-      code: 'RUNTIME_CHECK_FAILED',
-    });
+    const why = e.setupError ? `: ${e.setupError}` : '';
+    throw Object.assign(
+      new Error(`the server exited (code ${e.exitCode}, ${e.reason}) before answering${why}`),
+      {
+        code: 'RUNTIME_CHECK_FAILED',
+      },
+    );
   });
   try {
     const tools = await Promise.race([
