@@ -266,6 +266,30 @@ describe.skipIf(!isLinux)('Linux sandbox: escapes it prevents (real bwrap, cgrou
     }
   });
 
+  it('network: host (explicit opt-in) shares the host network, and the report says so', async () => {
+    const srv = createTcpServer((s) => s.end());
+    await new Promise<void>((res) => srv.listen(0, '127.0.0.1', () => res()));
+    const port = (srv.address() as { port: number }).port;
+    try {
+      const p = await startSandboxed({
+        command: 'node',
+        args: ['net-probe.mjs', 'direct', '127.0.0.1', String(port)],
+        cwd: pkg,
+        policy: resolvePolicy({ network: { mode: 'host' } }),
+        probe,
+        onWarning: () => {},
+      });
+      let out = '';
+      p.stdout!.on('data', (d) => (out += d));
+      await p.wait();
+      expect(JSON.parse(out.trim()).ok).toBe(true);
+      expect(p.isolation.namespaces.net).toBe(false);
+      expect(p.isolation.achieved).not.toContain('net-namespace');
+    } finally {
+      srv.close();
+    }
+  });
+
   describe('network allowlist through the host proxy', () => {
     let allowed: Server;
     let other: Server;
