@@ -388,15 +388,15 @@ export function definitionText(node: SyntaxNode): string {
  * Correct containment idioms that are not `if` conditions: `try: p.resolve().relative_to(base)
  * except ValueError`, Go's `filepath.Join(base, filepath.Clean("/"+name))`.
  */
-export function containedIdiom(text: string): boolean {
+export function containedIdiom(full: string): boolean {
+  const text = full.length > 6000 ? full.slice(-6000) : full;
   if (
     /(?:file)?path\.Clean\(\s*(?:"\/"|string\((?:os|filepath)\.(?:PathSeparator|Separator)\))\s*\+/.test(text)
   )
     return true;
-  return (
-    /\.resolve\(\)/.test(text) &&
-    /\btry:[\s\S]*\.relative_to\([\s\S]*except\s+(?:ValueError|Exception)/.test(text)
-  );
+  const t = text.indexOf('try:');
+  const r = t >= 0 ? text.indexOf('.relative_to(', t) : -1;
+  return /\.resolve\(\)/.test(text) && r >= 0 && /except\s+(?:ValueError|Exception)/.test(text.slice(r));
 }
 
 export function textBefore(node: SyntaxNode): string {
@@ -405,7 +405,9 @@ export function textBefore(node: SyntaxNode): string {
   let root: SyntaxNode = node;
   while (root.parent) root = root.parent;
   const scope = fn ?? root;
-  return scope.text.slice(0, node.startIndex - scope.startIndex);
+  // The last few thousand characters: checks sit near their sink, and this runs for every sink.
+  const end = node.startIndex - scope.startIndex;
+  return scope.text.slice(Math.max(0, end - 8000), end);
 }
 
 export function enclosingFunctionText(node: SyntaxNode): string {
@@ -422,10 +424,23 @@ export const PATH_CHECK =
 export const ARCHIVE_WALK =
   /archive\/(tar|zip)|tar\.NewReader|zip\.OpenReader|zip\.NewReader|\.getEntries\(|entryName|zipfile|tarfile|ZipFile|\.infolist\(|\.getmembers\(|\.namelist\(|yauzl|unzipper|JSZip|\.loadAsync\(/;
 
+const archiveCache = new WeakMap<object, Map<number, boolean>>();
+
 /** True inside a function (or a callback nested in one) that walks the entries of an archive. */
 export function inArchiveWalk(node: SyntaxNode): boolean {
+  let cache = archiveCache.get(node.tree);
+  if (!cache) {
+    cache = new Map();
+    archiveCache.set(node.tree, cache);
+  }
   for (let fn: SyntaxNode | null = node.parent; fn; fn = fn.parent) {
-    if (FUNCTION_TYPES.has(fn.type) && ARCHIVE_WALK.test(fn.text)) return true;
+    if (!FUNCTION_TYPES.has(fn.type)) continue;
+    let hit = cache.get(fn.id);
+    if (hit === undefined) {
+      hit = ARCHIVE_WALK.test(fn.text);
+      cache.set(fn.id, hit);
+    }
+    if (hit) return true;
   }
   return false;
 }

@@ -32,13 +32,15 @@ function nameOf(fn: SyntaxNode): string | null {
 }
 
 /** Names of functions called in `if` conditions in `before` (the text of the enclosing function before a sink). */
-function conditionCallees(before: string): string[] {
+function conditionCallees(full: string): string[] {
+  // Bounded: these scans run for every sink, and functions can be long.
+  const before = full.length > 6000 ? full.slice(-6000) : full;
   const out = new Set<string>();
   const re = /\bif\s*\(?\s*(?:!|not\s+)?\(?\s*(?:await\s+)?(?:self\.|this\.)?([A-Za-z_]\w*)\(/g;
   for (let m = re.exec(before); m; m = re.exec(before)) if (m[1]) out.add(m[1]);
   // `ok := isSafe(p); if !ok`, `const ok = await isAllowed(u); if (!ok)`
   const assigned =
-    /\b(\w+)\s*:?=\s*(?:await\s+)?(?:self\.|this\.)?([A-Za-z_]\w*)\([^\n]*\n[\s\S]*?\bif\s*\(?\s*(?:!|not\s+)\(?\s*\1\b/g;
+    /\b(\w+)\s*:?=\s*(?:await\s+)?(?:self\.|this\.)?([A-Za-z_]\w*)\([^\n]*\n[\s\S]{0,1500}?\bif\s*\(?\s*(?:!|not\s+)\(?\s*\1\b/g;
   for (let m = assigned.exec(before); m; m = assigned.exec(before)) if (m[2]) out.add(m[2]);
   return [...out];
 }

@@ -304,7 +304,8 @@ export function textBefore(node: SyntaxNode): string {
   let fn: SyntaxNode | null = node.parent;
   while (fn && !FUNCTION_TYPES.has(fn.type)) fn = fn.parent;
   if (!fn) return '';
-  return fn.text.slice(0, node.startIndex - fn.startIndex);
+  const end = node.startIndex - fn.startIndex;
+  return fn.text.slice(Math.max(0, end - 8000), end);
 }
 
 export interface UrlPrefix {

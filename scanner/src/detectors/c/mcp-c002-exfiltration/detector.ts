@@ -29,10 +29,15 @@ function expandedText(node: SyntaxNode, q: NodeQuery): string {
 const API_KEY_IN_URL =
   /api[_-]?key|apikey|appid|access[_-]?key|[?&](?:key|token)=|process\.env|os\.environ|getenv|Getenv/i;
 
-function fileText(node: SyntaxNode): string {
-  let root = node;
-  while (root.parent) root = root.parent;
-  return root.text;
+const sensitiveCache = new WeakMap<object, boolean>();
+
+function sensitiveFile(node: SyntaxNode): boolean {
+  let hit = sensitiveCache.get(node.tree);
+  if (hit === undefined) {
+    hit = SENSITIVE_FILE.test(node.tree.rootNode.text);
+    sensitiveCache.set(node.tree, hit);
+  }
+  return hit;
 }
 
 const sinks: SinkSpec[] = HTTP_CLIENTS.map((c) => ({
@@ -43,13 +48,13 @@ const sinks: SinkSpec[] = HTTP_CLIENTS.map((c) => ({
     const url = c.url(call, q);
     const prefix = constantPrefix(url, q);
     if (!isExternalConstantUrl(prefix)) return [];
-    const sensitiveFile = SENSITIVE_FILE.test(fileText(call.node));
+    const sensitive = sensitiveFile(call.node);
     const host = fixedHost(prefix) ?? '';
     const picked = c
       .body(call, q)
-      .filter((node) => sensitiveFile || SECRET_ENV.test(expandedText(node, q)))
+      .filter((node) => sensitive || SECRET_ENV.test(expandedText(node, q)))
       .map((node) => ({ node, note: `to ${host}` }));
-    if (!sensitiveFile) return picked;
+    if (!sensitive) return picked;
     if (url && prefix && !prefix.whole && !API_KEY_IN_URL.test(q.resolve(url).text)) {
       picked.push({ node: url, note: `in the URL of ${host}` });
     }
