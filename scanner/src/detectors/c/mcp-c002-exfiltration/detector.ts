@@ -15,13 +15,17 @@ const SENSITIVE_FILE =
 const SECRET_ENV =
   /(?:environ|env|getenv|Getenv)\b[^\n]{0,40}(?:SECRET|TOKEN|PASSWORD|PASSWD|PRIVATE|API_KEY|APIKEY|ACCESS_KEY|CREDENTIAL|_KEY\b)/i;
 
-function expandedText(node: SyntaxNode, q: NodeQuery): string {
+function expandedText(node: SyntaxNode, q: NodeQuery, depth = 0): string {
   const parts = [node.text];
-  for (const id of node.descendantsOfType(['identifier', 'shorthand_property_identifier'])) {
+  if (depth >= 3) return parts[0] as string;
+  const ids =
+    node.type === 'identifier'
+      ? [node]
+      : node.descendantsOfType(['identifier', 'shorthand_property_identifier']);
+  for (const id of ids.slice(0, 40)) {
     const def = q.resolve(id);
-    if (def.id !== id.id) parts.push(def.text);
+    if (def.id !== id.id) parts.push(expandedText(def, q, depth + 1));
   }
-  if (node.type === 'identifier') parts.push(q.resolve(node).text);
   return parts.join('\n');
 }
 
