@@ -123,6 +123,18 @@ export interface TaintRule {
   sinks: readonly SinkSpec[];
   sanitizers?: readonly SanitizerSpec[];
   guards?: readonly GuardSpec[];
+  /**
+   * The value a tool (or resource/prompt) handler returns is a sink of this rule too: it goes into the
+   * model's context. Reported at the `return` (or at the body of an expression-bodied handler).
+   */
+  toolResult?: {
+    message: string;
+    /**
+     * Not reported when the returned value also carries a label of these kinds: e.g. content read from a URL
+     * or path the caller chose (`tool-param`) is what the user asked for, not content slipped in by a third party.
+     */
+    unlessAlso?: readonly SourceKind[];
+  };
 }
 
 export interface ReportOptions {

@@ -18,6 +18,11 @@ import mcpC004 from './c/mcp-c004-metadata-endpoint/detector.js';
 import mcpG001 from './g/mcp-g001-hidden-instructions/detector.js';
 import mcpG002 from './g/mcp-g002-invisible-unicode/detector.js';
 import mcpG003 from './g/mcp-g003-tool-shadowing/detector.js';
+import mcpN001 from './n/mcp-n001-floating-version/detector.js';
+import mcpN002 from './n/mcp-n002-missing-lockfile/detector.js';
+import mcpN003 from './n/mcp-n003-install-scripts/detector.js';
+import mcpN004 from './n/mcp-n004-typosquat/detector.js';
+import mcpN005 from './n/mcp-n005-known-vulnerable/detector.js';
 import mcpD001 from './d/mcp-d001-sql-injection/detector.js';
 import mcpD002 from './d/mcp-d002-readonly-bypass/detector.js';
 import mcpD003 from './d/mcp-d003-sql-identifier-injection/detector.js';
@@ -26,13 +31,8 @@ import mcpE001 from './e/mcp-e001-hardcoded-secret/detector.js';
 import mcpE002 from './e/mcp-e002-secret-logged/detector.js';
 import mcpE003 from './e/mcp-e003-secret-in-tool-output/detector.js';
 import mcpE004 from './e/mcp-e004-hardcoded-signing-key/detector.js';
-import mcpN001 from './n/mcp-n001-floating-version/detector.js';
-import mcpN002 from './n/mcp-n002-missing-lockfile/detector.js';
-import mcpN003 from './n/mcp-n003-install-scripts/detector.js';
-import mcpN004 from './n/mcp-n004-typosquat/detector.js';
-import mcpN005 from './n/mcp-n005-known-vulnerable/detector.js';
 
-export const DETECTORS: readonly Detector[] = [mcpA001, mcpA002, mcpA003, mcpA004, mcpA005, mcpA006, mcpA007, mcpA008, mcpB001, mcpB002, mcpB003, mcpC001, mcpC002, mcpC003, mcpC004, mcpG001, mcpG002, mcpG003, mcpD001, mcpD002, mcpD003, mcpD004, mcpE001, mcpE002, mcpE003, mcpE004, mcpN001, mcpN002, mcpN003, mcpN004, mcpN005];
+export const DETECTORS: readonly Detector[] = [mcpA001, mcpA002, mcpA003, mcpA004, mcpA005, mcpA006, mcpA007, mcpA008, mcpB001, mcpB002, mcpB003, mcpC001, mcpC002, mcpC003, mcpC004, mcpG001, mcpG002, mcpG003, mcpN001, mcpN002, mcpN003, mcpN004, mcpN005, mcpD001, mcpD002, mcpD003, mcpD004, mcpE001, mcpE002, mcpE003, mcpE004];
 
 export function listDetectors(): readonly Detector[] {
   return DETECTORS;

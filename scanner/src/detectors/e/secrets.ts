@@ -19,6 +19,7 @@ export const KNOWN_SECRETS: readonly KnownSecret[] = [
     keep: 30,
   },
   { kind: 'Stripe live key', re: /\b(?:sk|rk)_live_[A-Za-z0-9]{20,}\b/, keep: 8 },
+  { kind: 'Stripe test key', re: /\b(?:sk|rk)_test_[A-Za-z0-9]{20,}\b/, keep: 8 },
   { kind: 'Anthropic API key', re: /\bsk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_-]{20,}/, keep: 7 },
   { kind: 'OpenAI API key', re: /\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}/, keep: 8 },
   { kind: 'OpenAI API key', re: /\bsk-[A-Za-z0-9]{32,}\b/, keep: 3 },
@@ -93,10 +94,21 @@ export function looksLikeSecretValue(value: string): boolean {
   if (isPlaceholder(value)) return false;
   if (/^[A-Z][A-Z0-9_]*$/.test(value) || /^[a-z][a-z0-9_.-]*$/.test(value)) return false; // names, env vars, words
   if (/^[a-z]+([A-Z][a-z0-9]+)+$|^([A-Z][a-z0-9]+){2,}$|^[a-z]+(-[a-z0-9]+)+$/.test(value)) return false; // camelCase, PascalCase, kebab names
+  if (/^[A-Za-z]{1,31}$/.test(value)) return false; // a word or identifier ('AWSSecretKey'), not a random key
   if (/^(https?|file|wss?):\/\//.test(value) || value.startsWith('/') || value.startsWith('./')) return false;
   if (/^[\d.:-]+$/.test(value)) return false;
   const classes = [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((r) => r.test(value)).length;
   return entropy(value) >= 3 && classes >= 2;
+}
+
+/** A password literal: shorter and less random than API keys, but a letter plus a digit or symbol. */
+export function looksLikePassword(value: string): boolean {
+  if (value.length < 6 || value.length > 128 || /\s/.test(value) || isPlaceholder(value)) return false;
+  if (/^[A-Z][A-Z0-9_]*$/.test(value) || /^(https?|file):\/\//.test(value) || /^[./~]/.test(value))
+    return false;
+  if (/^\$|^%|^\{/.test(value) || /pass(word|wd)|required|none|null|empty|disabled/i.test(value))
+    return false;
+  return /[A-Za-z]/.test(value) && /[\d\W_]/.test(value);
 }
 
 /** `scheme://user:password@host` with a real password. */

@@ -4,6 +4,7 @@ import { defineDetector } from '../../api.js';
 import {
   findKnownSecret,
   isTestFile,
+  looksLikePassword,
   looksLikeSecretValue,
   NOT_SECRET_NAME,
   redact,
@@ -69,10 +70,11 @@ function visit(node: SyntaxNode, ctx: VisitContext): void {
   const written = node.text.replace(/^[rRbBuUfF]*("""|'''|["'`])|("""|'''|["'`])$/g, '');
   const known = findKnownSecret(value);
   if (known) {
+    const lesser = test || known.kind === 'Stripe test key';
     ctx.report(node, {
       message: `Hard-coded ${known.kind} (${redact(known.match, known.keep)}) in the source`,
       redact: known.kind === 'private key' ? [written] : [known.match],
-      ...(test ? { confidence: 'medium' as const, severity: 'medium' as const } : {}),
+      ...(lesser ? { confidence: 'medium' as const, severity: 'medium' as const } : {}),
     });
     return;
   }
@@ -93,7 +95,8 @@ function visit(node: SyntaxNode, ctx: VisitContext): void {
         .pop() ?? raw)
     : null;
   if (!name || !SECRET_NAME.test(name) || NOT_SECRET_NAME.test(name)) return;
-  if (!looksLikeSecretValue(value)) return;
+  const isPassword = /(pass(word|wd|phrase)?|pwd)$|^pass$/i.test(name);
+  if (!(isPassword ? looksLikePassword(value) : looksLikeSecretValue(value))) return;
   ctx.report(node, {
     message: `Hard-coded secret assigned to "${name}" (${redact(value, 2)})`,
     redact: [value, written],
