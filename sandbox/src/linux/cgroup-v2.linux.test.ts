@@ -75,3 +75,21 @@ describe.skipIf(process.platform !== 'linux')('stale run cgroups', () => {
     expect(warnings.join('\n')).toContain(stale);
   });
 });
+
+describe.skipIf(process.platform !== 'linux')('stale run directories', () => {
+  it('are removed when the supervisor that made them is gone', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { mkdirSync } = await import('node:fs');
+    const deadPid = spawnSync('/bin/true').pid!;
+    const stale = join(tmpdir(), `mcphub-run-${deadPid}-AbC123`);
+    mkdirSync(stale);
+    const p = await startSandboxed({
+      command: '/bin/true',
+      cwd: tmpdir(),
+      policy: resolvePolicy({}),
+      onWarning: () => {},
+    });
+    await p.wait();
+    expect(existsSync(stale)).toBe(false);
+  });
+});

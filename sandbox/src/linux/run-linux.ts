@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
@@ -41,6 +41,26 @@ export const PROXY_PORT_INSIDE = 3128;
 const SECCOMP_FD = 3;
 const INFO_FD = 4;
 const BLOCK_FD = 5;
+
+/** Remove per-run temp dirs (proxy socket, hosts file) left by a supervisor that died. */
+function sweepStaleRunDirs(dir: string): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^mcphub-run-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
+    if (!m || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH')
+        rmSync(join(dir, name), { recursive: true, force: true });
+    }
+  }
+}
 
 /** Which explicitly requested limits need which cgroup controller. */
 function requiredControllers(limits: Limits): ('memory' | 'cpu' | 'pids')[] {
@@ -122,7 +142,8 @@ export async function startLinuxSandbox(o: StartSandboxedOptions): Promise<Sandb
   const mounts = resolveMounts(policy.filesystem.mounts, o.home ? { home: o.home } : {});
   if (mounts.walkTruncated)
     note('a mounted tree was too large to scan fully for .git/hooks, .mcp.json, .gitconfig');
-  const runDir = mkdtempSync(join(tmpdir(), 'mcphub-run-'));
+  sweepStaleRunDirs(tmpdir());
+  const runDir = mkdtempSync(join(tmpdir(), `mcphub-run-${process.pid}-`));
   let proxy: AllowlistProxy | undefined;
   let applied: AppliedCgroup | undefined;
   const cleanupSetup = async () => {
