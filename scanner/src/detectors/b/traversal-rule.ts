@@ -75,6 +75,28 @@ export function weakReason(before: string): string {
   return 'the checked value is not the one that is used, or it is checked before it is normalised';
 }
 
+/**
+ * `const ROOT = '/srv/data/'; … if (!real.startsWith(ROOT)) throw`: the prefix constant already ends
+ * with the separator, which the guard patterns (text of the condition) cannot see.
+ */
+function prefixEndsWithSeparator(sink: SyntaxNode, before: string, q: NodeQuery): boolean {
+  if (!/realpath|\.resolve\(\)|EvalSymlinks|filepath\.(?:Join|Clean|Abs)\(/.test(before)) return false;
+  let fn: SyntaxNode | null = sink.parent;
+  while (fn && !/function|method|func_literal|arrow|lambda/.test(fn.type)) fn = fn.parent;
+  if (!fn) return false;
+  for (const c of fn.descendantsOfType(['call_expression', 'call'])) {
+    if (c.startIndex >= sink.startIndex) break;
+    const callee = c.childForFieldName('function')?.text ?? '';
+    const m = /(?:\.startsWith|\.startswith|strings\.HasPrefix)$/.exec(callee);
+    if (!m) continue;
+    const args = c.childForFieldName('arguments')?.namedChildren ?? [];
+    const prefix = callee.endsWith('HasPrefix') ? args[1] : args[0];
+    const value = prefix ? q.stringValue(prefix) : null;
+    if (value !== null && /[/\\]$/.test(value)) return true;
+  }
+  return false;
+}
+
 export function traversalRule(withCheck: boolean, message: (op: string) => string): TaintRule {
   const sinks: SinkSpec[] = FS_SINKS.map((s) => ({
     languages: s.languages,
@@ -92,7 +114,8 @@ export function traversalRule(withCheck: boolean, message: (op: string) => strin
       const before = textBefore(call.node);
       if (
         containedIdiom(before) ||
-        validatedByHelper(call.node, before, containsPathCheck, PATH_VALIDATOR_NAME)
+        validatedByHelper(call.node, before, containsPathCheck, PATH_VALIDATOR_NAME) ||
+        prefixEndsWithSeparator(call.node, before, q)
       )
         return false;
       return PATH_CHECK.test(before) === withCheck;
