@@ -14,6 +14,7 @@ import { nodeKey } from './file-context.js';
 import { createGuardApplication } from './guard-application.js';
 import {
   CLEAN,
+  addSafeField,
   dropField,
   type Label,
   liveFor,
@@ -25,7 +26,7 @@ import {
 } from './labels.js';
 import { createNodeQuery } from './node-query.js';
 import type { CompiledRules, CompiledSink } from './rules.js';
-import type { CallTemplate, Summary } from './summaries.js';
+import type { CallTemplate, Summary, Validation } from './summaries.js';
 
 export interface SinkHit {
   sink: CompiledSink;
@@ -53,6 +54,7 @@ export interface AnalysisHost {
 export interface FunctionResult {
   returns: Taint;
   templates: CallTemplate[];
+  validates: Validation[];
   hits: SinkHit[];
   defs: Map<string, SyntaxNode>;
   env: Map<string, Taint>;
@@ -69,25 +71,6 @@ const INDEXING: Record<string, { object: string; index: string }> = {
   subscript_expression: { object: 'object', index: 'index' },
   index_expression: { object: 'operand', index: 'index' },
 };
-/** Fields of a network response or file handle that are numbers or flags, not content. */
-const RESPONSE_METADATA = new Set([
-  'status',
-  'status_code',
-  'StatusCode',
-  'ok',
-  'length',
-  'size',
-  'Size',
-  'ContentLength',
-]);
-/** Only read from the network or a file: no parameter, tool or request input is mixed in. */
-function isFetchedOnly(t: Taint): boolean {
-  const labels = [...t.values()];
-  return (
-    labels.some((l) => l.origin.kind === 'network' || l.origin.kind === 'file') &&
-    !labels.some((l) => l.origin.kind === 'param' || l.origin.kind === 'tool-param' || l.origin.kind === 'http-request')
-  );
-}
 const LOOPS = ['for_statement', 'for_in_statement', 'while_statement', 'do_statement', 'for_in_clause'];
 
 export function stepAt(
@@ -125,6 +108,25 @@ export function analyzeFunction(
   const hits = new Map<string, SinkHit>();
   let returns: Taint = CLEAN;
   let depth = 0;
+  const paramIndexOf = new Map<string, number>();
+  for (const p of fn ? adapter.functionParams(fn) : []) if (p.name) paramIndexOf.set(p.name, p.index);
+  const validations = new Map<number, Validation>();
+  /** After a top-level guard: which parameters lost (or had sanitized) their own label. */
+  const recordValidations = (before: Map<string, Taint | undefined>) => {
+    for (const [name, index] of paramIndexOf) {
+      const own = (t: Taint | undefined) =>
+        [...(t?.values() ?? [])].filter((l) => l.origin.kind === 'param' && l.origin.paramIndex === index);
+      const was = own(before.get(name));
+      if (was.length === 0 || was.some((l) => l.sanitized.length > 0)) continue;
+      const now = own(env.get(name));
+      if (now.length === 0) validations.set(index, { paramIndex: index, clears: 'all' });
+      else if (now.every((l) => l.sanitized.length > 0)) {
+        const kinds = now.map((l) => l.sanitized).reduce((a, b) => a.filter((k) => b.includes(k)));
+        if (kinds.length > 0) validations.set(index, { paramIndex: index, clears: kinds });
+      }
+    }
+  };
+
   const lookupDef = (name: string) => defs.get(name) ?? file.moduleDefs.get(name);
   const q: NodeQuery = createNodeQuery(adapter, lookupDef, (name) => mutated.has(name));
 
@@ -283,6 +285,18 @@ export function analyzeFunction(
     recordHit,
   });
 
+  /** `validate_branch(branch)` returned normally: the caller's variable is validated from here on. */
+  const validateArgument = (args: SyntaxNode[], clears: Validation['clears']) => {
+    for (const a of args) {
+      const member = adapter.member(a);
+      if (member && adapter.isIdentifier(member.object) && clears === 'all') {
+        env.set(member.object.text, addSafeField(readVar(member.object.text, member.object), member.property));
+      } else if (adapter.isIdentifier(a)) {
+        env.set(a.text, sanitize(readVar(a.text, a), clears));
+      }
+    }
+  };
+
   const evalCall = (node: SyntaxNode): Taint => {
     const raw = adapter.call(node);
     if (!raw) return CLEAN;
@@ -360,6 +374,7 @@ export function analyzeFunction(
         }
       }
       for (const t of summary.templates) applyTemplate(t, call, target, callStep);
+      for (const v of summary.validates ?? []) validateArgument(paramArgs(call, target, v.paramIndex), v.clears);
       for (const r of summary.returns) {
         let t = withStep(
           paramTaint(call, target, r.paramIndex),
@@ -428,10 +443,7 @@ export function analyzeFunction(
       const path = canonicalPath(rawPath(node, adapter), file, lookupDef);
       const spec = host.rules.source(lang, path, 'member');
       if (spec) return sourceTaint(spec.kind, spec.note, node);
-      const objectTaint = evalNode(member.object);
-      // A response's status or size carries none of its content (and none of the caller's input).
-      if (RESPONSE_METADATA.has(member.property) && isFetchedOnly(objectTaint)) return CLEAN;
-      return dropField(objectTaint, member.property);
+      return dropField(evalNode(member.object), member.property);
     }
     const indexed = INDEXING[node.type];
     if (indexed) {
@@ -521,7 +533,14 @@ export function analyzeFunction(
         if (guard?.walked && c.id === ifParts.consequence.id) continue;
         walk(c);
       }
-      guard?.after();
+      if (guard && fn !== null && depth === 0 && node.parent?.id === adapter.functionBody(fn)?.id) {
+        // A guard at the top of the body validates the caller's argument for every later statement.
+        const before = new Map([...paramIndexOf.keys()].map((n) => [n, env.get(n)]));
+        guard.after();
+        recordValidations(before);
+      } else {
+        guard?.after();
+      }
       return;
     }
     if (adapter.member(node) || adapter.isIdentifier(node)) {
@@ -550,5 +569,12 @@ export function analyzeFunction(
       }
     }
   }
-  return { returns, hits: [...hits.values()], defs, env, templates: [...templates.values()] };
+  return {
+    returns,
+    hits: [...hits.values()],
+    defs,
+    env,
+    templates: [...templates.values()],
+    validates: [...validations.values()],
+  };
 }

@@ -6,7 +6,8 @@ import type { SyntaxNode } from 'tree-sitter';
 import type { Language } from '../types.js';
 import type { AnalysisHost } from './analyze-function.js';
 import type { FileContext } from './file-context.js';
-import { checkGuards, type GuardMatch } from './guards.js';
+import { rawPath } from './callee.js';
+import { checkGuards, exits, type GuardMatch } from './guards.js';
 import { addSafeField, mapLabels, sanitize, type Taint } from './labels.js';
 
 export interface GuardContext {
@@ -73,6 +74,52 @@ export function createGuardApplication(ctx: GuardContext) {
     return undefined;
   };
 
+  /**
+   * `if not is_valid_branch(b): raise`, `if (!isAllowedHost(h)) throw`: a project function whose
+   * summary says it is a boolean validator of that argument acts as the guard itself.
+   */
+  const helperGuards = (condition: SyntaxNode, consequence: SyntaxNode): GuardMatch[] => {
+    let n = condition;
+    let negated = false;
+    for (let i = 0; i < 4; i++) {
+      if (n.type === 'parenthesized_expression' && n.namedChildren[0]) n = n.namedChildren[0];
+      else if (n.type === 'not_operator' || (n.type === 'unary_expression' && n.text.startsWith('!'))) {
+        const inner = n.childForFieldName('argument') ?? n.childForFieldName('operand') ?? n.namedChildren[0];
+        if (!inner) break;
+        n = inner;
+        negated = !negated;
+      } else if (n.type === 'await_expression' || n.type === 'await') {
+        const inner = n.namedChildren[0];
+        if (!inner) break;
+        n = inner;
+      } else break;
+    }
+    const raw = adapter.call(n);
+    if (!raw) return [];
+    const view = {
+      node: n,
+      language: lang,
+      callee: rawPath(raw.calleeNode, adapter),
+      rawCallee: rawPath(raw.calleeNode, adapter),
+      args: raw.args,
+      kwargs: raw.kwargs,
+      receiver: raw.receiver,
+      isNew: raw.isNew,
+    };
+    const when = negated ? (exits(adapter, consequence) ? 'after' : null) : 'within';
+    if (!when) return [];
+    const out: GuardMatch[] = [];
+    for (const target of host.resolveCall(file, view)) {
+      const first = target.params[0]?.name;
+      const offset = target.isMethod && lang === 'python' && (first === 'self' || first === 'cls') && raw.receiver ? 1 : 0;
+      for (const index of host.summaryOf(target)?.boolValidates ?? []) {
+        const arg = raw.args[index - offset];
+        if (arg) out.push({ targets: [arg], clears: 'all', when });
+      }
+    }
+    return out;
+  };
+
   /** Returns what to run after the if-statement, and whether the consequence was already walked. */
   const applyGuard = (
     node: SyntaxNode,
@@ -80,7 +127,8 @@ export function createGuardApplication(ctx: GuardContext) {
     consequence: SyntaxNode,
   ): { walked: boolean; after: () => void } | null => {
     const initializer = node.childForFieldName('initializer');
-    const matches = checkGuards(adapter, host.rules.guards(lang), condition, initializer, consequence);
+    let matches = checkGuards(adapter, host.rules.guards(lang), condition, initializer, consequence);
+    if (matches.length === 0) matches = helperGuards(condition, consequence);
     if (matches.length === 0) return null;
     const clear = (t: Taint, guard: GuardMatch): Taint => {
       const requires = guard.requires ?? [];

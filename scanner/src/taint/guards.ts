@@ -16,7 +16,7 @@ export interface GuardMatch {
   when: 'after' | 'within';
 }
 
-function exits(adapter: LangAdapter, consequence: SyntaxNode): boolean {
+export function exits(adapter: LangAdapter, consequence: SyntaxNode): boolean {
   if (adapter.isExit(consequence)) return true;
   const stmts = consequence.namedChildren.filter((c) => c.type !== 'comment');
   const last = stmts[stmts.length - 1];

@@ -28,9 +28,19 @@ export interface CallTemplate {
   positions: { pos: number | string; paramIndex: number; spread?: boolean }[];
 }
 
+/** A parameter the function validates before returning normally (`if not RE.fullmatch(x): raise`). */
+export interface Validation {
+  paramIndex: number;
+  clears: readonly string[] | 'all';
+}
+
 export interface Summary {
   sinks: SummarySink[];
   templates: CallTemplate[];
+  /** Raising validators: after a normal return, these arguments are validated. */
+  validates?: Validation[];
+  /** Boolean validators (`return x in ALLOWED`): true means the argument is valid. */
+  boolValidates?: number[];
   returns: { paramIndex: number; sanitized: readonly string[] }[];
   /** Real sources a function returns (`def get_cmd(): return request.args["c"]`). */
   returnSources: Label[];
@@ -45,6 +55,8 @@ export function summaryFingerprint(s: Summary): string {
     ...s.templates.map(
       (t) => `t${t.call.node.startIndex}:${t.positions.map((p) => `${p.pos}=${p.paramIndex}`).join(',')}`,
     ),
+    ...(s.validates ?? []).map((v) => `v${v.paramIndex}:${v.clears === 'all' ? 'all' : v.clears.join(',')}`),
+    ...(s.boolValidates ?? []).map((i) => `b${i}`),
     ...s.returns.map((r) => `r${r.paramIndex}:${r.sanitized.join(',')}`),
     ...s.returnSources.map((l) => `o${l.origin.kind}:${l.origin.line}:${l.origin.column}`),
   ]
