@@ -71,6 +71,25 @@ const INDEXING: Record<string, { object: string; index: string }> = {
   subscript_expression: { object: 'object', index: 'index' },
   index_expression: { object: 'operand', index: 'index' },
 };
+/** Fields of a network response or file handle that are numbers or flags, not content. */
+const RESPONSE_METADATA = new Set([
+  'status',
+  'status_code',
+  'StatusCode',
+  'ok',
+  'length',
+  'size',
+  'Size',
+  'ContentLength',
+]);
+/** Only read from the network or a file: no parameter, tool or request input is mixed in. */
+function isFetchedOnly(t: Taint): boolean {
+  const labels = [...t.values()];
+  return (
+    labels.some((l) => l.origin.kind === 'network' || l.origin.kind === 'file') &&
+    !labels.some((l) => l.origin.kind === 'param' || l.origin.kind === 'tool-param' || l.origin.kind === 'http-request')
+  );
+}
 const LOOPS = ['for_statement', 'for_in_statement', 'while_statement', 'do_statement', 'for_in_clause'];
 
 export function stepAt(
@@ -443,7 +462,10 @@ export function analyzeFunction(
       const path = canonicalPath(rawPath(node, adapter), file, lookupDef);
       const spec = host.rules.source(lang, path, 'member');
       if (spec) return sourceTaint(spec.kind, spec.note, node);
-      return dropField(evalNode(member.object), member.property);
+      const objectTaint = evalNode(member.object);
+      // A response's status or size carries none of its content (and none of the caller's input).
+      if (RESPONSE_METADATA.has(member.property) && isFetchedOnly(objectTaint)) return CLEAN;
+      return dropField(objectTaint, member.property);
     }
     const indexed = INDEXING[node.type];
     if (indexed) {

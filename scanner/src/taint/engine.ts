@@ -11,9 +11,9 @@ import { type AnalysisHost, analyzeFunction, type SinkHit, stepAt } from './anal
 import type { FileContext, FunctionRecord } from './file-context.js';
 import { nodeKey } from './file-context.js';
 import { buildFunctionIndex } from './function-index.js';
-import { type Label, type Taint, taintOf } from './labels.js';
+import { type Label, liveFor, type Taint, taintOf } from './labels.js';
 import { createNodeQuery } from './node-query.js';
-import type { CompiledRules } from './rules.js';
+import { type CompiledRules, DEFAULT_SOURCES } from './rules.js';
 import { type Summary, summaryFingerprint } from './summaries.js';
 
 export interface RawFinding {
@@ -250,6 +250,58 @@ export function runTaint(
       });
     }
   };
+  // Rules whose sink is the tool result itself: what a tool/resource/prompt handler returns reaches the model.
+  const resultRules = rules.detectors.filter((d) => d.taint?.toolResult);
+  const emitToolResults = (fn: FunctionRecord, entry: EntryPoint, returns: Taint) => {
+    const seen = new Set<string>();
+    const lastStep = (l: Label) => l.steps[l.steps.length - 1];
+    const sameReturn = (a: Label, b: Label) => {
+      const x = lastStep(a);
+      const y = lastStep(b);
+      return x === y || (x !== undefined && y !== undefined && x.line === y.line && x.column === y.column);
+    };
+    for (const d of resultRules) {
+      const rule = d.taint;
+      if (!rule?.toolResult || !d.languages.includes(fn.file.language)) continue;
+      const sources = rule.sources ?? DEFAULT_SOURCES;
+      const live = liveFor(returns, rule.sinkKind);
+      const unless = rule.toolResult.unlessAlso ?? [];
+      for (const label of live) {
+        const o = label.origin;
+        if (o.kind === 'param' || !sources.includes(o.kind)) continue;
+        if (live.some((l) => unless.includes(l.origin.kind as SourceKind) && sameReturn(l, label))) continue;
+        // The last step is the `return` statement (an expression-bodied handler has none: its body is the result).
+        const last = lastStep(label);
+        let node: SyntaxNode | null = fn.file.adapter.functionBody(fn.node);
+        if (last?.kind === 'return' && last.note === 'returned' && last.file === fn.file.path) {
+          let n: SyntaxNode | null = fn.file.root.descendantForPosition({
+            row: last.line - 1,
+            column: last.column - 1,
+          });
+          while (n && fn.file.adapter.returnValue(n) === undefined) n = n.parent;
+          if (n) node = n;
+        }
+        if (!node) continue;
+        const key = `${d.id}|${nodeKey(node)}|${o.file}:${o.line}:${o.column}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const tool = entry.tool === '*' ? toolNameAt(node, entry.fn) : entry.tool;
+        const message = rule.toolResult.message;
+        findings.push({
+          detector: d,
+          file: fn.file,
+          node,
+          message: `${message}: ${o.note} reaches it`,
+          trace: [
+            { kind: 'source', file: o.file, line: o.line, column: o.column, note: o.note },
+            ...label.steps,
+            stepAt(fn.file, node, 'sink', message),
+          ],
+          ...(tool ? { tool } : {}),
+        });
+      }
+    }
+  };
   const finalHost = (file: FileContext, entry: EntryPoint | undefined): AnalysisHost => ({
     ...baseHost(file),
     onCall: (call, ctx) => {
@@ -287,6 +339,7 @@ export function runTaint(
     const initial = entry ? entrySources(entry, fn) : new Map<string, Taint>();
     const res = safely(fn.file, () => analyzeFunction(finalHost(fn.file, entry), fn.file, fn.node, initial));
     if (res) emitHits(res.hits, entry);
+    if (res && entry?.kind === 'tool-param') emitToolResults(fn, entry, res.returns);
   }
   for (const d of rules.detectors) {
     const onNode = d.visitors?.onNode;
