@@ -1,6 +1,6 @@
 /** The taint rule shared by MCP-C001 (no URL check) and MCP-C003 (a URL check that can be bypassed). */
 import type { SyntaxNode } from 'tree-sitter';
-import type { NodeQuery, SinkSpec, TaintRule } from '../api.js';
+import type { CallView, NodeQuery, SinkSpec, TaintRule } from '../api.js';
 import { checksUrlHost, URL_VALIDATOR_NAME, validatedByHelper } from '../b/validator-helpers.js';
 import {
   authorityNodes,
@@ -46,6 +46,18 @@ export function weakUrlReason(before: string): string {
   return 'the check does not compare the parsed hostname';
 }
 
+/** `fetch(u, { agent: ssrfFilter(u) })`, request-filtering-agent: the connection refuses internal addresses. */
+function filteringAgent(call: CallView, q: NodeQuery): boolean {
+  if (call.language !== 'javascript' && call.language !== 'typescript') return false;
+  for (const opts of call.args.slice(0, 3)) {
+    for (const key of ['agent', 'httpAgent', 'httpsAgent', 'dispatcher']) {
+      const v = q.property(opts, key);
+      if (v && /ssrf|filter|RequestFiltering|useAgent|safe/i.test(q.resolve(v).text)) return true;
+    }
+  }
+  return false;
+}
+
 export function ssrfRule(withCheck: boolean, message: string): TaintRule {
   const sinks: SinkSpec[] = HTTP_CLIENTS.map((c) => ({
     languages: c.languages,
@@ -59,7 +71,7 @@ export function ssrfRule(withCheck: boolean, message: string): TaintRule {
     },
     pick: (call, q) => {
       const url = c.url(call, q);
-      if (!url) return [];
+      if (!url || filteringAgent(call, q)) return [];
       // Only what decides the scheme and host matters: path and query values stay on the fixed host.
       const authority = authorityNodes(url, q);
       const note = withCheck ? weakUrlReason(textBefore(call.node)) : undefined;
