@@ -19,9 +19,12 @@ const READ_KEYWORD = /\b(select|with|show|explain|describe|pragma)\b/i;
 const WRITE_KEYWORDS =
   /\b(insert|update|delete|drop|alter|truncate|create|replace|grant|attach)\b[\s\S]*\b(insert|update|delete|drop|alter|truncate|create|replace|grant|attach)\b/i;
 
+const WRITE_LITERAL =
+  /["'`/(|]\s*\\?b?(insert|update|delete|drop|alter|truncate|create|replace|grant|attach)\b/i;
+
 /** Enforcement the detector accepts: a read-only connection, session or transaction, or a real SQL parser. */
 const ENFORCED =
-  /mode=ro\b|immutable=1|query_only|OPEN_READONLY|readonly\s*[:=]\s*(true|True)|read_only\s*[:=]\s*(true|True)|readOnly\s*:\s*true|ReadOnly\s*:\s*true|AccessMode:\s*pgx\.ReadOnly|set_session\([^)]*readonly\s*=\s*True|postgresql_readonly|READ\s+ONLY|default_transaction_read_only|\.reader\b|sqlglot|pglast|pgsql-ast-parser|node-sql-parser|pg-query|pg_query|vitess\.io\/vitess\/go\/vt\/sqlparser|xwb1989\/sqlparser|sqlparse\.parse[\s\S]*get_type/;
+  /mode=ro\b|immutable=1|query_only|OPEN_READONLY|readonly\s*[:=]\s*(true|True)|read_only\s*[:=]\s*(true|True)|readOnly\s*:\s*true|ReadOnly\s*:\s*true|AccessMode:\s*pgx\.ReadOnly|set_session\([^)]*readonly\s*=\s*True|set_read_only\(\s*True|postgresql_readonly|READ\s+ONLY|default_transaction_read_only|\.reader\b|sqlglot|pglast|pgsql-ast-parser|node-sql-parser|pg-query|pg_query|vitess\.io\/vitess\/go\/vt\/sqlparser|xwb1989\/sqlparser|sqlparse\.parse[\s\S]*get_type/;
 
 function conditionsIn(fn: SyntaxNode): { cond: SyntaxNode; consequence: SyntaxNode | null }[] {
   return fn
@@ -81,7 +84,9 @@ function hasKeywordCheck(fn: SyntaxNode, sink: SyntaxNode | null, seen: Set<numb
     // `not q.startswith(...)`, `!re.test(q)`, `first !== 'SELECT'`, `kw not in READ_ONLY`: rejects non-reads.
     const negated = /^\s*\(?\s*(not\s|!)/.test(cond.text) || /\bnot in\b|!==?|<>/.test(cond.text);
     if (PREFIX_CHECK.test(text) && READ_KEYWORD.test(text) && (negated || inside || !sink)) return true;
-    if (WRITE_KEYWORDS.test(text) && !inside) return true;
+    // A blocklist of writing keywords: `if "drop" in q.lower() or ...: raise`, `if (/\b(drop|delete)\b/i.test(q)) throw`.
+    if ((WRITE_KEYWORDS.test(text) || (WRITE_LITERAL.test(text) && PREFIX_CHECK.test(text))) && !inside)
+      return true;
   }
   // A validator helper of the same file: ensure_read_only(sql), isReadOnly(sql).
   for (const call of fn.descendantsOfType(['call', 'call_expression'])) {
