@@ -358,6 +358,30 @@ export const PATH_GUARDS: readonly GuardSpec[] = CONTAINMENT.flatMap((c) => [
           derived: true,
         },
       ]),
+]).concat([
+  // A value that may not contain a separator is a single name: it cannot leave the folder it is joined to.
+  {
+    languages: PY,
+    pattern: /['"]\/['"]\s+in\s+\w+|os\.(?:path\.)?sep\s+in\s+\w+/,
+    meaning: 'invalid',
+    clears: ['path', 'archive'],
+    derived: true,
+  },
+  {
+    languages: JS,
+    pattern: /^\s*[\w.]+\.includes\(\s*(?:['"`]\/['"`]|path\.sep)\s*\)|^\s*\/\[?\\?\/.*\/\.test\(\s*\w+\s*\)/,
+    meaning: 'invalid',
+    clears: ['path', 'archive'],
+    derived: true,
+  },
+  {
+    languages: GO,
+    pattern:
+      /strings\.(?:Contains|ContainsAny|ContainsRune)\(\s*[\w.]+\s*,\s*(?:"[^"]*\/|'\/'|string\(\s*(?:os|filepath)\.(?:PathSeparator|Separator)\))/,
+    meaning: 'invalid',
+    clears: ['path', 'archive'],
+    derived: true,
+  },
 ]);
 
 const FUNCTION_TYPES = new Set([
