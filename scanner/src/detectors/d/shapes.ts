@@ -439,6 +439,15 @@ export function shapeOf(node: SyntaxNode, opts: ShapeOptions, depth = 0): Shape 
       const s = sub(items);
       return { built: true, segs: s.segs };
     }
+    // `ids.map(Number)`, `map(int, ids)`, `map(str, map(int, ids))`: numbers only.
+    const NUMERIC = /^(Number|parseInt|parseFloat|Math\.\w+|int|float|abs|round|strconv\.Itoa)$/;
+    if (name === 'map' && args[0] && NUMERIC.test(args[0].text))
+      return { built: false, segs: [{ text: '0' }] };
+    if (name === 'map' && !receiver && args[0]?.text === 'str' && args[1]) {
+      const inner = callParts(unwrap(args[1]));
+      if (inner?.name === 'map' && inner.args[0] && NUMERIC.test(inner.args[0].text))
+        return { built: false, segs: [{ text: '0' }] };
+    }
     if (name === 'map' && receiver && args[0] && FUNCTION_TYPES.has(args[0].type)) {
       const body = args[0].childForFieldName('body');
       const value = body && body.type !== 'statement_block' ? body : body ? returnsOf(args[0])[0] : null;
