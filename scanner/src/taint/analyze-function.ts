@@ -13,8 +13,8 @@ import type { FileContext, FunctionRecord } from './file-context.js';
 import { nodeKey } from './file-context.js';
 import { createGuardApplication } from './guard-application.js';
 import {
-  CLEAN,
   addSafeField,
+  CLEAN,
   dropField,
   type Label,
   liveFor,
@@ -87,7 +87,9 @@ function isFetchedOnly(t: Taint): boolean {
   const labels = [...t.values()];
   return (
     labels.some((l) => l.origin.kind === 'network' || l.origin.kind === 'file') &&
-    !labels.some((l) => l.origin.kind === 'param' || l.origin.kind === 'tool-param' || l.origin.kind === 'http-request')
+    !labels.some(
+      (l) => l.origin.kind === 'param' || l.origin.kind === 'tool-param' || l.origin.kind === 'http-request',
+    )
   );
 }
 const LOOPS = ['for_statement', 'for_in_statement', 'while_statement', 'do_statement', 'for_in_clause'];
@@ -309,7 +311,10 @@ export function analyzeFunction(
     for (const a of args) {
       const member = adapter.member(a);
       if (member && adapter.isIdentifier(member.object) && clears === 'all') {
-        env.set(member.object.text, addSafeField(readVar(member.object.text, member.object), member.property));
+        env.set(
+          member.object.text,
+          addSafeField(readVar(member.object.text, member.object), member.property),
+        );
       } else if (adapter.isIdentifier(a)) {
         env.set(a.text, sanitize(readVar(a.text, a), clears));
       }
@@ -393,7 +398,8 @@ export function analyzeFunction(
         }
       }
       for (const t of summary.templates) applyTemplate(t, call, target, callStep);
-      for (const v of summary.validates ?? []) validateArgument(paramArgs(call, target, v.paramIndex), v.clears);
+      for (const v of summary.validates ?? [])
+        validateArgument(paramArgs(call, target, v.paramIndex), v.clears);
       for (const r of summary.returns) {
         let t = withStep(
           paramTaint(call, target, r.paramIndex),
@@ -419,7 +425,10 @@ export function analyzeFunction(
       // `args.get("count")`, `request.GetString("path", "")`: a field read through a method.
       const key = raw.args[0] ? adapter.stringValue(raw.args[0]) : null;
       if (key !== null) recv = dropField(recv, key);
-      result = union(result, recv, argsTaint);
+      // `COMMANDS.get(name, default)`, `map.get(k)`: like `COMMANDS[name]`, the key only chooses.
+      const lookup = method === 'get' && raw.receiver !== null && lang !== 'go' && !file.imports.has(head);
+      const valueArgs = lookup ? union(...raw.args.slice(1).map((a) => evalNode(a))) : argsTaint;
+      result = union(result, recv, valueArgs);
       if (
         raw.receiver &&
         adapter.isIdentifier(raw.receiver) &&
