@@ -440,6 +440,17 @@ export function urlParts(node: SyntaxNode, q: NodeQuery, depth = 0): UrlPart[] |
  * `https://${host}/x` → [host], `"https://api.example.com" + p` → [p]. The whole URL when unknown.
  */
 export function authorityNodes(url: SyntaxNode, q: NodeQuery): SyntaxNode[] {
+  // new URL(`/items/${id}`, BASE): a path that starts with one slash keeps BASE's scheme and host.
+  const resolved = q.resolve(url);
+  if (
+    resolved.type === 'new_expression' &&
+    /^URL$/.test(resolved.childForFieldName('constructor')?.text ?? '')
+  ) {
+    const [rel, base] = resolved.childForFieldName('arguments')?.namedChildren ?? [];
+    const head = rel ? urlParts(rel, q)?.[0] : undefined;
+    if (base && typeof head === 'string' && /^\/(?!\/)/.test(head)) return authorityNodes(base, q);
+    return [url];
+  }
   const parts = urlParts(url, q);
   if (!parts) return [url];
   const picked: SyntaxNode[] = [];
