@@ -12,7 +12,9 @@ function same(a: SyntaxNode, b: SyntaxNode): void {
   for (const field of ['name', 'body', 'function', 'arguments', 'left', 'right', 'value']) {
     expect(b.childForFieldName(field)?.text).toBe(a.childForFieldName(field)?.text);
   }
-  a.namedChildren.forEach((c, i) => same(c, b.namedChildren[i] as SyntaxNode));
+  a.namedChildren.forEach((c, i) => {
+    same(c, b.namedChildren[i] as SyntaxNode);
+  });
 }
 
 describe('toJsTree', () => {

@@ -100,7 +100,10 @@ function booleanValidations(fn: FunctionRecord, rules: CompiledRules): number[] 
     if (!p.name) continue;
     const name = p.name;
     const ok = values.every((v) => {
-      const text = (v as SyntaxNode).text.replace(/^(bool|Boolean)\((.*)\)$/s, '$2').replace(/^!!/, '').trim();
+      const text = (v as SyntaxNode).text
+        .replace(/^(bool|Boolean)\((.*)\)$/s, '$2')
+        .replace(/^!!/, '')
+        .trim();
       return new RegExp(`\\b${name}\\b`).test(text) && guards.some((g) => g.pattern.test(text));
     });
     if (ok) out.push(p.index);

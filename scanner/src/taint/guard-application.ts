@@ -5,8 +5,8 @@
 import type { SyntaxNode } from 'tree-sitter';
 import type { Language } from '../types.js';
 import type { AnalysisHost } from './analyze-function.js';
-import type { FileContext } from './file-context.js';
 import { rawPath } from './callee.js';
+import type { FileContext } from './file-context.js';
 import { checkGuards, exits, type GuardMatch } from './guards.js';
 import { addSafeField, mapLabels, sanitize, type Taint } from './labels.js';
 
@@ -111,7 +111,8 @@ export function createGuardApplication(ctx: GuardContext) {
     const out: GuardMatch[] = [];
     for (const target of host.resolveCall(file, view)) {
       const first = target.params[0]?.name;
-      const offset = target.isMethod && lang === 'python' && (first === 'self' || first === 'cls') && raw.receiver ? 1 : 0;
+      const offset =
+        target.isMethod && lang === 'python' && (first === 'self' || first === 'cls') && raw.receiver ? 1 : 0;
       for (const index of host.summaryOf(target)?.boolValidates ?? []) {
         const arg = raw.args[index - offset];
         if (arg) out.push({ targets: [arg], clears: 'all', when });
