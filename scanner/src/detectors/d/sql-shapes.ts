@@ -126,12 +126,19 @@ export function queryArgs(call: CallView): SyntaxNode[] {
   return call.args.slice(0, 1);
 }
 
-export type Position = 'value' | 'identifier';
+export type Position = 'value' | 'identifier' | 'statement';
 
 /** Where a spliced piece sits in the SQL text: a value or an identifier/keyword (table, column, ORDER BY). */
 export function positionOf(p: PlacedPiece): Position {
   const before = p.before.replace(/\s+$/, '').toLowerCase();
   const after = p.after.replace(/^\s+/, '').toLowerCase();
+  // A whole caller-supplied statement, wrapped: `SELECT * FROM (${sql}) LIMIT 100`, `EXPLAIN ${sql}`,
+  // `${sql} LIMIT 100`. Raw-SQL tools are MCP-D002's business, not an injection into a query.
+  if (
+    (before === '' && (after === '' || /^(limit|order|offset|;|\))/.test(after))) ||
+    /\bfrom\s*\($|\bexplain(\s+analyze|\s+query\s+plan)?$|\bwith\s+\w+\s+as\s*\($/.test(before)
+  )
+    return 'statement';
   if (/['"]%?$/.test(before) || /^%?['"]/.test(after)) return 'value';
   if (/\bvalues\s*\([^)]*$/.test(before) || /\bin\s*\($/.test(before)) return 'value';
   // `WHERE {col} = ?` / `AND {col} LIKE`: a column on the left of a comparison.

@@ -132,9 +132,65 @@ function keywordChecked(arg: SyntaxNode, q: NodeQuery): boolean {
   });
 }
 
+/**
+ * The code that sets up the connection the sink uses: the sink's function and the same-file functions it
+ * calls (get_conn()), its class, its callers (for helpers), and the module's top level — not unrelated tools.
+ */
+function setupText(call: CallView): string {
+  const root = call.node.tree.rootNode;
+  const parts: string[] = [];
+  for (const top of root.namedChildren) {
+    const inner = top.type === 'decorated_definition' ? top.namedChildren.at(-1) : top;
+    // Functions are skipped unless they open connections (main(), init(), get_conn(), lifespan hooks).
+    const opensConnection =
+      /sql\.Open|sqlx\.(Open|Connect)|gorm\.Open|pgx\w*\.(Connect|New)|\bconnect\(|create_engine|create_pool|createPool|createConnection|new (Database|pg\.Pool|Pool|Client)\b/;
+    const handler =
+      top.type === 'decorated_definition' ||
+      /CallToolRequest/.test(inner?.childForFieldName('parameters')?.text ?? '');
+    if (
+      inner &&
+      (FUNCTION_TYPES.has(inner.type) || inner.type === 'method_declaration') &&
+      (handler || !opensConnection.test(inner.text))
+    )
+      continue;
+    if (
+      top.type === 'expression_statement' &&
+      /\.(tool|registerTool|setRequestHandler|AddTool)\(/.test(top.text)
+    )
+      continue;
+    if (
+      /class/.test(top.type) &&
+      !(top.startIndex <= call.node.startIndex && call.node.endIndex <= top.endIndex)
+    )
+      continue;
+    parts.push(top.text);
+  }
+  const fns: SyntaxNode[] = [];
+  const fn = enclosingFunction(call.node);
+  if (fn) {
+    fns.push(fn);
+    const name = functionName(fn);
+    if (name)
+      for (const c of callersOf(root, name)) {
+        const outer = enclosingFunction(c);
+        if (outer) fns.push(outer);
+      }
+  }
+  for (const f of [...fns]) {
+    for (const c of f.descendantsOfType(['call', 'call_expression'])) {
+      const p = callParts(c);
+      const def = p
+        ? root.descendantsOfType([...FUNCTION_TYPES]).find((d) => functionName(d) === p.name)
+        : undefined;
+      if (def && !fns.includes(def)) fns.push(def);
+    }
+  }
+  return [...parts, ...fns.map((f) => f.text)].join('\n');
+}
+
 function check(call: CallView, ctx: VisitContext): void {
   if (!isSqlExecCallee(call) || !isSqlCall(call) || singleStatementApi(call)) return;
-  if (ENFORCED.test(call.node.tree.rootNode.text)) return;
+  if (ENFORCED.test(setupText(call))) return;
   for (const arg of queryArgs(call)) {
     const n = unwrap(arg);
     if (/^(ctx|&)/.test(n.text) || ctx.q.stringValue(n) !== null) continue;
