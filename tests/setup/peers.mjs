@@ -22,6 +22,12 @@ export const PEERS = [
     platform: 'linux',
   },
   {
+    name: 'chromium',
+    why: 'the web UI tests (playwright-core drives /usr/bin/chromium headless)',
+    check: ['/usr/bin/chromium', ['--version']],
+    apt: 'chromium',
+  },
+  {
     name: 'rabbitmq',
     why: 'the AMQP job queue adapter and its fault tests',
     check: ['sh', ['-c', 'command -v rabbitmq-server']],

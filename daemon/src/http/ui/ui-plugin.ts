@@ -1,12 +1,15 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
+import { type ObjectStore, verifyAttestation } from '@mcphub/registry';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { rbacAuthorizer } from '../../auth/rbac-authorizer.js';
 import type { Config } from '../../config/schema.js';
 import type { HubDb } from '../../db/database.js';
 import { HubError } from '../../errors.js';
-import { loadOrCreateAdminToken, type SigningKey } from '../../keys/signing-key.js';
+import { JobStore } from '../../jobs/job-store.js';
+import { jwksOf, loadOrCreateAdminToken, type SigningKey } from '../../keys/signing-key.js';
+import { RESULTS_BUCKET } from '../../pipeline/messages.js';
 import { issueRegistryToken } from '../../tokens/token-service.js';
 import {
   bindHostName,
@@ -29,6 +32,8 @@ export interface HubUiDeps {
   db: HubDb;
   signingKey: SigningKey;
   registryUrl: string;
+  /** Where certification artifacts are (for verifying attestations); absent without the pipeline. */
+  pipeline?: { store: ObjectStore };
   /** The built renderer (default: desktop/dist-renderer of this checkout, or MCPHUB_UI_DIR). */
   uiDir?: string;
 }
@@ -208,6 +213,39 @@ async function hubUiPluginImpl(app: FastifyInstance, deps: HubUiDeps): Promise<v
     await authorizer.authorize(req, 'admin', org);
     const path = `/v1/packages/${encodeURIComponent(org)}/${encodeURIComponent(name)}/${encodeURIComponent(version)}/status`;
     return forward(req, reply, path, 'registry:admin', [`${org}/*`], req.body);
+  });
+
+  // The attestation of a job checked against this hub's own keys, for the version screen.
+  const jobs = new JobStore(deps.db);
+  app.get('/api/v1/ui/jobs/:id/verification', hidden, async (req) => {
+    const id = (req.params as { id: string }).id;
+    const job = await jobs.get(id);
+    if (!job) throw new HubError('HUB_ERR_NOT_FOUND', `No job ${id}`);
+    await authorizer.authorize(req, 'read', job.org);
+    const cert = job.certification
+      ? (JSON.parse(job.certification) as { attestation?: { key: string; digest: string } })
+      : null;
+    if (!cert?.attestation || !deps.pipeline)
+      throw new HubError('HUB_ERR_NOT_FOUND', 'No attestation for this job yet');
+    const chunks: Buffer[] = [];
+    for await (const c of (await deps.pipeline.store.get(
+      RESULTS_BUCKET,
+      cert.attestation.key,
+    )) as AsyncIterable<Buffer>)
+      chunks.push(c);
+    try {
+      const envelope = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+      const { keyid, statement } = verifyAttestation(envelope, jwksOf(deps.signingKey) as never);
+      return {
+        verified: true,
+        keyid,
+        attestationDigest: cert.attestation.digest,
+        subject: statement.subject,
+        predicateType: statement.predicateType,
+      };
+    } catch (err) {
+      return { verified: false, attestationDigest: cert.attestation.digest, reason: (err as Error).message };
+    }
   });
 
   const uiDir = deps.uiDir ?? process.env.MCPHUB_UI_DIR ?? DEFAULT_UI_DIR;

@@ -1,0 +1,106 @@
+import { useEffect, useRef, useState } from 'react';
+import { type ApiError, api, events, useJobEvents } from './api.js';
+import { ErrorBox, Loading } from './components/states.js';
+import { desktop } from './desktop-bridge.js';
+import { href, useRoute } from './router.js';
+import { Overview } from './screens/overview.js';
+import { Registry } from './screens/registry.js';
+import { Run } from './screens/run.js';
+import { Settings } from './screens/settings.js';
+import { Submit } from './screens/submit.js';
+import { VersionScreen } from './screens/version.js';
+
+const NAV = [
+  ['', 'Overview'],
+  ['submit', 'Submit'],
+  ['registry', 'Registry'],
+  ['run', 'Run'],
+  ['settings', 'Settings'],
+] as const;
+
+export function App() {
+  const route = useRoute();
+  const [session, setSession] = useState<'checking' | 'ok' | ApiError>('checking');
+  const [live, setLive] = useState(false);
+  const main = useRef<HTMLElement>(null);
+
+  useEffect(() => {
+    api('/api/v1/me').then(
+      () => setSession('ok'),
+      (e: ApiError) => setSession(e),
+    );
+  }, []);
+  useEffect(() => (session === 'ok' ? events.onStatus(setLive) : undefined), [session]);
+  // Move focus to the new screen on navigation (not on first load, so Tab starts at the skip link).
+  const firstRoute = useRef(true);
+  const routeKey = route.join('/');
+  useEffect(() => {
+    if (firstRoute.current) firstRoute.current = false;
+    else if (routeKey !== undefined) main.current?.focus();
+  }, [routeKey]);
+  // Desktop extra: a notification when a certification finishes.
+  useJobEvents((t) => {
+    if (desktop && (t.to === 'PUBLISHED' || t.to === 'FAILED' || t.to === 'REJECTED')) {
+      void desktop.invoke('notify:show', {
+        title: `${t.org}/${t.name}@${t.version}: ${t.to}`,
+        body: t.reason ?? '',
+      });
+    }
+  });
+
+  if (session === 'checking') return <Loading what="your session" />;
+  if (session !== 'ok') {
+    return (
+      <main className="login-needed">
+        <h1>MCP Hub</h1>
+        {session.status === 401 ? (
+          <p>
+            You are not signed in. Open the one-time login link the daemon printed when it started (
+            <code>Web UI: http://127.0.0.1:8080/login?token=…</code>), or start the desktop app.
+          </p>
+        ) : (
+          <ErrorBox error={session} />
+        )}
+      </main>
+    );
+  }
+
+  const [first = '', second, third] = route;
+  let screen;
+  if (first === 'submit') screen = <Submit />;
+  else if (first === 'jobs' && second) screen = <VersionScreen id={second} />;
+  else if (first === 'registry') screen = <Registry pkg={second && third ? `${second}/${third}` : null} />;
+  else if (first === 'run') screen = <Run />;
+  else if (first === 'settings') screen = <Settings />;
+  else screen = <Overview />;
+
+  return (
+    <div className="shell">
+      <a className="skip" href="#main" onClick={(e) => (e.preventDefault(), main.current?.focus())}>
+        Skip to content
+      </a>
+      <header>
+        <span className="brand">MCP Hub</span>
+        <nav aria-label="Screens">
+          {NAV.map(([path, label]) => (
+            <a
+              key={path}
+              href={href(...(path ? [path] : []))}
+              aria-current={
+                first === path || (path === 'registry' && first === 'registry') ? 'page' : undefined
+              }
+            >
+              {label}
+            </a>
+          ))}
+        </nav>
+        <span className={`live ${live ? 'up' : 'down'}`} role="status" title="Server-Sent Events stream">
+          {live ? '● live' : '○ reconnecting'}
+        </span>
+      </header>
+      <main id="main" ref={main} tabIndex={-1}>
+        {screen}
+      </main>
+    </div>
+  );
+}
