@@ -451,6 +451,13 @@ export function authorityNodes(url: SyntaxNode, q: NodeQuery): SyntaxNode[] {
     if (base && typeof head === 'string' && /^\/(?!\/)/.test(head)) return authorityNodes(base, q);
     return [url];
   }
+  // urljoin(BASE, "/items/" + id): the same for Python.
+  if (resolved.type === 'call' && /(^|\.)urljoin$/.test(resolved.childForFieldName('function')?.text ?? '')) {
+    const [base, rel] = resolved.childForFieldName('arguments')?.namedChildren ?? [];
+    const head = rel ? urlParts(rel, q)?.[0] : undefined;
+    if (base && typeof head === 'string' && /^\/(?!\/)/.test(head)) return authorityNodes(base, q);
+    return [url];
+  }
   const parts = urlParts(url, q);
   if (!parts) return [url];
   const picked: SyntaxNode[] = [];
