@@ -50,7 +50,12 @@ function decode(kind: Decoder, text: string): string | null {
 
 /** What a decoded constant hides, if it looks like a URL, an address or code. */
 function hidden(decoded: string): string | null {
-  if (/[\x00-\x08\x0e-\x1f]/.test(decoded.slice(0, 64))) return null; // binary data, not text
+  // Binary data (images, keys), not text.
+  const head = decoded.slice(0, 64);
+  for (let i = 0; i < head.length; i++) {
+    const c = head.charCodeAt(i);
+    if (c < 9 || (c > 13 && c < 32)) return null;
+  }
   if (/\b(https?|wss?|ftp):\/\/[\w.-]+/i.test(decoded)) return 'a URL';
   if (/\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b/.test(decoded)) return 'an IP address';
   if (
