@@ -18,8 +18,9 @@ function isToolHandler(fn: SyntaxNode): boolean {
   }
   // Named handler registered elsewhere in the file: s.AddTool(tool, handler) / mcp.AddTool(server, tool, Handler).
   const name = functionName(fn);
-  if (name) {
-    const re = new RegExp(`\\b(AddTool|tool|registerTool)\\([^;\\n]*\\b${name}\\b`);
+  // Python handlers are decorated; elsewhere a named handler is registered by name.
+  if (name && fn.type !== 'function_definition') {
+    const re = new RegExp(`\\b(AddTool|tool|registerTool|setRequestHandler)\\([^;]{0,600}?\\b${name}\\b`);
     if (re.test(fn.tree.rootNode.text)) return true;
   }
   return false;
