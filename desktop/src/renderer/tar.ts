@@ -4,7 +4,8 @@ export interface SourceFile {
   data: Uint8Array;
 }
 
-const SKIP = /(^|\/)(node_modules|\.git)(\/|$)/;
+// Like the CLI's packDirectory: VCS metadata only (a bundle must run as submitted, dependencies included).
+const SKIP = /(^|\/)(\.git|\.hg|\.svn)(\/|$)/;
 const enc = new TextEncoder();
 
 function header(path: string, size: number): Uint8Array {
