@@ -17,6 +17,7 @@ import { bootstrapOrganizations, OrgDirectory } from './orgs/org-directory.js';
 import { UsageMeter } from './orgs/usage.js';
 import { HubWorker } from './pipeline/hub-worker.js';
 import { RESULTS_BUCKET, SOURCES_BUCKET } from './pipeline/messages.js';
+import { sandboxRuntimeChecker } from './pipeline/runtime-checker.js';
 import { DEFAULT_SCAN_BUDGET, ScanPool } from './pipeline/scan-pool.js';
 import { startScanWorker } from './pipeline/scan-worker.js';
 import type { Consumer } from './queue/job-queue.js';
@@ -92,6 +93,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
         signingKey,
         registryUrl,
         logger: logger.child({ role: 'worker' }),
+        runtimeCheck: sandboxRuntimeChecker(logger.child({ role: 'runtime-check' })),
       });
       await hubWorker.start();
       const w = hubWorker;

@@ -154,6 +154,43 @@ function buildProgram(): Command {
     await pullCommand(configFromOptions(opts), ref, out, (s) => process.stderr.write(`${s}\n`));
   });
 
+  const collect = (v: string, prev: string[] = []) => [...prev, v];
+  addConfigOptions(
+    program
+      .command('run')
+      .description(
+        'Run a certified package in the sandbox with stdio passed through (use as an MCP client command)',
+      )
+      .argument('<ref>', 'org/name[@version|@range|@sha256:<hex>]')
+      .argument('[serverArgs...]', 'arguments for the server, after --')
+      .option('--policy <file>', 'policy file (JSON or YAML)')
+      .option('--mode <mode>', 'strict (default) or warn')
+      .option('--min-level <n>', 'minimum certification level')
+      .option('--network <mode>', 'none (default), allowlist or host')
+      .option('--allow <host:port>', 'allowlisted destination (repeatable)', collect)
+      .option('--mount <host:sandbox[:rw]>', 'bind a host path (repeatable; read-only unless :rw)', collect)
+      .option('--env <NAME>', 'pass this host environment variable (repeatable)', collect)
+      .option('--memory <MB>', 'memory limit')
+      .option('--cpu <share>', 'CPU share (fraction of one core)')
+      .option('--pids <n>', 'process limit')
+      .option('--open-files <n>', 'open files limit')
+      .option('--wall-time <sec>', 'wall-time limit')
+      .option('--unsafe-no-sandbox', 'run WITHOUT isolation (logged loudly and audited)'),
+  ).action(async (ref: string, serverArgs: string[], opts: Record<string, unknown>) => {
+    const { runCommand } = await import('./run-command.js');
+    process.exitCode = await runCommand(configFromOptions(opts), ref, opts as never, serverArgs ?? []);
+  });
+
+  program
+    .command('doctor')
+    .description('What isolation this machine can give, and why not')
+    .option('--deep', 'also start a real sandbox to prove it')
+    .option('--json', 'JSON output')
+    .action(async (opts: { deep?: boolean; json?: boolean }) => {
+      const { doctorCommand } = await import('./run-command.js');
+      process.exitCode = await doctorCommand(Boolean(opts.deep), Boolean(opts.json), out);
+    });
+
   addConfigOptions(
     program
       .command('cache')

@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { verifyAttestation } from '@mcphub/registry';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, type DaemonProcess, runCli, startDaemonProcess } from './helpers/daemon-process.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+
+describe.skipIf(process.platform !== 'linux')(
+  'runtime check (level 3) and mcphub run (Linux sandbox)',
+  () => {
+    let d: DaemonProcess;
+    beforeAll(async () => {
+      d = await startDaemonProcess();
+    });
+    afterAll(async () => {
+      await d?.stop('SIGKILL');
+    });
+
+    const push = async (dir: string, name: string) => {
+      const r = await runCli(['push', dir, '--home', d.home, '--name', name, '--version', '1.0.0', '--wait']);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+        jobId: string;
+        level: number;
+        score: number;
+      };
+    };
+
+    const connect = async (ref: string, extra: string[] = []) => {
+      const transport = new StdioClientTransport({
+        command: process.execPath,
+        args: [CLI, 'run', ref, '--home', d.home, '--registry-port', new URL(d.registryUrl).port, ...extra],
+        stderr: 'pipe',
+      });
+      let stderr = '';
+      transport.stderr?.on('data', (c) => {
+        stderr += c;
+      });
+      const client = new Client({ name: 'e2e', version: '1.0.0' });
+      await client.connect(transport);
+      return { client, stderr: () => stderr };
+    };
+
+    it('lifts a clean server to level 3: the sandboxed runtime check passes and its tools digest is attested', async () => {
+      const job = await push(fixture('clean-clock-server'), 'acme/clock');
+      expect(job.level).toBe(3);
+      const token = readFileSync(join(d.home, 'keys', 'admin-token'), 'utf8').trim();
+      const att = await (
+        await fetch(`${d.hubUrl}/api/v1/jobs/${job.jobId}/attestation`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).json();
+      const jwks = await (await fetch(`${d.hubUrl}/.well-known/jwks.json`)).json();
+      const { statement } = verifyAttestation(att, jwks as never);
+      expect(statement.predicate.runtimeCheck).toMatchObject({ passed: true });
+      expect(statement.predicate.toolsDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    });
+
+    it('keeps a server whose runtime check fails below level 3 and says why', async () => {
+      const job = await push(fixture('vulnerable-notes-server'), 'acme/notes-rt');
+      expect(job.level).toBeLessThan(3);
+      const token = readFileSync(join(d.home, 'keys', 'admin-token'), 'utf8').trim();
+      const view = (await (
+        await fetch(`${d.hubUrl}/api/v1/jobs/${job.jobId}`, { headers: { authorization: `Bearer ${token}` } })
+      ).json()) as {
+        certification: { runtimeCheck: { passed: boolean; reason?: string } };
+      };
+      // Its dependencies are not in the bundle, so it cannot start in the sandbox.
+      expect(view.certification.runtimeCheck.passed).toBe(false);
+      expect(view.certification.runtimeCheck.reason).toBeTruthy();
+    });
+
+    it('mcphub run serves a certified package to a real MCP client over stdio, and audits the run', async () => {
+      const { client, stderr } = await connect('acme/clock@^1');
+      const tools = await client.listTools();
+      expect(tools.tools.map((t) => t.name)).toEqual(['current_time']);
+      const res = (await client.callTool({
+        name: 'current_time',
+        arguments: { timeZone: 'Europe/Paris' },
+      })) as { content: { text: string }[] };
+      expect(res.content[0]!.text).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+      await client.close();
+      expect(stderr()).toContain('isolation');
+      await new Promise((r) => setTimeout(r, 500));
+      const audit = readFileSync(join(d.home, 'logs', 'audit.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      const last = audit.filter((a) => a.name === 'acme/clock').pop();
+      expect(last).toMatchObject({ decision: 'allowed', level: 3, network: 'none' });
+      expect(last.isolation).toBeTruthy();
+      expect(last.exit).toBeTruthy();
+    });
+
+    it('refuses by policy and names the rule', async () => {
+      const r = await runCli([
+        'run',
+        'acme/notes-rt@1.0.0',
+        '--home',
+        d.home,
+        '--registry-port',
+        new URL(d.registryUrl).port,
+        '--min-level',
+        '3',
+      ]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/policy rule 'minLevel' refused: saw [^,]+, need /);
+    });
+
+    it('blocks a rug pull: when tools/list changes from the certified digest, tools/call is refused', async () => {
+      await push(fixture('rug-pull-server'), 'acme/rugpull');
+      const { client } = await connect('acme/rugpull@1.0.0');
+      await client.listTools(); // the certified definitions
+      const ok = (await client.callTool({
+        name: 'current_time',
+        arguments: { timeZone: 'Europe/Paris' },
+      })) as { isError?: boolean };
+      expect(ok.isError).toBeFalsy();
+      const changed = await client.listTools(); // the server now shows a poisoned description
+      expect(changed.tools[0]!.description).toContain('IMPORTANT');
+      await expect(
+        client.callTool({ name: 'current_time', arguments: { timeZone: 'Europe/Paris' } }),
+      ).rejects.toMatchObject({ code: -32001 });
+      await client.close();
+    });
+  },
+);
