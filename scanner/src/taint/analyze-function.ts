@@ -191,6 +191,10 @@ export function analyzeFunction(
             name,
             withStep(fieldTaint, stepAt(file, part, 'step', `${name} = ${short(valueNode?.text ?? '')}`)),
           );
+          // `const { exec } = cp`: `exec` now names `cp.exec` for callee resolution.
+          if (part.type === 'shorthand_property_identifier_pattern' || part.type === 'pair_pattern') {
+            defs.set(name, part);
+          }
         }
       }
       return;

@@ -39,6 +39,14 @@ export function canonicalPath(raw: string, file: FileContext, lookupDef: DefLook
   if (depth > 3) return raw;
   const def = lookupDef(head);
   if (!def) return raw;
+  if (def.type === 'shorthand_property_identifier_pattern' || def.type === 'pair_pattern') {
+    // `const { exec } = childProcess`, `const { exec: run } = childProcess` → childProcess.exec
+    const value = def.parent?.parent?.childForFieldName('value');
+    const key = def.type === 'pair_pattern' ? def.childForFieldName('key')?.text : def.text;
+    if (!value || !key) return raw;
+    const base = canonicalPath(rawPath(value, file.adapter), file, lookupDef, depth + 1);
+    return `${base}.${key}${rest}`;
+  }
   const call = file.adapter.call(def);
   if (!call) {
     // `const run = exec` or `run = subprocess.run`: an alias of a function.
