@@ -18,7 +18,7 @@ import { extractTypeScriptSurface } from './surface/typescript-surface.js';
 import { type Budget, BudgetExceeded, type RawFinding, runTaint } from './taint/engine.js';
 import { collectFunctions, type FileContext } from './taint/file-context.js';
 import { compileRules } from './taint/rules.js';
-import type { FileEntry, ScanError, ScanOptions, ScanReport } from './types.js';
+import type { FileEntry, Location, ScanError, ScanOptions, ScanReport } from './types.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 export const DEFAULT_FILE_TIME_BUDGET_MS = 5000;
@@ -215,26 +215,29 @@ function runSurfaceVisitors(
   for (const d of detectors) {
     const onSurface = d.visitors?.onSurface;
     if (!onSurface) continue;
+    const reportAt = (location: Location, opts: ReportOptions, tool?: string) => {
+      const file = contexts.find((c) => c.path === location.file);
+      if (!file) return;
+      const node = file.root.descendantForPosition({
+        row: location.startLine - 1,
+        column: location.startColumn - 1,
+      });
+      raw.push({
+        detector: d,
+        file,
+        node,
+        message: opts.message,
+        trace: [],
+        ...(tool ? { tool } : {}),
+        ...(opts.severity ? { severity: opts.severity } : {}),
+        ...(opts.confidence ? { confidence: opts.confidence } : {}),
+      });
+    };
     onSurface({
       surface,
-      report: (tool, opts: ReportOptions) => {
-        const file = contexts.find((c) => c.path === tool.location.file);
-        if (!file) return;
-        const node = file.root.descendantForPosition({
-          row: tool.location.startLine - 1,
-          column: tool.location.startColumn - 1,
-        });
-        raw.push({
-          detector: d,
-          file,
-          node,
-          message: opts.message,
-          trace: [],
-          tool: tool.name,
-          ...(opts.severity ? { severity: opts.severity } : {}),
-          ...(opts.confidence ? { confidence: opts.confidence } : {}),
-        });
-      },
+      report: (tool, opts: ReportOptions) => reportAt(tool.location, opts, tool.name),
+      reportAt: (location, opts) => reportAt(location, opts),
+      fileText: (path) => contexts.find((c) => c.path === path)?.text ?? null,
     });
   }
   return toFindings(raw);

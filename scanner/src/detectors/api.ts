@@ -157,6 +157,10 @@ export interface VisitContext {
 export interface SurfaceContext {
   surface: McpSurface;
   report(tool: McpTool, options: ReportOptions): void;
+  /** Reports at any location of the surface (a transport, an auth signal). */
+  reportAt(location: Location, options: ReportOptions): void;
+  /** The text of a scanned file (root-relative path), for project-level checks; null if not scanned. */
+  fileText(path: string): string | null;
 }
 
 /** Dependency manifests and lockfiles of the scanned tree (class N), see src/supply-chain/. */
