@@ -41,7 +41,9 @@ export function createGuardApplication(ctx: GuardContext) {
       for (const id of idents) {
         if (out.has(id.text)) continue;
         out.add(id.text);
-        const def = lookupDef(id.text) ?? multiAssigned(id.text);
+        // A destructured name's recorded def can be its own pattern node: look for the assignment then.
+        const recorded = lookupDef(id.text);
+        const def = recorded && recorded.text !== id.text ? recorded : (multiAssigned(id.text) ?? recorded);
         if (def && d < 3 && def.id !== id.id) queue.push({ node: def, depth: d + 1 });
       }
     }
