@@ -616,3 +616,17 @@ export function validatedBySwitch(node: SyntaxNode): boolean {
   }
   return false;
 }
+
+/**
+ * Runs a detector callback so that a surprise in an unusual syntax tree costs one finding, not the file's
+ * analysis (visitors are not isolated by the engine).
+ */
+export function guarded<A extends unknown[], R>(fn: (...args: A) => R, fallback: R): (...args: A) => R {
+  return (...args: A) => {
+    try {
+      return fn(...args);
+    } catch {
+      return fallback;
+    }
+  };
+}

@@ -5,6 +5,7 @@
 import type { SyntaxNode } from 'tree-sitter';
 import type { CallView, GuardSpec, NodeQuery, PickedArg, SanitizerSpec, SinkSpec } from '../api.js';
 import {
+  guarded,
   isTaggedTemplate,
   type PlacedPiece,
   placedPieces,
@@ -200,7 +201,11 @@ export function builtQueries(call: CallView, q: NodeQuery): SqlPick[] {
   return out;
 }
 
-export function sqlSinks(message: string, pick: (call: CallView, q: NodeQuery) => PickedArg[]): SinkSpec[] {
+export function sqlSinks(
+  message: string,
+  rawPick: (call: CallView, q: NodeQuery) => PickedArg[],
+): SinkSpec[] {
+  const pick = guarded(rawPick, []);
   return [
     { languages: PY, callee: SQL_EXEC_CALLEES.python, message, pick },
     { languages: JS, callee: SQL_EXEC_CALLEES.js, message, pick },

@@ -7,6 +7,7 @@ import {
   enclosingFunction,
   FUNCTION_TYPES,
   functionName,
+  guarded,
   shapeOf,
   unwrap,
 } from '../shapes.js';
@@ -228,5 +229,5 @@ export default defineDetector({
     'OPEN_READONLY, better-sqlite3 { readonly: true }), run inside a READ ONLY transaction (SET TRANSACTION READ ONLY, ' +
     'sql.TxOptions{ReadOnly: true}, psycopg set_session(readonly=True)), use a read-only database role, or validate ' +
     'with a real SQL parser (sqlglot, pgsql-ast-parser, node-sql-parser).',
-  visitors: { onCall: check },
+  visitors: { onCall: guarded(check, undefined) },
 });

@@ -1,7 +1,7 @@
 import type { SyntaxNode } from 'tree-sitter';
 import type { CallView, NodeQuery, PickedArg } from '../../api.js';
 import { defineDetector } from '../../api.js';
-import { callParts, shapeOf, unwrap } from '../shapes.js';
+import { callParts, guarded, shapeOf, unwrap } from '../shapes.js';
 import { SQL_SANITIZERS } from '../sql-shapes.js';
 
 /** Arguments that are not SQL text: structs, maps, objects, comparisons, closures. */
@@ -67,7 +67,7 @@ export default defineDetector({
           '*.Distinct',
           '*.Pluck',
         ],
-        pick: (call, q) => (call.args[0] ? fragment(call.args[0], q) : []),
+        pick: guarded((call, q) => (call.args[0] ? fragment(call.args[0], q) : []), []),
         when: (call) =>
           !/^(strings|bytes|sort|slices|github\.com\/mark3labs|github\.com\/modelcontextprotocol)\b/.test(
             call.callee,
@@ -91,7 +91,7 @@ export default defineDetector({
           'sequelize.literal',
           '*.Sequelize.literal',
         ],
-        pick: (call, q) => (call.args[0] ? fragment(call.args[0], q) : []),
+        pick: guarded((call, q) => (call.args[0] ? fragment(call.args[0], q) : []), []),
         message: 'Tool input becomes part of a raw SQL fragment of the query builder',
       },
       {
@@ -106,22 +106,25 @@ export default defineDetector({
           '*.join',
           '*.outerjoin',
         ],
-        pick: sqlalchemyText,
+        pick: guarded(sqlalchemyText, []),
         message: 'Tool input becomes part of a raw SQL fragment (text()) of the query',
       },
       {
         languages: ['python'],
         callee: ['*.extra', 'django.db.models.expressions.RawSQL', '*.RawSQL'],
-        pick: (call, q) =>
-          [
-            call.args[0],
-            call.kwargs.get('where'),
-            call.kwargs.get('select'),
-            call.kwargs.get('order_by'),
-            call.kwargs.get('sql'),
-          ]
-            .filter((a): a is SyntaxNode => !!a)
-            .flatMap((a) => (q.elements(a) ?? [a]).flatMap((e) => fragment(e, q))),
+        pick: guarded(
+          (call, q) =>
+            [
+              call.args[0],
+              call.kwargs.get('where'),
+              call.kwargs.get('select'),
+              call.kwargs.get('order_by'),
+              call.kwargs.get('sql'),
+            ]
+              .filter((a): a is SyntaxNode => !!a)
+              .flatMap((a) => (q.elements(a) ?? [a]).flatMap((e) => fragment(e, q))),
+          [],
+        ),
         message: 'Tool input becomes part of a raw SQL fragment of the query',
       },
     ],

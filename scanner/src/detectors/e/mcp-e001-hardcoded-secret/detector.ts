@@ -1,6 +1,7 @@
 import type { SyntaxNode } from 'tree-sitter';
 import type { VisitContext } from '../../api.js';
 import { defineDetector } from '../../api.js';
+import { guarded } from '../../d/shapes.js';
 import {
   findKnownSecret,
   isTestFile,
@@ -116,5 +117,5 @@ export default defineDetector({
     'Remove the secret from the source and rotate it (it is in the history). Read it at run time from the ' +
     'environment (os.environ["X"], process.env.X, os.Getenv("X")) or a secret manager, and keep placeholders ' +
     'such as "<your-key>" in examples.',
-  visitors: { onNode: { types: STRING_TYPES, visit } },
+  visitors: { onNode: { types: STRING_TYPES, visit: guarded(visit, undefined) } },
 });

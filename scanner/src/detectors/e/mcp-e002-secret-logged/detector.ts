@@ -1,7 +1,7 @@
 import type { SyntaxNode } from 'tree-sitter';
 import type { CallView, NodeQuery, PickedArg } from '../../api.js';
 import { defineDetector } from '../../api.js';
-import { shapeOf, unwrap } from '../../d/shapes.js';
+import { guarded, shapeOf, unwrap } from '../../d/shapes.js';
 import { leakIn } from '../secret-flow.js';
 import { envReadName, isSecretName, isWholeEnv } from '../secrets.js';
 
@@ -38,7 +38,10 @@ export function secretPieces(args: SyntaxNode[], q: NodeQuery): PickedArg[] {
   return out;
 }
 
-const pickAll = (call: CallView, q: NodeQuery) => secretPieces([...call.args, ...call.kwargs.values()], q);
+const pickAll = guarded(
+  (call: CallView, q: NodeQuery) => secretPieces([...call.args, ...call.kwargs.values()], q),
+  [],
+);
 
 export default defineDetector({
   id: 'MCP-E002',

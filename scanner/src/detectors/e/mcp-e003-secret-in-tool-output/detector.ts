@@ -1,7 +1,7 @@
 import type { SyntaxNode } from 'tree-sitter';
 import type { VisitContext } from '../../api.js';
 import { defineDetector } from '../../api.js';
-import { callParts, enclosingFunction, functionName } from '../../d/shapes.js';
+import { callParts, enclosingFunction, functionName, guarded } from '../../d/shapes.js';
 import { leakIn } from '../secret-flow.js';
 
 /** A tool handler: decorated @mcp.tool()/@server.call_tool(), passed to tool()/registerTool()/setRequestHandler(), or an MCP Go handler. */
@@ -61,6 +61,9 @@ export default defineDetector({
     'Tool results go to the model and the client transcript. Never return the environment or credentials: return ' +
     'an allowlist of non-secret settings, and report secrets as present/absent ("configured": bool(key)).',
   visitors: {
-    onNode: { types: ['return_statement', 'arrow_function', 'throw_statement', 'raise_statement'], visit },
+    onNode: {
+      types: ['return_statement', 'arrow_function', 'throw_statement', 'raise_statement'],
+      visit: guarded(visit, undefined),
+    },
   },
 });

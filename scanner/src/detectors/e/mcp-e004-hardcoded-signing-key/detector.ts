@@ -1,7 +1,7 @@
 import type { SyntaxNode } from 'tree-sitter';
 import type { CallView, NodeQuery, VisitContext } from '../../api.js';
 import { defineDetector } from '../../api.js';
-import { unwrap } from '../../d/shapes.js';
+import { guarded, unwrap } from '../../d/shapes.js';
 import { redact } from '../secrets.js';
 
 interface KeySink {
@@ -131,5 +131,5 @@ export default defineDetector({
     'Load signing keys from the environment or a secret manager and fail at start-up when they are missing ' +
     '(os.environ["JWT_SECRET"], process.env.JWT_SECRET with an explicit check); never ship a default such as ' +
     '"secret" or "dev-key". Generate keys with a CSPRNG (secrets.token_bytes(32), crypto.randomBytes(32)).',
-  visitors: { onCall },
+  visitors: { onCall: guarded(onCall, undefined) },
 });
