@@ -180,6 +180,46 @@ describe('certification pipeline end to end (embedded queue, store and SQLite)',
     expect(ls.stdout).toContain('mcp/server-memory@1.0.0');
   });
 
+  it('mcphub advisories import: a dependency in a vulnerable range becomes a supply-chain finding in the pipeline', async () => {
+    const osv = join(repo, 'scanner/src/detectors/n/mcp-n005-known-vulnerable/osv/npm');
+    const imp = await runCli(['advisories', 'import', osv, '--home', d.home]);
+    expect(imp.code, imp.stderr).toBe(0);
+    expect(imp.stdout).toMatch(/imported [1-9]\d* advisories/);
+    const lock = {
+      name: 'uses-lodash',
+      version: '1.0.0',
+      lockfileVersion: 3,
+      packages: {
+        '': { name: 'uses-lodash', version: '1.0.0', dependencies: { lodash: '4.17.20' } },
+        'node_modules/lodash': {
+          version: '4.17.20',
+          resolved: 'https://registry.npmjs.org/lodash/-/lodash-4.17.20.tgz',
+        },
+      },
+    };
+    const bytes = rawTarGz([
+      {
+        path: 'package.json',
+        body: JSON.stringify({
+          name: 'uses-lodash',
+          version: '1.0.0',
+          main: 'index.js',
+          dependencies: { lodash: '4.17.20' },
+        }),
+      },
+      { path: 'package-lock.json', body: JSON.stringify(lock) },
+      { path: 'index.js', body: 'export const x = 1;\n' },
+    ]);
+    const res = await upload(d, 'acme/uses-lodash', '1.0.0', bytes);
+    expect(res.status).toBe(202);
+    expect((await waitForJob(d, res.body.id)).state).toBe('PUBLISHED');
+    const f = await api<{ findings: { class: string; message: string }[] }>(
+      d,
+      `/api/v1/jobs/${res.body.id}/findings?class=N`,
+    );
+    expect(f.body.findings.some((x) => x.message.includes('GHSA-35jh-r3h4-6jhm'))).toBe(true);
+  });
+
   it('refuses hostile archives with a coded 422 and creates no job', async () => {
     const before = (await api<{ jobs: unknown[] }>(d, '/api/v1/jobs')).body.jobs.length;
     const hostile: [string, Buffer][] = [

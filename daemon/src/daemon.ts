@@ -18,7 +18,7 @@ import { UsageMeter } from './orgs/usage.js';
 import { HubWorker } from './pipeline/hub-worker.js';
 import { RESULTS_BUCKET, SOURCES_BUCKET } from './pipeline/messages.js';
 import { sandboxRuntimeChecker } from './pipeline/runtime-checker.js';
-import { DEFAULT_SCAN_BUDGET, ScanPool } from './pipeline/scan-pool.js';
+import { advisoriesDbPath, DEFAULT_SCAN_BUDGET, ScanPool } from './pipeline/scan-pool.js';
 import { startScanWorker } from './pipeline/scan-worker.js';
 import type { Consumer } from './queue/job-queue.js';
 import { ensureAdminToken } from './tokens/token-service.js';
@@ -72,6 +72,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
         ...DEFAULT_SCAN_BUDGET,
         timeoutMs: config.scanner.timeoutMs,
         maxMemoryMb: config.scanner.maxMemoryMb,
+        advisoriesDb: advisoriesDbPath(config.home),
       });
       const consumer: Consumer = await startScanWorker({
         queue,

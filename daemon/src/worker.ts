@@ -2,7 +2,7 @@ import { createJobQueue, createObjectStore } from './adapters.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './logger.js';
 import { RESULTS_BUCKET, SOURCES_BUCKET } from './pipeline/messages.js';
-import { DEFAULT_SCAN_BUDGET, ScanPool } from './pipeline/scan-pool.js';
+import { advisoriesDbPath, DEFAULT_SCAN_BUDGET, ScanPool } from './pipeline/scan-pool.js';
 import { startScanWorker } from './pipeline/scan-worker.js';
 
 /**
@@ -20,6 +20,7 @@ export async function startScanWorkers(
     ...DEFAULT_SCAN_BUDGET,
     timeoutMs: config.scanner.timeoutMs,
     maxMemoryMb: config.scanner.maxMemoryMb,
+    advisoriesDb: advisoriesDbPath(config.home),
   });
   const consumer = await startScanWorker({ queue, store, pool, logger: logger.child({ role: 'scanner' }) });
   return {

@@ -181,6 +181,29 @@ function buildProgram(): Command {
     process.exitCode = await runCommand(configFromOptions(opts), ref, opts as never, serverArgs ?? []);
   });
 
+  addConfigOptions(
+    program
+      .command('advisories')
+      .description('Offline vulnerability advisories (OSV format) used by supply-chain findings')
+      .argument('<action>', 'import')
+      .argument(
+        '<source>',
+        'a folder of OSV JSON files or a .zip of them (e.g. an osv.dev ecosystem export)',
+      ),
+  ).action(async (action: string, source: string, opts: Record<string, unknown>) => {
+    if (action !== 'import')
+      throw new HubError('HUB_ERR_USAGE', `Unknown advisories action ${action}; use import`);
+    const config = configFromOptions(opts);
+    const { importAdvisories } = await import('@mcphub/scanner');
+    const { advisoriesDbPath } = await import('../pipeline/scan-pool.js');
+    const { mkdirSync } = await import('node:fs');
+    const { dirname } = await import('node:path');
+    const db = advisoriesDbPath(config.home);
+    mkdirSync(dirname(db), { recursive: true });
+    const r = await importAdvisories(source, db);
+    out(`imported ${r.imported} advisories (${r.skipped} skipped); ${r.total} in ${db}. New scans use them.`);
+  });
+
   program
     .command('doctor')
     .description('What isolation this machine can give, and why not')

@@ -34,7 +34,11 @@ export const BUNDLE_MEDIA_TYPE = 'application/vnd.mcphub.bundle.v1.tar+gzip';
 const ACTOR = 'hub-worker';
 
 /** Runs the sandboxed runtime check for level 3 (provided by the execution plane when available). */
-export type RuntimeChecker = (job: Job, bundle: Buffer, info: PackageInfo) => Promise<RuntimeCheckResult & { toolsDigest?: string }>;
+export type RuntimeChecker = (
+  job: Job,
+  bundle: Buffer,
+  info: PackageInfo,
+) => Promise<RuntimeCheckResult & { toolsDigest?: string }>;
 
 export interface HubWorkerDeps {
   jobs: JobStore;
@@ -76,9 +80,13 @@ export class HubWorker {
   constructor(private readonly deps: HubWorkerDeps) {}
 
   async start(): Promise<void> {
-    this.consumer = await this.deps.queue.consume<AnalyzeCompleteMessage>(ANALYZE_COMPLETE_QUEUE, (d) => this.onComplete(d), {
-      prefetch: 4,
-    });
+    this.consumer = await this.deps.queue.consume<AnalyzeCompleteMessage>(
+      ANALYZE_COMPLETE_QUEUE,
+      (d) => this.onComplete(d),
+      {
+        prefetch: 4,
+      },
+    );
     await this.recover();
   }
 
@@ -91,7 +99,13 @@ export class HubWorker {
     const options = JSON.parse(job.options) as { mode?: 'fast' | 'deep' };
     await this.deps.queue.publish<AnalyzeMessage>(
       ANALYZE_QUEUE,
-      { schemaVersion: 1, jobId: job.id, sourceKey: job.source_key, sourceDigest: job.source_digest, options: { mode: options.mode ?? 'deep' } },
+      {
+        schemaVersion: 1,
+        jobId: job.id,
+        sourceKey: job.source_key,
+        sourceDigest: job.source_digest,
+        options: { mode: options.mode ?? 'deep' },
+      },
       { messageId: `analyze:${job.id}` },
     );
     await this.deps.jobs.transition(job.id, ['QUEUED'], 'DISPATCHED', ACTOR, 'ANALYZE published');
@@ -102,7 +116,9 @@ export class HubWorker {
     for (const job of await this.deps.jobs.list({ state: 'QUEUED', limit: 10_000 })) await this.dispatch(job);
     for (const state of ['ANALYZED', 'SCORED', 'CERTIFIED'] as const) {
       for (const job of await this.deps.jobs.list({ state, limit: 10_000 })) {
-        await this.advance(job.id).catch((err: unknown) => this.deps.logger.error({ err, jobId: job.id }, 'resume failed'));
+        await this.advance(job.id).catch((err: unknown) =>
+          this.deps.logger.error({ err, jobId: job.id }, 'resume failed'),
+        );
       }
     }
   }
@@ -115,23 +131,45 @@ export class HubWorker {
         await jobs.transition(m.jobId, ['DISPATCHED'], 'ANALYZING', 'scan-worker', 'scan started');
         return;
       case 'rejected':
-        await jobs.transition(m.jobId, ['DISPATCHED', 'ANALYZING'], 'REJECTED', 'scan-worker', m.error?.message ?? 'source refused', {
-          error_code: m.error?.code ?? 'HUB_ERR_SOURCE_INVALID',
-          error_message: m.error?.message ?? null,
-        });
+        await jobs.transition(
+          m.jobId,
+          ['DISPATCHED', 'ANALYZING'],
+          'REJECTED',
+          'scan-worker',
+          m.error?.message ?? 'source refused',
+          {
+            error_code: m.error?.code ?? 'HUB_ERR_SOURCE_INVALID',
+            error_message: m.error?.message ?? null,
+          },
+        );
         return;
       case 'failed':
-        await jobs.transition(m.jobId, ['DISPATCHED', 'ANALYZING'], 'FAILED', 'scan-worker', m.error?.message ?? 'scan failed', {
-          error_code: m.error?.code ?? 'HUB_ERR_SCAN_FAILED',
-          error_message: m.error?.message ?? null,
-        });
+        await jobs.transition(
+          m.jobId,
+          ['DISPATCHED', 'ANALYZING'],
+          'FAILED',
+          'scan-worker',
+          m.error?.message ?? 'scan failed',
+          {
+            error_code: m.error?.code ?? 'HUB_ERR_SCAN_FAILED',
+            error_message: m.error?.message ?? null,
+          },
+        );
         return;
       case 'succeeded': {
-        if (!m.resultKey || !m.resultDigest) throw new HubError('HUB_ERR_RESULT_INVALID', 'completion without a result');
-        await jobs.transition(m.jobId, ['DISPATCHED', 'ANALYZING'], 'ANALYZED', 'scan-worker', 'report stored', {
-          result_key: m.resultKey,
-          result_digest: m.resultDigest,
-        });
+        if (!m.resultKey || !m.resultDigest)
+          throw new HubError('HUB_ERR_RESULT_INVALID', 'completion without a result');
+        await jobs.transition(
+          m.jobId,
+          ['DISPATCHED', 'ANALYZING'],
+          'ANALYZED',
+          'scan-worker',
+          'report stored',
+          {
+            result_key: m.resultKey,
+            result_digest: m.resultDigest,
+          },
+        );
         await this.advance(m.jobId);
         return;
       }
@@ -153,7 +191,11 @@ export class HubWorker {
   private async loadReport(job: Job): Promise<ScanReport> {
     const bytes = await readObject(this.deps.store, RESULTS_BUCKET, job.result_key!);
     if (sha256(bytes) !== job.result_digest) {
-      await this.fail(job, 'HUB_ERR_RESULT_INVALID', `report ${job.result_key} does not match ${job.result_digest}`);
+      await this.fail(
+        job,
+        'HUB_ERR_RESULT_INVALID',
+        `report ${job.result_key} does not match ${job.result_digest}`,
+      );
       throw new HubError('HUB_ERR_RESULT_INVALID');
     }
     return JSON.parse(bytes.toString('utf8')) as ScanReport;
@@ -163,7 +205,11 @@ export class HubWorker {
     const options = JSON.parse(job.options) as { runtime?: PackageInfo['runtime'] };
     let info: PackageInfo = { runtime: { type: 'node', entrypoint: 'index.js' } };
     try {
-      info = JSON.parse((await readObject(this.deps.store, RESULTS_BUCKET, resultKeyOf(job.id, 'package-info.json'))).toString());
+      info = JSON.parse(
+        (
+          await readObject(this.deps.store, RESULTS_BUCKET, resultKeyOf(job.id, 'package-info.json'))
+        ).toString(),
+      );
     } catch {
       // Older workers wrote no sidecar: keep the default runtime.
     }
@@ -171,13 +217,18 @@ export class HubWorker {
   }
 
   private async fail(job: Job, code: string, message: string): Promise<void> {
-    await this.deps.jobs.transition(job.id, [job.state], 'FAILED', ACTOR, message, { error_code: code, error_message: message });
+    await this.deps.jobs.transition(job.id, [job.state], 'FAILED', ACTOR, message, {
+      error_code: code,
+      error_message: message,
+    });
   }
 
   private async score(job: Job): Promise<void> {
     const report = await this.loadReport(job);
     const score = scoreReport(report);
-    await this.deps.jobs.transition(job.id, ['ANALYZED'], 'SCORED', ACTOR, `score ${score.global}`, { score: JSON.stringify(score) });
+    await this.deps.jobs.transition(job.id, ['ANALYZED'], 'SCORED', ACTOR, `score ${score.global}`, {
+      score: JSON.stringify(score),
+    });
   }
 
   private async certify(job: Job): Promise<void> {
@@ -189,7 +240,9 @@ export class HubWorker {
     let runtime: Certification['runtimeCheck'] = null;
     if (this.deps.runtimeCheck) {
       const bundle = await readObject(store, SOURCES_BUCKET, job.source_key);
-      runtime = await this.deps.runtimeCheck(job, bundle, info).catch((err: Error) => ({ passed: false, reason: err.message }));
+      runtime = await this.deps
+        .runtimeCheck(job, bundle, info)
+        .catch((err: Error) => ({ passed: false, reason: err.message }));
     }
     const decision = decideLevel(score, report.findings, runtime);
     const name = `${job.org}/${job.name}`;
@@ -201,9 +254,17 @@ export class HubWorker {
         schemaVersion: 1,
         mediaType: SNAPSHOT_MEDIA_TYPE,
         package: { name, version: job.version },
-        source: { digest: job.source_digest, ...(job.git_url ? { git: { url: job.git_url, commit: job.git_commit } } : {}) },
+        source: {
+          digest: job.source_digest,
+          ...(job.git_url ? { git: { url: job.git_url, commit: job.git_commit } } : {}),
+        },
         scanner: report.scanner,
-        report: { digest: job.result_digest, summary: report.summary, surface: report.surface, findings: report.findings },
+        report: {
+          digest: job.result_digest,
+          summary: report.summary,
+          surface: report.surface,
+          findings: report.findings,
+        },
         sbom: (report as { sbom?: unknown }).sbom ?? null,
         score,
         controls,
@@ -212,20 +273,37 @@ export class HubWorker {
       }),
     );
     const predicate: CertificationPredicate = {
-      scanner: { name: report.scanner?.name ?? 'mcphub-scanner', version: report.scanner?.version ?? SCANNER_VERSION },
+      scanner: {
+        name: report.scanner?.name ?? 'mcphub-scanner',
+        version: report.scanner?.version ?? SCANNER_VERSION,
+      },
       scoringVersion: SCORING_VERSION,
-      score: { global: score.global, security: score.security, supplyChain: score.supplyChain, maturity: score.maturity },
+      score: {
+        global: score.global,
+        security: score.security,
+        supplyChain: score.supplyChain,
+        maturity: score.maturity,
+      },
       level: decision.level,
       levelName: decision.name,
       controls: controls.map((c) => ({ id: c.id, passed: c.passed })),
       toolsDigest: runtime?.toolsDigest ?? null,
-      runtimeCheck: runtime ? { passed: runtime.passed, ...(runtime.reason ? { reason: runtime.reason } : {}) } : null,
+      runtimeCheck: runtime
+        ? { passed: runtime.passed, ...(runtime.reason ? { reason: runtime.reason } : {}) }
+        : null,
       reportDigest: sha256(reportBytes),
       sbomDigest: null,
-      source: { digest: job.source_digest, ...(job.git_url && job.git_commit ? { git: { url: job.git_url, commit: job.git_commit } } : {}) },
+      source: {
+        digest: job.source_digest,
+        ...(job.git_url && job.git_commit ? { git: { url: job.git_url, commit: job.git_commit } } : {}),
+      },
       package: { name, version: job.version },
     };
-    const envelope = signStatement(buildStatement(job.source_digest, predicate), signingKey.privateKey, signingKey.kid);
+    const envelope = signStatement(
+      buildStatement(job.source_digest, predicate),
+      signingKey.privateKey,
+      signingKey.kid,
+    );
     const attestation = Buffer.from(JSON.stringify(envelope));
     const snapshotKey = resultKeyOf(job.id, 'snapshot.json');
     const attestationKey = resultKeyOf(job.id, 'attestation.json');
@@ -240,10 +318,17 @@ export class HubWorker {
       snapshot: { key: snapshotKey, digest: sha256(snapshot), size: snapshot.length },
       attestation: { key: attestationKey, digest: sha256(attestation), size: attestation.length },
     };
-    await this.deps.jobs.transition(job.id, ['SCORED'], 'CERTIFIED', ACTOR, `level ${decision.level} ${decision.name}`, {
-      level: decision.level,
-      certification: JSON.stringify(certification),
-    });
+    await this.deps.jobs.transition(
+      job.id,
+      ['SCORED'],
+      'CERTIFIED',
+      ACTOR,
+      `level ${decision.level} ${decision.name}`,
+      {
+        level: decision.level,
+        certification: JSON.stringify(certification),
+      },
+    );
   }
 
   private async publish(job: Job): Promise<void> {
@@ -272,20 +357,38 @@ export class HubWorker {
         scoringVersion: SCORING_VERSION,
         ...(cert.runtimeCheck?.toolsDigest ? { toolsDigest: cert.runtimeCheck.toolsDigest } : {}),
       },
-      source: { digest: job.source_digest, ...(job.git_url && job.git_commit ? { git: { url: job.git_url, commit: job.git_commit } } : {}) },
+      source: {
+        digest: job.source_digest,
+        ...(job.git_url && job.git_commit ? { git: { url: job.git_url, commit: job.git_commit } } : {}),
+      },
     };
     // Publish over REST with a short-lived token, even in-process, so a remote registry works the same.
-    const { token } = await issueRegistryToken(signingKey, { sub: 'hub', scope: ['registry:publish'], resource: [name], ttlSeconds: 300 }, 300);
+    const { token } = await issueRegistryToken(
+      signingKey,
+      { sub: 'hub', scope: ['registry:publish'], resource: [name], ttlSeconds: 300 },
+      300,
+    );
     const client = new RegistryClient({ baseUrl: registryUrl, token });
     try {
       const res = await client.publish({ manifest: manifest as never, bundle, snapshot, attestation });
       const digest = res.digest;
-      await this.deps.jobs.transition(job.id, ['CERTIFIED'], 'PUBLISHED', ACTOR, `published ${name}@${job.version}`, {
-        manifest_digest: digest,
-      });
+      await this.deps.jobs.transition(
+        job.id,
+        ['CERTIFIED'],
+        'PUBLISHED',
+        ACTOR,
+        `published ${name}@${job.version}`,
+        {
+          manifest_digest: digest,
+        },
+      );
     } catch (err) {
       if (err instanceof RegistryClientError && err.statusCode >= 400 && err.statusCode < 500) {
-        await this.fail(job, err.statusCode === 409 ? 'HUB_ERR_VERSION_EXISTS' : 'HUB_ERR_PUBLISH_FAILED', `${err.code}: ${err.message}`);
+        await this.fail(
+          job,
+          err.statusCode === 409 ? 'HUB_ERR_VERSION_EXISTS' : 'HUB_ERR_PUBLISH_FAILED',
+          `${err.code}: ${err.message}`,
+        );
         return;
       }
       throw err;

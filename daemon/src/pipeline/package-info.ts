@@ -18,8 +18,16 @@ export async function detectPackageInfo(dir: string): Promise<PackageInfo> {
       // A broken package.json is the scanner's business; fall back to index.js.
     }
     const bin = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin ? Object.values(pkg.bin)[0] : undefined;
-    const entrypoint = (bin ?? pkg.main ?? firstExisting(dir, ['dist/index.js', 'index.js', 'build/index.js']) ?? 'index.js').replace(/^\.\//, '');
-    return { runtime: { type: 'node', entrypoint }, ...(typeof pkg.description === 'string' ? { description: pkg.description.slice(0, 2000) } : {}) };
+    const entrypoint = (
+      bin ??
+      pkg.main ??
+      firstExisting(dir, ['dist/index.js', 'index.js', 'build/index.js']) ??
+      'index.js'
+    ).replace(/^\.\//, '');
+    return {
+      runtime: { type: 'node', entrypoint },
+      ...(typeof pkg.description === 'string' ? { description: pkg.description.slice(0, 2000) } : {}),
+    };
   }
   if (existsSync(join(dir, 'go.mod'))) return { runtime: { type: 'go', entrypoint: '.' } };
   const py = firstExisting(dir, ['server.py', 'main.py', 'app.py', '__main__.py']);
@@ -27,5 +35,7 @@ export async function detectPackageInfo(dir: string): Promise<PackageInfo> {
     const any = py ?? (await fsp.readdir(dir)).find((f) => f.endsWith('.py')) ?? 'server.py';
     return { runtime: { type: 'python', entrypoint: any } };
   }
-  return { runtime: { type: 'binary', entrypoint: firstExisting(dir, ['bin/server', 'server']) ?? 'server' } };
+  return {
+    runtime: { type: 'binary', entrypoint: firstExisting(dir, ['bin/server', 'server']) ?? 'server' },
+  };
 }

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { HubError } from '../errors.js';
@@ -6,14 +7,20 @@ import { HubError } from '../errors.js';
 export interface ScanBudget {
   timeoutMs: number;
   maxMemoryMb: number;
+  /** The offline OSV advisory database (`mcphub advisories import`); a missing file means none. */
+  advisoriesDb?: string;
 }
+
+export const advisoriesDbPath = (home: string) => join(home, 'advisories', 'osv-db.json');
 
 export const DEFAULT_SCAN_BUDGET: ScanBudget = { timeoutMs: 5 * 60_000, maxMemoryMb: 1024 };
 
 /** The thread entry is compiled JS; from the TypeScript sources (tests) use the built copy. */
 function threadEntry(): URL {
   const here = import.meta.url;
-  return here.endsWith('.ts') ? new URL('../../dist/pipeline/scan-thread.js', here) : new URL('./scan-thread.js', here);
+  return here.endsWith('.ts')
+    ? new URL('../../dist/pipeline/scan-thread.js', here)
+    : new URL('./scan-thread.js', here);
 }
 
 /**
@@ -45,7 +52,7 @@ export class ScanPool {
   private runThread(dir: string, mode: string): Promise<string> {
     return new Promise((resolve, reject) => {
       const worker = new Worker(fileURLToPath(threadEntry()), {
-        workerData: { dir, mode },
+        workerData: { dir, mode, advisoriesDb: this.budget.advisoriesDb },
         resourceLimits: { maxOldGenerationSizeMb: this.budget.maxMemoryMb },
         stdout: true,
         stderr: true,
@@ -60,17 +67,26 @@ export class ScanPool {
         fn();
       };
       const timer = setTimeout(() => {
-        finish(() => reject(new HubError('HUB_ERR_SCAN_TIMEOUT', `scan exceeded ${this.budget.timeoutMs} ms`)));
+        finish(() =>
+          reject(new HubError('HUB_ERR_SCAN_TIMEOUT', `scan exceeded ${this.budget.timeoutMs} ms`)),
+        );
         void worker.terminate();
       }, this.budget.timeoutMs);
       worker.once('message', (m: { ok: boolean; json?: string; code?: string; message?: string }) => {
-        finish(() => (m.ok ? resolve(m.json!) : reject(new HubError('HUB_ERR_SCAN_FAILED', `${m.code}: ${m.message}`))));
+        finish(() =>
+          m.ok ? resolve(m.json!) : reject(new HubError('HUB_ERR_SCAN_FAILED', `${m.code}: ${m.message}`)),
+        );
         void worker.terminate();
       });
       worker.once('error', (err: Error & { code?: string }) => {
         const oom = err.code === 'ERR_WORKER_OUT_OF_MEMORY';
         finish(() =>
-          reject(new HubError('HUB_ERR_SCAN_CRASHED', oom ? `scan exceeded ${this.budget.maxMemoryMb} MB of heap` : err.message)),
+          reject(
+            new HubError(
+              'HUB_ERR_SCAN_CRASHED',
+              oom ? `scan exceeded ${this.budget.maxMemoryMb} MB of heap` : err.message,
+            ),
+          ),
         );
       });
       worker.once('exit', (code) => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, promises as fsp } from 'node:fs';
+import { promises as fsp, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -43,7 +43,11 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
 export async function startScanWorker(deps: ScanWorkerDeps): Promise<Consumer> {
   const { queue, store, pool, logger } = deps;
   const complete = (m: Omit<AnalyzeCompleteMessage, 'schemaVersion'>, id: string) =>
-    queue.publish<AnalyzeCompleteMessage>(ANALYZE_COMPLETE_QUEUE, { schemaVersion: 1, ...m }, { messageId: id });
+    queue.publish<AnalyzeCompleteMessage>(
+      ANALYZE_COMPLETE_QUEUE,
+      { schemaVersion: 1, ...m },
+      { messageId: id },
+    );
 
   async function handle(d: Delivery<AnalyzeMessage>): Promise<void> {
     const msg = d.body;
@@ -53,7 +57,10 @@ export async function startScanWorker(deps: ScanWorkerDeps): Promise<Consumer> {
     try {
       const source = await readAll(await store.get(SOURCES_BUCKET, msg.sourceKey));
       if (sha256(source) !== msg.sourceDigest) {
-        throw new HubError('HUB_ERR_RESULT_INVALID', `source ${msg.sourceKey} does not match ${msg.sourceDigest}`);
+        throw new HubError(
+          'HUB_ERR_RESULT_INVALID',
+          `source ${msg.sourceKey} does not match ${msg.sourceDigest}`,
+        );
       }
       const dir = join(work, 'src');
       try {
@@ -61,7 +68,10 @@ export async function startScanWorker(deps: ScanWorkerDeps): Promise<Consumer> {
       } catch (err) {
         if (err instanceof ArchiveError) {
           log.warn({ code: err.code }, 'source refused');
-          await complete({ jobId: msg.jobId, status: 'rejected', error: { code: err.code, message: err.message } }, `complete:${msg.jobId}`);
+          await complete(
+            { jobId: msg.jobId, status: 'rejected', error: { code: err.code, message: err.message } },
+            `complete:${msg.jobId}`,
+          );
           return;
         }
         throw err;
@@ -72,7 +82,10 @@ export async function startScanWorker(deps: ScanWorkerDeps): Promise<Consumer> {
       } catch (err) {
         if (err instanceof HubError) {
           log.warn({ code: err.code, err: err.message }, 'scan failed');
-          await complete({ jobId: msg.jobId, status: 'failed', error: { code: err.code, message: err.message } }, `complete:${msg.jobId}`);
+          await complete(
+            { jobId: msg.jobId, status: 'failed', error: { code: err.code, message: err.message } },
+            `complete:${msg.jobId}`,
+          );
           return;
         }
         throw err;
