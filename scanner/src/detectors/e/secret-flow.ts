@@ -181,6 +181,8 @@ export function leakIn(node: SyntaxNode, q: NodeQuery, depth: number, seen: Set<
       return /^[&*]/.test(n.text) ? rec(n.namedChildren[0]) : null;
     case 'pointer_expression':
       return rec(n.namedChildren[0]);
+    case 'slice_expression': // Go key[:4]
+      return null;
     case 'boolean_operator':
     case 'not_operator':
     case 'comparison_operator':

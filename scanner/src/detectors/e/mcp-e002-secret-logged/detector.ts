@@ -57,7 +57,7 @@ export default defineDetector({
     'collected by the host.',
   taint: {
     sinkKind: 'secret-log',
-    sources: ['env', 'tool-param', 'http-request'],
+    sources: ['env', 'tool-param', 'http-request', 'network', 'file'],
     sinks: [
       {
         languages: ['python'],
