@@ -31,6 +31,21 @@ function nameOf(fn: SyntaxNode): string | null {
   return null;
 }
 
+const functionsCache = new WeakMap<object, Map<string, SyntaxNode[]>>();
+
+/** The file's named functions, computed once per parsed tree. */
+function functionsByName(node: SyntaxNode): Map<string, SyntaxNode[]> {
+  const cached = functionsCache.get(node.tree);
+  if (cached) return cached;
+  const map = new Map<string, SyntaxNode[]>();
+  for (const fn of fileRoot(node).descendantsOfType(FUNCTION_TYPES)) {
+    const name = nameOf(fn);
+    if (name) map.set(name, [...(map.get(name) ?? []), fn]);
+  }
+  functionsCache.set(node.tree, map);
+  return map;
+}
+
 /** Names of functions called in `if` conditions in `before` (the text of the enclosing function before a sink). */
 function conditionCallees(full: string): string[] {
   // Bounded: these scans run for every sink, and functions can be long.
@@ -57,13 +72,13 @@ export function validatedByHelper(
 ): boolean {
   const names = conditionCallees(before);
   if (names.length === 0) return false;
-  const root = fileRoot(sink);
+  const byName = functionsByName(sink);
   const defined = new Set<string>();
-  for (const fn of root.descendantsOfType(FUNCTION_TYPES)) {
-    const name = nameOf(fn);
-    if (!name || !names.includes(name)) continue;
-    defined.add(name);
-    if (correct(fn.text)) return true;
+  for (const name of names) {
+    for (const fn of byName.get(name) ?? []) {
+      defined.add(name);
+      if (correct(fn.text)) return true;
+    }
   }
   return !!trustedName && names.some((n) => !defined.has(n) && trustedName.test(n));
 }
