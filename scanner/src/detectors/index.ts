@@ -21,6 +21,7 @@ import mcpG003 from './g/mcp-g003-tool-shadowing/detector.js';
 import mcpI001 from './i/mcp-i001-sudo-setuid/detector.js';
 import mcpI002 from './i/mcp-i002-permissive-mode/detector.js';
 import mcpI003 from './i/mcp-i003-tls-verification-disabled/detector.js';
+import mcpI004 from './i/mcp-i004-system-path-write/detector.js';
 import mcpJ001 from './j/mcp-j001-output-directs-tool-call/detector.js';
 import mcpJ002 from './j/mcp-j002-toxic-tool-combination/detector.js';
 import mcpK001 from './k/mcp-k001-client-supplied-role/detector.js';
@@ -31,6 +32,7 @@ import mcpL003 from './l/mcp-l003-remote-tool-definitions/detector.js';
 import mcpM001 from './m/mcp-m001-stdio-listener/detector.js';
 import mcpM002 from './m/mcp-m002-obfuscated-payload/detector.js';
 import mcpM003 from './m/mcp-m003-startup-beacon/detector.js';
+import mcpM004 from './m/mcp-m004-dns-exfiltration/detector.js';
 import mcpN001 from './n/mcp-n001-floating-version/detector.js';
 import mcpN002 from './n/mcp-n002-missing-lockfile/detector.js';
 import mcpN003 from './n/mcp-n003-install-scripts/detector.js';
@@ -52,7 +54,7 @@ import mcpE002 from './e/mcp-e002-secret-logged/detector.js';
 import mcpE003 from './e/mcp-e003-secret-in-tool-output/detector.js';
 import mcpE004 from './e/mcp-e004-hardcoded-signing-key/detector.js';
 
-export const DETECTORS: readonly Detector[] = [mcpA001, mcpA002, mcpA003, mcpA004, mcpA005, mcpA006, mcpA007, mcpA008, mcpB001, mcpB002, mcpB003, mcpC001, mcpC002, mcpC003, mcpC004, mcpG001, mcpG002, mcpG003, mcpN001, mcpN002, mcpN003, mcpN004, mcpN005, mcpI001, mcpI002, mcpI003, mcpL001, mcpL002, mcpL003, mcpM001, mcpM002, mcpM003, mcpK001, mcpK002, mcpF001, mcpF002, mcpF003, mcpF004, mcpH001, mcpH002, mcpH003, mcpJ001, mcpJ002, mcpD001, mcpD002, mcpD003, mcpD004, mcpE001, mcpE002, mcpE003, mcpE004];
+export const DETECTORS: readonly Detector[] = [mcpA001, mcpA002, mcpA003, mcpA004, mcpA005, mcpA006, mcpA007, mcpA008, mcpB001, mcpB002, mcpB003, mcpC001, mcpC002, mcpC003, mcpC004, mcpG001, mcpG002, mcpG003, mcpN001, mcpN002, mcpN003, mcpN004, mcpN005, mcpI001, mcpI002, mcpI003, mcpL001, mcpL002, mcpL003, mcpM001, mcpM002, mcpM003, mcpK001, mcpK002, mcpF001, mcpF002, mcpF003, mcpF004, mcpH001, mcpH002, mcpH003, mcpJ001, mcpJ002, mcpD001, mcpD002, mcpD003, mcpD004, mcpE001, mcpE002, mcpE003, mcpE004, mcpI004, mcpM004];
 
 export function listDetectors(): readonly Detector[] {
   return DETECTORS;
