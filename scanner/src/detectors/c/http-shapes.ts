@@ -460,6 +460,8 @@ export function authorityNodes(url: SyntaxNode, q: NodeQuery): SyntaxNode[] {
   }
   const parts = urlParts(url, q);
   if (!parts) return [url];
+  // "/repos/{owner}" on a client created with base_url: a relative path cannot change the host.
+  if (typeof parts[0] === 'string' && /^\/(?!\/)/.test(parts[0])) return [];
   const picked: SyntaxNode[] = [];
   let text = '';
   for (const p of parts) {
