@@ -208,3 +208,15 @@ export function stageDurations(transitions) {
   }
   return stages;
 }
+
+/** Starts `mcphub worker` (scan workers only, against the broker and store in `env`). */
+export async function startWorker(home, { threads = 1, env = {} } = {}) {
+  assertBuilt();
+  const proc = await startNodeProcess(
+    'mcphub worker',
+    [CLI, 'worker', '--home', home, '--log-level', 'warn', '--scanner-threads', String(threads)],
+    { ready: /(scan worker running)/ },
+    { cwd: REPO_ROOT, env: cleanEnv(env) },
+  );
+  return { stop: proc.stop, stderr: proc.stderr };
+}
