@@ -1,4 +1,4 @@
-/** `mcphub scan <dir> [--format text|json|sarif] [--output FILE] [--fail-on …] [--mode fast|deep]`. */
+/** `mcphub scan <dir> [--format text|json|sarif] [--output FILE] [--fail-on …] [--mode fast|deep] [--advisories-db FILE]`. */
 import { writeFile } from 'node:fs/promises';
 import { ScanFailure } from '../errors.js';
 import { renderJson } from '../report/render-json.js';
@@ -15,7 +15,7 @@ export interface CliIo {
 type FailOn = Severity | 'none';
 const RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
 const USAGE =
-  'usage: mcphub scan <dir> [--format text|json|sarif] [--output FILE] [--fail-on critical|high|medium|low|none] [--mode fast|deep]\n';
+  'usage: mcphub scan <dir> [--format text|json|sarif] [--output FILE] [--fail-on critical|high|medium|low|none] [--mode fast|deep] [--advisories-db FILE]\n';
 
 interface CliArgs {
   dir: string;
@@ -23,6 +23,7 @@ interface CliArgs {
   output?: string;
   failOn: FailOn;
   mode: ScanMode;
+  advisoriesDb?: string;
 }
 
 function parseArgs(argv: readonly string[]): CliArgs | string {
@@ -51,6 +52,10 @@ function parseArgs(argv: readonly string[]): CliArgs | string {
       const v = value();
       if (v !== 'fast' && v !== 'deep') return `invalid --mode: ${v}`;
       out.mode = v;
+    } else if (flag === '--advisories-db') {
+      const v = value();
+      if (!v) return '--advisories-db needs a file';
+      out.advisoriesDb = v;
     } else if (flag === '--help' || flag === '-h') {
       return '';
     } else if (flag.startsWith('-')) {
@@ -81,6 +86,7 @@ export async function runScanCli(argv: readonly string[], io: CliIo): Promise<nu
   try {
     report = await scanDirectory(args.dir, {
       mode: args.mode,
+      ...(args.advisoriesDb ? { advisoriesDb: args.advisoriesDb } : {}),
       ...(showProgress
         ? {
             onProgress: (p) => {
