@@ -5,6 +5,9 @@
 import type { SyntaxNode } from 'tree-sitter';
 import type { CallView, GuardSpec, NodeQuery, PickedArg, SanitizerSpec, SinkSpec } from '../api.js';
 import {
+  callParts,
+  FUNCTION_TYPES,
+  functionName,
   guarded,
   isTaggedTemplate,
   type PlacedPiece,
@@ -12,6 +15,7 @@ import {
   type Shape,
   shapeOf,
   textOf,
+  unwrap,
   validatedBySwitch,
 } from './shapes.js';
 
@@ -193,12 +197,47 @@ export function builtQueries(call: CallView, q: NodeQuery): SqlPick[] {
   const out: SqlPick[] = [];
   for (const arg of queryArgs(call)) {
     const shape = shapeOf(arg, { q, followParams: true });
-    if (!shape.built) continue;
+    if (!shape.built) {
+      const imported = importedBuilder(arg, call);
+      if (imported) out.push(imported);
+      continue;
+    }
     const text = textOf(shape);
     if (!looksLikeSql(text)) continue;
     out.push({ shape, text, pieces: placedPieces(shape).filter((p) => !validatedBySwitch(p.node)), arg });
   }
   return out;
+}
+
+const STRONG_SQL_API =
+  /\.(execute|executemany|executescript|exec_driver_sql|query|Query|QueryContext|QueryRow|QueryRowContext|Exec|ExecContext|raw|Raw|\$queryRawUnsafe|\$executeRawUnsafe|prepare|fetch|fetchrow|fetchval|read_sql|read_sql_query)$/;
+
+/**
+ * `cursor.execute(orders_for(customer))` where `orders_for` comes from another module of the project
+ * (relative import, or a Go function of the same package): it builds the query text there. The engine's
+ * summaries carry the taint through its return value; the piece is the call.
+ */
+function importedBuilder(arg: SyntaxNode, call: CallView): SqlPick | null {
+  if (!STRONG_SQL_API.test(call.callee)) return null;
+  const n = unwrap(arg);
+  const c = callParts(n);
+  if (!c || c.receiver || c.args.length + c.kwargs.size === 0 || c.callee.type !== 'identifier') return null;
+  const root = n.tree.rootNode;
+  const name = c.name;
+  if (root.descendantsOfType([...FUNCTION_TYPES]).some((f) => functionName(f) === name)) return null;
+  const escaped = name.replace(/[$]/g, '\\$');
+  const local =
+    call.language === 'python'
+      ? new RegExp(`from\\s+\\.[\\w.]*\\s+import\\s+[^\\n]*\\b${escaped}\\b`).test(root.text)
+      : call.language === 'go'
+        ? !/^(len|cap|append|make|new|string|int|int64|float64|byte|rune|min|max|copy|panic|print|println)$/.test(
+            name,
+          )
+        : new RegExp(`import\\s*\\{[^}]*\\b${escaped}\\b[^}]*\\}\\s*from\\s*['"]\\.`).test(root.text) ||
+          new RegExp(`\\b${escaped}\\b[^\\n]*=\\s*require\\(\\s*['"]\\.`).test(root.text);
+  if (!local) return null;
+  const shape: Shape = { built: true, segs: [{ piece: n }] };
+  return { shape, text: '', pieces: [{ node: n, before: 'where x = ', after: '' }], arg };
 }
 
 export function sqlSinks(
