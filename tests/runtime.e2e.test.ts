@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { verifyAttestation } from '@mcphub/registry';
@@ -6,6 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, type DaemonProcess, runCli, startDaemonProcess } from './helpers/daemon-process.js';
+import { bundleInstalledPackage } from './helpers/npm-bundle.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
@@ -95,6 +97,43 @@ describe.skipIf(process.platform !== 'linux')(
       expect(last.isolation).toBeTruthy();
       expect(last.exit).toBeTruthy();
     });
+
+    it('the real @modelcontextprotocol/server-memory from npm: push (with its dependencies) → certify → pull → run, its tools called by the SDK client', async () => {
+      const job = await push(bundleInstalledPackage('@modelcontextprotocol/server-memory'), 'mcp/memory');
+      const token = readFileSync(join(d.home, 'keys', 'admin-token'), 'utf8').trim();
+      const view = (await (
+        await fetch(`${d.hubUrl}/api/v1/jobs/${job.jobId}`, { headers: { authorization: `Bearer ${token}` } })
+      ).json()) as {
+        certification: { runtimeCheck: { passed: boolean; reason?: string; toolsDigest?: string } };
+      };
+      expect(view.certification.runtimeCheck, JSON.stringify(view.certification.runtimeCheck)).toMatchObject({
+        passed: true,
+      });
+      const data = mkdtempSync(join(tmpdir(), 'mcphub-memory-data-'));
+      const policy = join(data, 'policy.json');
+      writeFileSync(
+        policy,
+        JSON.stringify({
+          filesystem: { mounts: [{ host: join(data, 'store'), sandbox: '/data', writable: true }] },
+          env: { set: { MEMORY_FILE_PATH: '/data/memory.jsonl' } },
+        }),
+      );
+      mkdirSync(join(data, 'store'));
+      const { client } = await connect('mcp/memory@1.0.0', ['--policy', policy]);
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      expect(names).toEqual(expect.arrayContaining(['create_entities', 'read_graph']));
+      await client.callTool({
+        name: 'create_entities',
+        arguments: { entities: [{ name: 'mcphub', entityType: 'project', observations: ['certified'] }] },
+      });
+      const graph = (await client.callTool({ name: 'read_graph', arguments: {} })) as {
+        content: { text: string }[];
+      };
+      expect(graph.content[0]!.text).toContain('mcphub');
+      await client.close();
+      // The write went to the one writable mount the policy granted, on the host side.
+      expect(readFileSync(join(data, 'store', 'memory.jsonl'), 'utf8')).toContain('mcphub');
+    }, 240_000);
 
     it('refuses by policy and names the rule', async () => {
       const r = await runCli([
