@@ -144,14 +144,18 @@ export function createGuardApplication(ctx: GuardContext) {
       );
     };
     /** For `derived` guards: the variables behind each target, with a node to anchor new labels. */
-    const namesOf = (guard: GuardMatch): { name: string; node: SyntaxNode }[] => {
+    const namesOf = (guard: GuardMatch): { name: string; node: SyntaxNode; checked: boolean }[] => {
       if (!guard.derived || guard.clears === 'all') return [];
-      const out: { name: string; node: SyntaxNode }[] = [];
+      const out: { name: string; node: SyntaxNode; checked: boolean }[] = [];
+      const requires = guard.requires ?? [];
       for (const target of guard.targets) {
         let root = target;
         for (let m = adapter.member(root); m; m = adapter.member(root)) root = m.object;
         if (!adapter.isIdentifier(root)) continue;
-        for (const name of derivedFrom(root)) out.push({ name, node: root });
+        // The checked value met the requirement (e.g. it was realpath'd): what it came from is covered too.
+        const labels = [...readVar(root.text, root).values()];
+        const checked = labels.length > 0 && labels.every((l) => requires.every((r) => l.sanitized.includes(r)));
+        for (const name of derivedFrom(root)) out.push({ name, node: root, checked });
       }
       return out;
     };
@@ -165,7 +169,10 @@ export function createGuardApplication(ctx: GuardContext) {
           env.set(target.text, clear(readVar(target.text, target), guard));
         }
       }
-      for (const n of namesOf(guard)) env.set(n.name, clear(readVar(n.name, n.node), guard));
+      for (const n of namesOf(guard)) {
+        const t = readVar(n.name, n.node);
+        env.set(n.name, n.checked ? sanitize(t, guard.clears) : clear(t, guard));
+      }
     };
     const after = matches.filter((g) => g.when === 'after');
     const within = matches.filter((g) => g.when === 'within');
