@@ -13,6 +13,7 @@ import { buildReport, mergeSurfaces, toFindings } from './report/build-report.js
 import { analyzeSupplyChain } from './supply-chain/run.js';
 import { emptyFileSurface, type FileSurface } from './surface/entries.js';
 import { extractGoSurface } from './surface/go-surface.js';
+import { createHandlerCalls } from './surface/handler-calls.js';
 import { extractPythonSurface } from './surface/python-surface.js';
 import { extractTypeScriptSurface } from './surface/typescript-surface.js';
 import { type Budget, BudgetExceeded, type RawFinding, runTaint } from './taint/engine.js';
@@ -212,6 +213,7 @@ function runSurfaceVisitors(
   contexts: readonly FileContext[],
 ): ScanReport['findings'] {
   const raw: RawFinding[] = [];
+  const handlerCalls = createHandlerCalls(contexts);
   for (const d of detectors) {
     const onSurface = d.visitors?.onSurface;
     if (!onSurface) continue;
@@ -238,6 +240,7 @@ function runSurfaceVisitors(
       report: (tool, opts: ReportOptions) => reportAt(tool.location, opts, tool.name),
       reportAt: (location, opts) => reportAt(location, opts),
       fileText: (path) => contexts.find((c) => c.path === path)?.text ?? null,
+      handlerCalls: (tool) => handlerCalls(tool).map((h) => ({ call: h.call, file: h.file.path, q: h.q })),
     });
   }
   return toFindings(raw);

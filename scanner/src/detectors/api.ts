@@ -161,6 +161,11 @@ export interface SurfaceContext {
   reportAt(location: Location, options: ReportOptions): void;
   /** The text of a scanned file (root-relative path), for project-level checks; null if not scanned. */
   fileText(path: string): string | null;
+  /**
+   * Calls made by a tool's handler, directly or through project functions it calls (three levels deep),
+   * with canonical callees and the file they are written in: what the tool actually does.
+   */
+  handlerCalls(tool: McpTool): readonly { call: CallView; file: string; q: NodeQuery }[];
 }
 
 /** Dependency manifests and lockfiles of the scanned tree (class N), see src/supply-chain/. */
