@@ -158,9 +158,11 @@ describe('web UI in a real browser (playwright-core + Chromium)', () => {
     await page.getByText('No shell or command execution driven by tool input').waitFor();
     const finding = page.locator('details.finding', { hasText: 'OS command injection through a shell' });
     await finding.waitFor();
-    await expect(finding.locator('.code-frame').innerText()).resolves.toContain('exec(`grep -r ${word}');
-    await expect(finding.locator('.trace').innerText()).resolves.toMatch(/source[\s\S]*sink/i);
-    await expect(finding.locator('.remediation').innerText()).resolves.toMatch(/argv array/);
+    await expect(finding.locator('.code-frame').textContent()).resolves.toContain(
+      'exec(`grep -r $' + '{word}',
+    );
+    await expect(finding.locator('.trace').textContent()).resolves.toMatch(/source[\s\S]*sink/i);
+    await expect(finding.locator('.remediation').textContent()).resolves.toMatch(/argv array/);
     await page.getByRole('heading', { name: 'SBOM' }).waitFor();
     await page.getByTestId('attestation-verified').waitFor();
     await shot('04-server-version');
@@ -169,7 +171,8 @@ describe('web UI in a real browser (playwright-core + Chromium)', () => {
   it('registry: lists the package with digest, level and status; deprecating asks for confirmation and a reason', async () => {
     await nav('Registry').click();
     await page.getByRole('link', { name: 'local/notes' }).click();
-    const row = page.getByRole('row', { name: /1\.0\.0/ });
+    const versions = page.locator('.card', { has: page.getByRole('heading', { name: 'local/notes' }) });
+    const row = versions.getByRole('row', { name: /1\.0\.0/ });
     await row.getByText('sha256:').waitFor();
     await row.getByRole('button', { name: 'Deprecate' }).click();
     const dialog = page.getByRole('dialog');
@@ -183,7 +186,7 @@ describe('web UI in a real browser (playwright-core + Chromium)', () => {
 
   it('overview, settings and run show live data from the API', async () => {
     await nav('Overview').click();
-    await expect(page.getByTestId('published').innerText()).resolves.toMatch(/^1\b/);
+    await expect(page.getByTestId('published').textContent()).resolves.toMatch(/^1\D/);
     await page.getByRole('cell', { name: 'local/notes@1.0.0' }).waitFor();
     await shot('07-overview');
     await nav('Settings').click();

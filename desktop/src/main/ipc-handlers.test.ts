@@ -20,12 +20,17 @@ describe('desktop IPC', () => {
 
   it('answers {ok, value}: the folder picker packs the chosen folder, or null when cancelled', async () => {
     const h = createIpcHandlers(services());
-    await expect(dispatchIpc(h, 'dialog:pickSourceFolder', undefined, `${HUB}/#/submit`, HUB)).resolves.toEqual({
+    await expect(
+      dispatchIpc(h, 'dialog:pickSourceFolder', undefined, `${HUB}/#/submit`, HUB),
+    ).resolves.toEqual({
       ok: true,
       value: { path: '/home/me/server', tarGz: new Uint8Array([31, 139]) },
     });
     const cancelled = createIpcHandlers(services({ pickFolder: async () => null }));
-    await expect(dispatchIpc(cancelled, 'dialog:pickSourceFolder', undefined, HUB, HUB)).resolves.toEqual({ ok: true, value: null });
+    await expect(dispatchIpc(cancelled, 'dialog:pickSourceFolder', undefined, HUB, HUB)).resolves.toEqual({
+      ok: true,
+      value: null,
+    });
   });
 
   it('answers {ok: false, error: {code, message}} when a handler fails', async () => {
@@ -53,7 +58,9 @@ describe('desktop IPC', () => {
       ok: false,
       error: { code: 'DESKTOP_ERR_CHANNEL' },
     });
-    await expect(dispatchIpc(h, 'shell:revealDataFolder', undefined, 'https://attacker.example/', HUB)).resolves.toMatchObject({
+    await expect(
+      dispatchIpc(h, 'shell:revealDataFolder', undefined, 'https://attacker.example/', HUB),
+    ).resolves.toMatchObject({
       ok: false,
       error: { code: 'DESKTOP_ERR_SENDER' },
     });
@@ -70,6 +77,11 @@ describe('preload', () => {
     const { readFileSync } = await import('node:fs');
     const text = readFileSync(new URL('../preload/preload.cts', import.meta.url), 'utf8');
     const listed = /const CHANNELS[^=]*=\s*\[([^\]]*)\]/.exec(text)?.[1] ?? '';
-    expect(listed.match(/'[^']+'/g)?.map((s) => s.slice(1, -1)).sort()).toEqual([...IPC_CHANNELS].sort());
+    expect(
+      listed
+        .match(/'[^']+'/g)
+        ?.map((s) => s.slice(1, -1))
+        .sort(),
+    ).toEqual([...IPC_CHANNELS].sort());
   });
 });

@@ -1,4 +1,11 @@
-import { type DaemonStatus, type IpcChannel, type IpcChannels, type IpcResult, isIpcChannel, toResult } from '../shared/ipc.js';
+import {
+  type DaemonStatus,
+  type IpcChannel,
+  type IpcChannels,
+  type IpcResult,
+  isIpcChannel,
+  toResult,
+} from '../shared/ipc.js';
 
 export type IpcHandlers = {
   [C in IpcChannel]: (request: IpcChannels[C]['request']) => Promise<IpcChannels[C]['value']>;
@@ -16,7 +23,8 @@ export interface DesktopServices {
 
 const MAX_TEXT = 500;
 const text = (v: unknown, what: string) => {
-  if (typeof v !== 'string') throw Object.assign(new Error(`${what} must be a string`), { code: 'DESKTOP_ERR_INVALID' });
+  if (typeof v !== 'string')
+    throw Object.assign(new Error(`${what} must be a string`), { code: 'DESKTOP_ERR_INVALID' });
   return v.slice(0, MAX_TEXT);
 };
 
@@ -62,7 +70,9 @@ export function dispatchIpc(
       origin = null;
     }
     if (!trustedOrigin || origin !== trustedOrigin) {
-      throw Object.assign(new Error('the bridge only answers the MCP Hub UI'), { code: 'DESKTOP_ERR_SENDER' });
+      throw Object.assign(new Error('the bridge only answers the MCP Hub UI'), {
+        code: 'DESKTOP_ERR_SENDER',
+      });
     }
     return (handlers[channel] as (r: unknown) => Promise<unknown>)(request);
   });

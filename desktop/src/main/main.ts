@@ -11,7 +11,10 @@ import { DaemonSupervisor, requestLoginUrl } from './supervisor.js';
 
 const home = process.env.MCPHUB_HOME ?? join(homedir(), '.mcphub');
 // Packaged: the daemon and its native modules are unpacked next to the asar (electron-builder.yml).
-const appRoot = fileURLToPath(new URL('../../../', import.meta.url)).replace(/app\.asar([\\/]|$)/, 'app.asar.unpacked$1');
+const appRoot = fileURLToPath(new URL('../../../', import.meta.url)).replace(
+  /app\.asar([\\/]|$)/,
+  'app.asar.unpacked$1',
+);
 const daemonCli = join(appRoot, 'daemon/dist/cli/main.js');
 
 if (!app.requestSingleInstanceLock()) app.quit();
@@ -20,7 +23,11 @@ const supervisor = new DaemonSupervisor({
   spawn: () =>
     spawn(process.execPath, [daemonCli, 'daemon', '--home', home], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', MCPHUB_UI_DIR: join(appRoot, 'desktop/dist-renderer') },
+      env: {
+        ...process.env,
+        ELECTRON_RUN_AS_NODE: '1',
+        MCPHUB_UI_DIR: join(appRoot, 'desktop/dist-renderer'),
+      },
     }),
 });
 
@@ -95,7 +102,10 @@ function updateTray(): void {
 
 const handlers = createIpcHandlers({
   pickFolder: async () => {
-    const r = await dialog.showOpenDialog({ properties: ['openDirectory'], title: 'Choose an MCP server folder' });
+    const r = await dialog.showOpenDialog({
+      properties: ['openDirectory'],
+      title: 'Choose an MCP server folder',
+    });
     return r.canceled ? null : (r.filePaths[0] ?? null);
   },
   // The same deterministic packer as `mcphub push`, loaded from the daemon beside us.

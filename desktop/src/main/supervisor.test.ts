@@ -3,7 +3,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { backoffDelay, type DaemonChild, DaemonSupervisor, parseBanner, requestLoginUrl } from './supervisor.js';
+import {
+  backoffDelay,
+  type DaemonChild,
+  DaemonSupervisor,
+  parseBanner,
+  requestLoginUrl,
+} from './supervisor.js';
 
 /** A fake `mcphub daemon`: prints a banner when told, exits when killed (unless stubborn). */
 class FakeDaemon extends EventEmitter implements DaemonChild {
@@ -16,7 +22,9 @@ class FakeDaemon extends EventEmitter implements DaemonChild {
   }
   printBanner(hubUrl: string) {
     this.stdout.write(`MCP Hub 0.1.0 is running\n  Hub:          ${hubUrl}  (API docs: ${hubUrl}/docs)\n`);
-    this.stdout.write(`  Web UI:       ${hubUrl}/login?token=abc  (one-time login link)\nPress Ctrl+C to stop.\n`);
+    this.stdout.write(
+      `  Web UI:       ${hubUrl}/login?token=abc  (one-time login link)\nPress Ctrl+C to stop.\n`,
+    );
   }
   crash(code = 1) {
     this.stderr.write('boom: database is locked\n');
@@ -56,7 +64,13 @@ async function healthServer(opts: { healthy: () => boolean } = { healthy: () => 
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-const fast = { healthIntervalMs: 5, backoffBaseMs: 5, backoffMaxMs: 40, stopGraceMs: 50, healthTimeoutMs: 2_000 };
+const fast = {
+  healthIntervalMs: 5,
+  backoffBaseMs: 5,
+  backoffMaxMs: 40,
+  stopGraceMs: 50,
+  healthTimeoutMs: 2_000,
+};
 
 describe('DaemonSupervisor', () => {
   it('starts the daemon, reads its banner and waits for /healthz before reporting running', async () => {
@@ -191,7 +205,11 @@ describe('DaemonSupervisor', () => {
 describe('helpers', () => {
   it('parseBanner reads the hub URL and the login link', () => {
     expect(parseBanner('nothing yet')).toEqual({ hubUrl: null, loginUrl: null });
-    expect(parseBanner('  Hub:          http://127.0.0.1:8080  (API docs: x)\n  Web UI:       http://127.0.0.1:8080/login?token=t  (one-time)\n')).toEqual({
+    expect(
+      parseBanner(
+        '  Hub:          http://127.0.0.1:8080  (API docs: x)\n  Web UI:       http://127.0.0.1:8080/login?token=t  (one-time)\n',
+      ),
+    ).toEqual({
       hubUrl: 'http://127.0.0.1:8080',
       loginUrl: 'http://127.0.0.1:8080/login?token=t',
     });

@@ -145,7 +145,11 @@ export class DaemonSupervisor extends EventEmitter {
       if (this.#o.now() - startedAt >= this.#o.stableMs) this.#failures = 0;
       this.#failures += 1;
       if (this.#failures > this.#o.maxRestarts) {
-        this.#set({ state: 'failed', hubUrl: null, lastError: `${exit}; gave up after ${this.#o.maxRestarts} restarts` });
+        this.#set({
+          state: 'failed',
+          hubUrl: null,
+          lastError: `${exit}; gave up after ${this.#o.maxRestarts} restarts`,
+        });
         return;
       }
       const delay = backoffDelay(this.#failures - 1, this.#o.backoffBaseMs, this.#o.backoffMaxMs);
@@ -214,7 +218,11 @@ export class DaemonSupervisor extends EventEmitter {
 }
 
 /** A fresh one-time login link from a running daemon (the banner's is spent once the window used it). */
-export async function requestLoginUrl(hubUrl: string, adminToken: string, f: typeof fetch = fetch): Promise<string> {
+export async function requestLoginUrl(
+  hubUrl: string,
+  adminToken: string,
+  f: typeof fetch = fetch,
+): Promise<string> {
   const res = await f(`${hubUrl}/api/v1/ui/login-tokens`, {
     method: 'POST',
     headers: { authorization: `Bearer ${adminToken}` },

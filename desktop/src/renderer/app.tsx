@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { type ApiError, api, events, useJobEvents } from './api.js';
 import { ErrorBox, Loading } from './components/states.js';
 import { desktop } from './desktop-bridge.js';
@@ -66,7 +66,7 @@ export function App() {
   }
 
   const [first = '', second, third] = route;
-  let screen;
+  let screen: ReactNode;
   if (first === 'submit') screen = <Submit />;
   else if (first === 'jobs' && second) screen = <VersionScreen id={second} />;
   else if (first === 'registry') screen = <Registry pkg={second && third ? `${second}/${third}` : null} />;
@@ -76,9 +76,9 @@ export function App() {
 
   return (
     <div className="shell">
-      <a className="skip" href="#main" onClick={(e) => (e.preventDefault(), main.current?.focus())}>
+      <button type="button" className="skip" onClick={() => main.current?.focus()}>
         Skip to content
-      </a>
+      </button>
       <header>
         <span className="brand">MCP Hub</span>
         <nav aria-label="Screens">

@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'react';
 
 /** Hash routing: `#/jobs/<id>` → ['jobs', '<id>']. No server routes needed beyond `/`. */
+const parse = () =>
+  window.location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+
 export function useRoute(): string[] {
-  const parse = () =>
-    window.location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   const [route, setRoute] = useState(parse);
   useEffect(() => {
     const on = () => setRoute(parse());

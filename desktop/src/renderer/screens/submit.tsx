@@ -22,7 +22,7 @@ export function Submit() {
   const [jobId, setJobId] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
 
-  const useFiles = async (files: SourceFile[], label: string) => {
+  const takeFiles = async (files: SourceFile[], label: string) => {
     if (files.length === 0) throw new Error('The folder is empty');
     setSource({
       kind: 'archive',
@@ -38,7 +38,7 @@ export function Submit() {
     try {
       const item = e.dataTransfer.items[0];
       const entry = item?.webkitGetAsEntry?.();
-      if (entry?.isDirectory) return await useFiles(await filesOfEntry(entry), entry.name);
+      if (entry?.isDirectory) return await takeFiles(await filesOfEntry(entry), entry.name);
       const file = e.dataTransfer.files[0];
       if (file) pickArchive(file);
     } catch (err) {
@@ -62,7 +62,7 @@ export function Submit() {
         data: new Uint8Array(await f.arrayBuffer()),
       })),
     );
-    await useFiles(files, list[0]!.webkitRelativePath.split('/')[0] ?? 'folder');
+    await takeFiles(files, list[0]!.webkitRelativePath.split('/')[0] ?? 'folder');
   };
 
   const pickNativeFolder = async () => {
@@ -135,6 +135,7 @@ export function Submit() {
           </label>
         </fieldset>
         {mode === 'upload' ? (
+          // biome-ignore lint/a11y/noStaticElementInteractions: a drop target; the file inputs inside are its keyboard path
           <div
             className={`dropzone${dragging ? ' dragging' : ''}`}
             onDragOver={(e) => {

@@ -106,10 +106,11 @@ function Controls({ job }: { job: Job }) {
         <ul className="controls">
           {controls.map((c) => (
             <li key={c.id} className={c.passed ? 'pass' : 'fail'}>
-              <span className="mark" aria-label={c.passed ? 'pass' : 'fail'}>
+              <span className="mark" aria-hidden="true">
                 {c.passed ? '✓' : '✗'}
-              </span>{' '}
-              <strong>{c.id}</strong> {c.title} <small>{c.owasp.join(' ')}</small>
+              </span>
+              <span className="sr-only">{c.passed ? 'pass' : 'fail'}</span> <strong>{c.id}</strong> {c.title}{' '}
+              <small>{c.owasp.join(' ')}</small>
               {!c.passed && c.findings.length > 0 && (
                 <>
                   {' '}
@@ -143,7 +144,7 @@ function jump(e: { preventDefault(): void }, id: string) {
 function FindingsPanel({ id }: { id: string }) {
   const res = useLive<Findings>(`/api/v1/jobs/${id}/findings`, (t) => t.jobId === id);
   return (
-    <div className="card" aria-labelledby="findings-title">
+    <section className="card" aria-labelledby="findings-title">
       <h2 id="findings-title">Findings</h2>
       <Async res={res} what="findings">
         {({ findings, summary }) => {
@@ -183,7 +184,7 @@ function FindingsPanel({ id }: { id: string }) {
           );
         }}
       </Async>
-    </div>
+    </section>
   );
 }
 
@@ -215,8 +216,8 @@ function FindingView({ f }: { f: Finding }) {
         <>
           <h5>Trace</h5>
           <ol className="trace">
-            {f.trace.map((t, i) => (
-              <li key={i}>
+            {f.trace.map((t) => (
+              <li key={`${t.kind}:${t.file}:${t.line}:${t.column}`}>
                 <span className={`trace-kind ${t.kind}`}>{t.kind}</span> {t.file}:{t.line}:{t.column} —{' '}
                 {t.note}
               </li>
