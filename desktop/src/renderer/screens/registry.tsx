@@ -38,7 +38,7 @@ export function Registry({ pkg }: { pkg: string | null }) {
   return (
     <section aria-labelledby="registry-title">
       <h1 id="registry-title">Registry</h1>
-      <div className="columns">
+      <div className="registry-grid">
         <div className="card">
           <h2>Packages</h2>
           <Async res={list} what="packages">
