@@ -1,12 +1,9 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { type PublishInput, RegistryClient } from '@mcphub/registry';
+import type { PublishInput } from '@mcphub/registry';
 import { Command, CommanderError } from 'commander';
-import { startDaemon } from '../daemon.js';
+// Heavy modules are imported inside the command that needs them, so `mcphub --help` stays fast.
 import { HubError } from '../errors.js';
-import { loadOrCreateSigningKey } from '../keys/signing-key.js';
-import { createLogger } from '../logger.js';
-import { issueRegistryToken, parseTtl } from '../tokens/token-service.js';
 import { VERSION } from '../version.js';
 import { addConfigOptions, configFromOptions } from './config-options.js';
 
