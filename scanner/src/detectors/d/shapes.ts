@@ -477,6 +477,11 @@ export function shapeOf(node: SyntaxNode, opts: ShapeOptions, depth = 0): Shape 
     if ((name === 'get' || name === 'Get') && receiver && /^[A-Z][A-Z0-9_]*$/.test(unwrap(receiver).text)) {
       return { built: false, segs: [{ text: '' }] };
     }
+    // drizzle `sql.raw(text)`, Prisma.raw(text): the text goes in as SQL.
+    if (name === 'raw' && receiver && /^(sql|Prisma)$/.test(unwrap(receiver).text) && args[0]) {
+      const s = sub(args[0]);
+      return s.built ? s : whole;
+    }
     if (TRANSPARENT.has(name)) {
       const inner = receiver && args.length === 0 ? receiver : args[0];
       if (inner && (receiver === null || args.length === 0 || name === 'text' || name === 'SQL')) {

@@ -37,6 +37,7 @@ export const SQL_EXEC_CALLEES = {
     '*.read_sql',
     '*.read_sql_query',
     '*.sql',
+    '*.command',
   ],
   js: [
     '*.query',
@@ -72,6 +73,7 @@ export const SQL_EXEC_CALLEES = {
     '*.MustExec',
     '*.NamedExec',
     '*.NamedQuery',
+    '*.NewRaw',
   ],
 };
 
@@ -105,6 +107,8 @@ export function isSqlExecCallee(call: CallView): boolean {
 
 export function isSqlCall(call: CallView): boolean {
   if (NOT_SQL.test(call.callee)) return false;
+  // drizzle `sql.raw(...)`, `Prisma.raw(...)` build fragments; the call that runs them is the sink.
+  if (/(^|\.)(sql|Prisma)\.raw$/.test(call.callee)) return false;
   if (call.language !== 'python' && isTaggedTemplate(call.node)) return false;
   return true;
 }
