@@ -25,7 +25,7 @@ export function createGuardApplication(ctx: GuardContext) {
   const { file, fn, lang, host, env, lookupDef, readVar, walk } = ctx;
   const { adapter } = file;
 
-  /** Identifiers a variable was computed from, through its definitions (a few levels). */
+  /** Identifiers a variable was computed from, through its definitions (up to six levels). */
   const derivedFrom = (start: SyntaxNode): string[] => {
     const out = new Set<string>();
     const queue: { node: SyntaxNode; depth: number }[] = [{ node: start, depth: 0 }];
@@ -44,7 +44,7 @@ export function createGuardApplication(ctx: GuardContext) {
         // A destructured name's recorded def can be its own pattern node: look for the assignment then.
         const recorded = lookupDef(id.text);
         const def = recorded && recorded.text !== id.text ? recorded : (multiAssigned(id.text) ?? recorded);
-        if (def && d < 3 && def.id !== id.id) queue.push({ node: def, depth: d + 1 });
+        if (def && d < 6 && def.id !== id.id) queue.push({ node: def, depth: d + 1 });
       }
     }
     return [...out];
