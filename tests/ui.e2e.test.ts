@@ -193,6 +193,9 @@ describe('web UI in a real browser (playwright-core + Chromium)', () => {
     await page.getByRole('heading', { name: 'Organizations' }).waitFor();
     await page.getByRole('cell', { name: 'local', exact: true }).waitFor();
     await page.getByText('Local administrator').first().waitFor();
+    await page.getByText('OpenAPI documentation').waitFor();
+    await page.getByText('Token scopes').waitFor();
+    await page.getByRole('cell', { name: 'hub:* registry:admin' }).waitFor();
     await shot('08-settings');
     await nav('Run').click();
     await page.getByText('mcphub pull local/notes@1.0.0').waitFor();
