@@ -214,6 +214,12 @@ const GUARD_SPECS: { languages: readonly Language[]; pattern: RegExp; meaning: '
     meaning: 'valid',
   },
   // JS: private-address checks after DNS resolution (ipaddr.js range(), helpers named isPrivate…)
+  {
+    languages: JS,
+    pattern:
+      /^\s*[\w.]+\.some\(.*(?:is)?(?:Private|Internal|Loopback|Reserved|Blocked|Forbidden)\w*\(|^\s*[\w.]+\.some\(.*range\(\)\s*!==?\s*['"`]unicast/i,
+    meaning: 'invalid',
+  },
   { languages: JS, pattern: /\.range\(\)\s*!==?\s*['"`]unicast['"`]/, meaning: 'invalid' },
   { languages: JS, pattern: /\.range\(\)\s*===?\s*['"`]unicast['"`]/, meaning: 'valid' },
   {
