@@ -58,6 +58,25 @@ function filteringAgent(call: CallView, q: NodeQuery): boolean {
   return false;
 }
 
+const dialerCache = new WeakMap<object, boolean>();
+
+/**
+ * Go's robust fix: an http.Client whose Dialer.Control (or DialContext) refuses private addresses
+ * at connect time, which also covers redirects and DNS rebinding.
+ */
+function guardedDialer(call: CallView): boolean {
+  if (call.language !== 'go') return false;
+  let hit = dialerCache.get(call.node.tree);
+  if (hit === undefined) {
+    const text = call.node.tree.rootNode.text;
+    hit =
+      /Control:\s*func|DialContext:/.test(text) &&
+      /\.Is(?:Private|Loopback|LinkLocalUnicast|Unspecified)\(\)/.test(text);
+    dialerCache.set(call.node.tree, hit);
+  }
+  return hit;
+}
+
 export function ssrfRule(withCheck: boolean, message: string): TaintRule {
   const sinks: SinkSpec[] = HTTP_CLIENTS.map((c) => ({
     languages: c.languages,
@@ -67,6 +86,7 @@ export function ssrfRule(withCheck: boolean, message: string): TaintRule {
     when: (call) => {
       const before = textBefore(call.node);
       if (validatedByHelper(call.node, before, checksUrlHost, URL_VALIDATOR_NAME)) return false;
+      if (guardedDialer(call)) return false;
       return URL_CHECK.test(before) === withCheck;
     },
     pick: (call, q) => {
