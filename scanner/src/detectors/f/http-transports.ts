@@ -26,12 +26,19 @@ export function languageOf(path: string): Language | null {
 }
 
 /** Authentication in a file's text, beyond the surface's auth signals (custom middleware, token checks). */
+const TOKEN_CHECK = /\baccess_token\b|[vV]alid(ate)?_?[tT]oken|check_?[tT]oken/;
+
 export const AUTH_TEXT: Record<Language, RegExp> = {
-  python:
-    /token_verifier|AuthSettings|BearerAuth|OAuth|[Aa]uthorization|x-api-key|verify_token|api_key_header|HTTPBearer/,
-  javascript:
-    /requireBearerAuth|mcpAuthRouter|bearerAuth|OAuthServerProvider|[Aa]uthorization|x-api-key|verifyToken|passport\.authenticate|jwt\.verify/,
-  typescript:
-    /requireBearerAuth|mcpAuthRouter|bearerAuth|OAuthServerProvider|[Aa]uthorization|x-api-key|verifyToken|passport\.authenticate|jwt\.verify/,
-  go: /RequireBearerToken|VerifyToken|oauth2|"Authorization"|X-API-Key|jwt\.Parse|WithHTTPContextFunc/,
+  python: new RegExp(
+    `${TOKEN_CHECK.source}|token_verifier|AuthSettings|BearerAuth|OAuth|[Aa]uthorization|x-api-key|verify_token|api_key_header|HTTPBearer`,
+  ),
+  javascript: new RegExp(
+    `${TOKEN_CHECK.source}|requireBearerAuth|mcpAuthRouter|bearerAuth|OAuthServerProvider|[Aa]uthorization|x-api-key|verifyToken|passport\\.authenticate|jwt\\.verify`,
+  ),
+  typescript: new RegExp(
+    `${TOKEN_CHECK.source}|requireBearerAuth|mcpAuthRouter|bearerAuth|OAuthServerProvider|[Aa]uthorization|x-api-key|verifyToken|passport\\.authenticate|jwt\\.verify`,
+  ),
+  go: new RegExp(
+    `${TOKEN_CHECK.source}|RequireBearerToken|VerifyToken|oauth2|"Authorization"|X-API-Key|jwt\\.Parse|WithHTTPContextFunc`,
+  ),
 };
