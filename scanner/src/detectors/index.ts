@@ -31,6 +31,7 @@ import mcpK003 from './k/mcp-k003-missing-ownership-check/detector.js';
 import mcpL001 from './l/mcp-l001-install-hooks/detector.js';
 import mcpL002 from './l/mcp-l002-download-execute/detector.js';
 import mcpL003 from './l/mcp-l003-remote-tool-definitions/detector.js';
+import mcpL004 from './l/mcp-l004-tool-definition-mutation/detector.js';
 import mcpM001 from './m/mcp-m001-stdio-listener/detector.js';
 import mcpM002 from './m/mcp-m002-obfuscated-payload/detector.js';
 import mcpM003 from './m/mcp-m003-startup-beacon/detector.js';
@@ -57,7 +58,7 @@ import mcpE002 from './e/mcp-e002-secret-logged/detector.js';
 import mcpE003 from './e/mcp-e003-secret-in-tool-output/detector.js';
 import mcpE004 from './e/mcp-e004-hardcoded-signing-key/detector.js';
 
-export const DETECTORS: readonly Detector[] = [mcpA001, mcpA002, mcpA003, mcpA004, mcpA005, mcpA006, mcpA007, mcpA008, mcpB001, mcpB002, mcpB003, mcpC001, mcpC002, mcpC003, mcpC004, mcpG001, mcpG002, mcpG003, mcpG004, mcpN001, mcpN002, mcpN003, mcpN004, mcpN005, mcpI001, mcpI002, mcpI003, mcpL001, mcpL002, mcpL003, mcpM001, mcpM002, mcpM003, mcpK001, mcpK002, mcpF001, mcpF002, mcpF003, mcpF004, mcpF005, mcpH001, mcpH002, mcpH003, mcpJ001, mcpJ002, mcpI004, mcpM004, mcpK003, mcpD001, mcpD002, mcpD003, mcpD004, mcpE001, mcpE002, mcpE003, mcpE004];
+export const DETECTORS: readonly Detector[] = [mcpA001, mcpA002, mcpA003, mcpA004, mcpA005, mcpA006, mcpA007, mcpA008, mcpB001, mcpB002, mcpB003, mcpC001, mcpC002, mcpC003, mcpC004, mcpG001, mcpG002, mcpG003, mcpG004, mcpN001, mcpN002, mcpN003, mcpN004, mcpN005, mcpI001, mcpI002, mcpI003, mcpL001, mcpL002, mcpL003, mcpM001, mcpM002, mcpM003, mcpK001, mcpK002, mcpF001, mcpF002, mcpF003, mcpF004, mcpF005, mcpH001, mcpH002, mcpH003, mcpJ001, mcpJ002, mcpI004, mcpM004, mcpK003, mcpD001, mcpD002, mcpD003, mcpD004, mcpE001, mcpE002, mcpE003, mcpE004, mcpL004];
 
 export function listDetectors(): readonly Detector[] {
   return DETECTORS;
