@@ -1,6 +1,7 @@
 /** Finds the dependency manifests and lockfiles of a scanned tree and groups them into projects. */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import ignore from 'ignore';
 import { SKIPPED_DIRS } from '../discover/discover-files.js';
 import type { ScanError } from '../types.js';
 import { parseGoMod, parseGoSum } from './parse-go.js';
@@ -25,9 +26,17 @@ export function isManifestName(name: string): boolean {
   );
 }
 
-/** Root-relative paths of manifest and lockfiles (dependency and VCS folders skipped), sorted. */
+/**
+ * Root-relative paths of manifest and lockfiles (dependency and VCS folders skipped, the root
+ * `.gitignore` and `.mcphubignore` honoured), sorted.
+ */
 export async function findManifestFiles(root: string): Promise<string[]> {
   const out: string[] = [];
+  const rules = ignore();
+  for (const name of ['.gitignore', '.mcphubignore']) {
+    const text = await readFile(join(root, name), 'utf8').catch(() => null);
+    if (text !== null) rules.add(text);
+  }
   const walk = async (abs: string, rel: string) => {
     let entries: import('node:fs').Dirent[];
     try {
@@ -38,8 +47,8 @@ export async function findManifestFiles(root: string): Promise<string[]> {
     for (const e of entries) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) {
-        if (!SKIPPED_DIRS.has(e.name)) await walk(join(abs, e.name), r);
-      } else if (e.isFile() && isManifestName(e.name)) out.push(r);
+        if (!SKIPPED_DIRS.has(e.name) && !rules.ignores(`${r}/`)) await walk(join(abs, e.name), r);
+      } else if (e.isFile() && isManifestName(e.name) && !rules.ignores(r)) out.push(r);
     }
   };
   await walk(root, '');

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import { scanDirectory } from '../scan-directory.js';
 import { importAdvisories, indexAdvisories, loadAdvisoryDb, matchAdvisories } from './advisories.js';
 import { parseYarnLock } from './parse-npm.js';
 import { parsePythonLock } from './parse-python.js';
+import { findManifestFiles } from './projects.js';
 import { buildSbom } from './sbom.js';
 import { parseToml } from './toml.js';
 import { compareVersions } from './versions.js';
@@ -175,6 +176,18 @@ describe('manifest parsers', () => {
     ]);
     expect(locked[0]?.hashes).toEqual([{ alg: 'SHA-512', content: '000000' }]);
   });
+  it('skips manifests in dependency folders and in folders the root ignore files exclude', async () => {
+    const root = mkdtempSync(join(tmp, 'ign-'));
+    const pkg = JSON.stringify({ name: 'x', version: '1.0.0', dependencies: { zod: '*' } });
+    for (const dir of ['', 'node_modules/a', 'examples/demo', 'packages/core']) {
+      const d = join(root, dir);
+      mkdirSync(d, { recursive: true });
+      writeFileSync(join(d, 'package.json'), pkg);
+    }
+    writeFileSync(join(root, '.mcphubignore'), 'examples/\n');
+    expect(await findManifestFiles(root)).toEqual(['package.json', 'packages/core/package.json']);
+  });
+
   it('marks sdist-only Python packages as running install-time code', () => {
     const locked = parsePythonLock({
       path: 'uv.lock',
