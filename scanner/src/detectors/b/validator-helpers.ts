@@ -83,12 +83,12 @@ export function validatedByHelper(
   return !!trustedName && names.some((n) => !defined.has(n) && trustedName.test(n));
 }
 
-/** Names of imported validators that keep a path inside a root. */
+/** Names of imported validators that keep a path inside a root (not mere syntax checks like isValidPath). */
 export const PATH_VALIDATOR_NAME =
-  /^(?:is|check|ensure|validate|assert|verify)_?\w*(?:path|file|dir|within|inside|contained|allowed|safe)\w*$/i;
-/** Names of imported validators that check a URL's host. */
+  /^(?:is|check|ensure|assert|verify)_?\w*(?:within|inside|contained|allowed|safe|subpath|under)\w*$/i;
+/** Names of imported validators that check a URL's host (not mere syntax checks like isValidUrl). */
 export const URL_VALIDATOR_NAME =
-  /^(?:is|check|ensure|validate|assert|verify)_?\w*(?:url|host|domain|allowed|safe|public)\w*$/i;
+  /^(?:is|check|ensure|assert|verify)_?\w*(?:allowed|allowlist|whitelist|safe|public|trusted|permitted)\w*$/i;
 
 const CANONICAL = /realpath|\.resolve\(\)|EvalSymlinks|filepath\.(?:Rel|IsLocal|Join|Clean|Abs)\(|securejoin/;
 const CONTAINED =
