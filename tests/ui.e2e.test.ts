@@ -150,8 +150,24 @@ describe('web UI in a real browser (playwright-core + Chromium)', () => {
     await shot('03-submit-published');
   }, 120_000);
 
-  it('opens the version: score split, level, failing controls, findings with code frame, trace and remediation, SBOM, verified attestation', async () => {
+  it('a folder chosen in the browser is packed as .tar.gz client-side and certified too', async () => {
+    await nav('Submit').click();
+    await page.getByLabel('Name').fill('local/notes-folder');
+    await page.getByLabel('Version').fill('2.0.0');
+    await page.getByLabel('Folder', { exact: true }).setInputFiles(VULNERABLE);
+    await page.getByText(/Selected: vulnerable-notes-server \(2 files, packed as \.tar\.gz\)/).waitFor();
+    await page.getByRole('button', { name: 'Submit for certification' }).click();
+    await page.getByRole('heading', { name: /local\/notes-folder@2\.0\.0/ }).waitFor();
+    const timeline = page.getByRole('list', { name: 'Job timeline' });
+    await timeline.locator('li.current', { hasText: 'PUBLISHED' }).waitFor({ timeout: 90_000 });
     await page.getByRole('link', { name: /Open the results/ }).click();
+    await page.getByRole('heading', { name: /local\/notes-folder@2\.0\.0/ }).waitFor();
+    // Back to the first submission for the next steps.
+    await nav('Overview').click();
+    await page.getByRole('link', { name: 'local/notes@1.0.0' }).click();
+  }, 120_000);
+
+  it('opens the version: score split, level, failing controls, findings with code frame, trace and remediation, SBOM, verified attestation', async () => {
     await page.getByRole('heading', { name: /local\/notes@1\.0\.0/ }).waitFor();
     await page.getByRole('img', { name: /Score \d/ }).waitFor();
     await expect(page.getByText('Supply chain').count()).resolves.toBeGreaterThan(0);
@@ -170,8 +186,10 @@ describe('web UI in a real browser (playwright-core + Chromium)', () => {
 
   it('registry: lists the package with digest, level and status; deprecating asks for confirmation and a reason', async () => {
     await nav('Registry').click();
-    await page.getByRole('link', { name: 'local/notes' }).click();
-    const versions = page.locator('.card', { has: page.getByRole('heading', { name: 'local/notes' }) });
+    await page.getByRole('link', { name: 'local/notes', exact: true }).click();
+    const versions = page.locator('.card', {
+      has: page.getByRole('heading', { name: 'local/notes', exact: true }),
+    });
     const row = versions.getByRole('row', { name: /1\.0\.0/ });
     await row.getByText('sha256:').waitFor();
     await row.getByRole('button', { name: 'Deprecate' }).click();
@@ -186,7 +204,7 @@ describe('web UI in a real browser (playwright-core + Chromium)', () => {
 
   it('overview, settings and run show live data from the API', async () => {
     await nav('Overview').click();
-    await expect(page.getByTestId('published').textContent()).resolves.toMatch(/^1\D/);
+    await expect(page.getByTestId('published').textContent()).resolves.toMatch(/^2\D/);
     await page.getByRole('cell', { name: 'local/notes@1.0.0' }).waitFor();
     await shot('07-overview');
     await nav('Settings').click();

@@ -79,6 +79,7 @@ export function Submit() {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
+    setJobId(null);
     setBusy(true);
     try {
       let job: Job;
