@@ -46,6 +46,7 @@ import mcpF002 from './f/mcp-f002-dns-rebinding/detector.js';
 import mcpF003 from './f/mcp-f003-all-interfaces-no-auth/detector.js';
 import mcpF004 from './f/mcp-f004-token-passthrough/detector.js';
 import mcpF005 from './f/mcp-f005-token-in-query-string/detector.js';
+import mcpF006 from './f/mcp-f006-oauth-redirect-unvalidated/detector.js';
 import mcpH001 from './h/mcp-h001-web-content-in-tool-result/detector.js';
 import mcpH002 from './h/mcp-h002-file-content-in-tool-result/detector.js';
 import mcpH003 from './h/mcp-h003-untrusted-content-in-sampling/detector.js';
@@ -58,7 +59,7 @@ import mcpE002 from './e/mcp-e002-secret-logged/detector.js';
 import mcpE003 from './e/mcp-e003-secret-in-tool-output/detector.js';
 import mcpE004 from './e/mcp-e004-hardcoded-signing-key/detector.js';
 
-export const DETECTORS: readonly Detector[] = [mcpA001, mcpA002, mcpA003, mcpA004, mcpA005, mcpA006, mcpA007, mcpA008, mcpB001, mcpB002, mcpB003, mcpC001, mcpC002, mcpC003, mcpC004, mcpG001, mcpG002, mcpG003, mcpG004, mcpN001, mcpN002, mcpN003, mcpN004, mcpN005, mcpI001, mcpI002, mcpI003, mcpL001, mcpL002, mcpL003, mcpM001, mcpM002, mcpM003, mcpK001, mcpK002, mcpF001, mcpF002, mcpF003, mcpF004, mcpF005, mcpH001, mcpH002, mcpH003, mcpJ001, mcpJ002, mcpI004, mcpM004, mcpK003, mcpD001, mcpD002, mcpD003, mcpD004, mcpE001, mcpE002, mcpE003, mcpE004, mcpL004];
+export const DETECTORS: readonly Detector[] = [mcpA001, mcpA002, mcpA003, mcpA004, mcpA005, mcpA006, mcpA007, mcpA008, mcpB001, mcpB002, mcpB003, mcpC001, mcpC002, mcpC003, mcpC004, mcpG001, mcpG002, mcpG003, mcpG004, mcpN001, mcpN002, mcpN003, mcpN004, mcpN005, mcpI001, mcpI002, mcpI003, mcpL001, mcpL002, mcpL003, mcpM001, mcpM002, mcpM003, mcpK001, mcpK002, mcpF001, mcpF002, mcpF003, mcpF004, mcpF005, mcpF006, mcpH001, mcpH002, mcpH003, mcpJ001, mcpJ002, mcpI004, mcpM004, mcpK003, mcpD001, mcpD002, mcpD003, mcpD004, mcpE001, mcpE002, mcpE003, mcpE004, mcpL004];
 
 export function listDetectors(): readonly Detector[] {
   return DETECTORS;
