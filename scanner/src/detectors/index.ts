@@ -25,6 +25,7 @@ import mcpI003 from './i/mcp-i003-tls-verification-disabled/detector.js';
 import mcpI004 from './i/mcp-i004-system-path-write/detector.js';
 import mcpJ001 from './j/mcp-j001-output-directs-tool-call/detector.js';
 import mcpJ002 from './j/mcp-j002-toxic-tool-combination/detector.js';
+import mcpJ003 from './j/mcp-j003-forged-tool-call-in-output/detector.js';
 import mcpK001 from './k/mcp-k001-client-supplied-role/detector.js';
 import mcpK002 from './k/mcp-k002-unauthenticated-privileged-tool/detector.js';
 import mcpK003 from './k/mcp-k003-missing-ownership-check/detector.js';
@@ -59,7 +60,7 @@ import mcpE002 from './e/mcp-e002-secret-logged/detector.js';
 import mcpE003 from './e/mcp-e003-secret-in-tool-output/detector.js';
 import mcpE004 from './e/mcp-e004-hardcoded-signing-key/detector.js';
 
-export const DETECTORS: readonly Detector[] = [mcpA001, mcpA002, mcpA003, mcpA004, mcpA005, mcpA006, mcpA007, mcpA008, mcpB001, mcpB002, mcpB003, mcpC001, mcpC002, mcpC003, mcpC004, mcpG001, mcpG002, mcpG003, mcpG004, mcpN001, mcpN002, mcpN003, mcpN004, mcpN005, mcpI001, mcpI002, mcpI003, mcpL001, mcpL002, mcpL003, mcpM001, mcpM002, mcpM003, mcpK001, mcpK002, mcpF001, mcpF002, mcpF003, mcpF004, mcpF005, mcpF006, mcpH001, mcpH002, mcpH003, mcpJ001, mcpJ002, mcpI004, mcpM004, mcpK003, mcpD001, mcpD002, mcpD003, mcpD004, mcpE001, mcpE002, mcpE003, mcpE004, mcpL004];
+export const DETECTORS: readonly Detector[] = [mcpA001, mcpA002, mcpA003, mcpA004, mcpA005, mcpA006, mcpA007, mcpA008, mcpB001, mcpB002, mcpB003, mcpC001, mcpC002, mcpC003, mcpC004, mcpG001, mcpG002, mcpG003, mcpG004, mcpN001, mcpN002, mcpN003, mcpN004, mcpN005, mcpI001, mcpI002, mcpI003, mcpL001, mcpL002, mcpL003, mcpM001, mcpM002, mcpM003, mcpK001, mcpK002, mcpF001, mcpF002, mcpF003, mcpF004, mcpF005, mcpF006, mcpH001, mcpH002, mcpH003, mcpJ001, mcpJ002, mcpI004, mcpM004, mcpK003, mcpD001, mcpD002, mcpD003, mcpD004, mcpE001, mcpE002, mcpE003, mcpE004, mcpL004, mcpJ003];
 
 export function listDetectors(): readonly Detector[] {
   return DETECTORS;

@@ -8,7 +8,7 @@ const INSTRUCTION =
 const STRING_TYPES = ['string', 'template_string', 'interpreted_string_literal', 'raw_string_literal'];
 
 /** The string is (part of) what a tool handler returns, not a description or a log line. */
-function inToolResult(node: SyntaxNode): boolean {
+export function inToolResult(node: SyntaxNode): boolean {
   let n: SyntaxNode | null = node;
   for (let depth = 0; n && depth < 8; depth++, n = n.parent) {
     const t = n.type;
