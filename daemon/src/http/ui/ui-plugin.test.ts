@@ -164,6 +164,17 @@ describe('hub UI access', () => {
     expect((await app.inject({ url: path, headers: { host } })).statusCode).toBe(303);
   });
 
+  it('shows the effective configuration, secrets masked, to a hub admin only', async () => {
+    const { app, host, admin } = await hub();
+    expect((await app.inject({ url: '/api/v1/ui/config', headers: { host } })).statusCode).toBe(401);
+    const res = await app.inject({
+      url: '/api/v1/ui/config',
+      headers: { host, authorization: `Bearer ${admin}` },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ hub: { host: '127.0.0.1' } });
+  });
+
   it('serves the UI with a strict CSP, and a clear 503 when it is not built', async () => {
     const missing = await hub();
     const res = await missing.app.inject({ url: '/', headers: { host: missing.host } });

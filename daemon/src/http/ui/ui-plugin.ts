@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import { type ObjectStore, verifyAttestation } from '@mcphub/registry';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { redactConfig } from '../../adapters.js';
 import { rbacAuthorizer } from '../../auth/rbac-authorizer.js';
 import type { Config } from '../../config/schema.js';
 import type { HubDb } from '../../db/database.js';
@@ -213,6 +214,12 @@ async function hubUiPluginImpl(app: FastifyInstance, deps: HubUiDeps): Promise<v
     await authorizer.authorize(req, 'admin', org);
     const path = `/v1/packages/${encodeURIComponent(org)}/${encodeURIComponent(name)}/${encodeURIComponent(version)}/status`;
     return forward(req, reply, path, 'registry:admin', [`${org}/*`], req.body);
+  });
+
+  // Settings shows what the daemon runs with; it is changed in config.json / MCPHUB_* / flags, not here.
+  app.get('/api/v1/ui/config', hidden, async (req) => {
+    await authorizer.requireHubAdmin(req);
+    return redactConfig(config);
   });
 
   // The attestation of a job checked against this hub's own keys, for the version screen.

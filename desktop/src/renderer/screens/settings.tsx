@@ -108,10 +108,26 @@ export function Settings() {
           </button>
         </div>
       </div>
+      <EffectiveConfig />
       <Organizations />
       <Users />
       <Tokens />
     </section>
+  );
+}
+
+function EffectiveConfig() {
+  const res = useLive<Record<string, unknown>>('/api/v1/ui/config', none);
+  return (
+    <details className="card">
+      <summary>
+        <h2 className="inline">Effective configuration</h2>{' '}
+        <small>(remote hub, registries, scanner, policy; secrets masked)</small>
+      </summary>
+      <Async res={res} what="the configuration">
+        {(c) => <pre className="config">{JSON.stringify(c, null, 2)}</pre>}
+      </Async>
+    </details>
   );
 }
 
