@@ -19,6 +19,7 @@ import mcpG001 from './g/mcp-g001-hidden-instructions/detector.js';
 import mcpG002 from './g/mcp-g002-invisible-unicode/detector.js';
 import mcpG003 from './g/mcp-g003-tool-shadowing/detector.js';
 import mcpG004 from './g/mcp-g004-description-code-mismatch/detector.js';
+import mcpG005 from './g/mcp-g005-confusable-tool-name/detector.js';
 import mcpI001 from './i/mcp-i001-sudo-setuid/detector.js';
 import mcpI002 from './i/mcp-i002-permissive-mode/detector.js';
 import mcpI003 from './i/mcp-i003-tls-verification-disabled/detector.js';
@@ -60,7 +61,7 @@ import mcpE002 from './e/mcp-e002-secret-logged/detector.js';
 import mcpE003 from './e/mcp-e003-secret-in-tool-output/detector.js';
 import mcpE004 from './e/mcp-e004-hardcoded-signing-key/detector.js';
 
-export const DETECTORS: readonly Detector[] = [mcpA001, mcpA002, mcpA003, mcpA004, mcpA005, mcpA006, mcpA007, mcpA008, mcpB001, mcpB002, mcpB003, mcpC001, mcpC002, mcpC003, mcpC004, mcpG001, mcpG002, mcpG003, mcpG004, mcpN001, mcpN002, mcpN003, mcpN004, mcpN005, mcpI001, mcpI002, mcpI003, mcpL001, mcpL002, mcpL003, mcpM001, mcpM002, mcpM003, mcpK001, mcpK002, mcpF001, mcpF002, mcpF003, mcpF004, mcpF005, mcpF006, mcpH001, mcpH002, mcpH003, mcpJ001, mcpJ002, mcpI004, mcpM004, mcpK003, mcpD001, mcpD002, mcpD003, mcpD004, mcpE001, mcpE002, mcpE003, mcpE004, mcpL004, mcpJ003];
+export const DETECTORS: readonly Detector[] = [mcpA001, mcpA002, mcpA003, mcpA004, mcpA005, mcpA006, mcpA007, mcpA008, mcpB001, mcpB002, mcpB003, mcpC001, mcpC002, mcpC003, mcpC004, mcpG001, mcpG002, mcpG003, mcpG004, mcpG005, mcpN001, mcpN002, mcpN003, mcpN004, mcpN005, mcpI001, mcpI002, mcpI003, mcpL001, mcpL002, mcpL003, mcpM001, mcpM002, mcpM003, mcpK001, mcpK002, mcpF001, mcpF002, mcpF003, mcpF004, mcpF005, mcpF006, mcpH001, mcpH002, mcpH003, mcpJ001, mcpJ002, mcpI004, mcpM004, mcpK003, mcpD001, mcpD002, mcpD003, mcpD004, mcpE001, mcpE002, mcpE003, mcpE004, mcpL004, mcpJ003];
 
 export function listDetectors(): readonly Detector[] {
   return DETECTORS;
