@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { api, useLive } from '../api.js';
 import { LevelBadge, StatusBadge, shortDigest, when } from '../components/badges.js';
 import { Async, Empty, ErrorBox } from '../components/states.js';
@@ -178,6 +178,13 @@ function ConfirmStatus({
 }) {
   const [reason, setReason] = useState('');
   const [error, setError] = useState<Error | null>(null);
+  const ref = useRef<HTMLDialogElement>(null);
+  // A modal dialog: focus stays inside, Escape cancels, the page behind is inert.
+  useEffect(() => {
+    const d = ref.current;
+    if (d && !d.open) d.showModal();
+    return () => d?.close();
+  }, []);
   const action = ACTIONS.find((a) => a.status === status)!;
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -193,10 +200,13 @@ function ConfirmStatus({
   };
   return (
     <dialog
-      open
+      ref={ref}
       className="confirm"
       aria-labelledby="confirm-title"
-      onKeyDown={(e) => e.key === 'Escape' && onClose(false)}
+      onCancel={(e) => {
+        e.preventDefault();
+        onClose(false);
+      }}
     >
       <form onSubmit={submit}>
         <h3 id="confirm-title">
