@@ -154,8 +154,16 @@ export function indexAdvisories(records: readonly OsvRecord[]): AdvisoryDb {
   return { byPackage, size: records.length };
 }
 
+/** Parsed databases by path, reused while the file is unchanged (a full OSV import is large). */
+const loaded = new Map<string, { mtimeMs: number; size: number; db: AdvisoryDb }>();
+
 export async function loadAdvisoryDb(dbPath: string): Promise<AdvisoryDb> {
-  return indexAdvisories(await readDbFile(dbPath));
+  const info = await stat(dbPath).catch(() => null);
+  const hit = info ? loaded.get(dbPath) : undefined;
+  if (info && hit && hit.mtimeMs === info.mtimeMs && hit.size === info.size) return hit.db;
+  const db = indexAdvisories(await readDbFile(dbPath));
+  if (info) loaded.set(dbPath, { mtimeMs: info.mtimeMs, size: info.size, db });
+  return db;
 }
 
 /** True when `version` falls in one OSV range (events evaluated in version order). */
