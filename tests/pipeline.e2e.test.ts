@@ -392,5 +392,5 @@ describe('crash safety', () => {
     } finally {
       await second.stop('SIGKILL');
     }
-  });
+  }, 240_000);
 });

@@ -1,4 +1,4 @@
-import { createWriteStream, mkdtempSync, promises as fsp } from 'node:fs';
+import { createWriteStream, promises as fsp, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -20,7 +20,10 @@ export interface SubmitCommon {
   name: string;
   version: string;
   createdBy: string;
-  options?: { mode?: 'fast' | 'deep'; runtime?: { type: 'node' | 'python' | 'go' | 'binary'; entrypoint: string; args?: string[] } };
+  options?: {
+    mode?: 'fast' | 'deep';
+    runtime?: { type: 'node' | 'python' | 'go' | 'binary'; entrypoint: string; args?: string[] };
+  };
 }
 
 export interface SubmitResult {
@@ -39,7 +42,8 @@ function parseTarget(name: string, version: string) {
   } catch (err) {
     throw new HubError('HUB_ERR_VALIDATION', (err as Error).message);
   }
-  if (!isStrictVersion(version)) throw new HubError('HUB_ERR_VALIDATION', `Version must be strict semver: ${JSON.stringify(version)}`);
+  if (!isStrictVersion(version))
+    throw new HubError('HUB_ERR_VALIDATION', `Version must be strict semver: ${JSON.stringify(version)}`);
   return parsed;
 }
 
@@ -66,7 +70,10 @@ export class Submissions {
   ) {}
 
   /** A tar.gz from an upload; it is unpacked as hostile input and packed again deterministically. */
-  async submitArchive(archive: Readable | Buffer, input: SubmitCommon & { sourceKind?: 'upload' | 'directory' }): Promise<SubmitResult> {
+  async submitArchive(
+    archive: Readable | Buffer,
+    input: SubmitCommon & { sourceKind?: 'upload' | 'directory' },
+  ): Promise<SubmitResult> {
     const target = parseTarget(input.name, input.version);
     const work = mkdtempSync(join(tmpdir(), 'mcphub-ingest-'));
     try {
@@ -76,16 +83,27 @@ export class Submissions {
       try {
         await safeExtractTarGz(file, dir, { maxTotalBytes: this.deps.limits.maxSourceBytes * 8 });
       } catch (err) {
-        if (err instanceof ArchiveError) throw new HubError('HUB_ERR_SOURCE_INVALID', `${err.code}: ${err.message}`, { archiveCode: err.code });
+        if (err instanceof ArchiveError)
+          throw new HubError('HUB_ERR_SOURCE_INVALID', `${err.code}: ${err.message}`, {
+            archiveCode: err.code,
+          });
         throw err;
       }
-      return await this.submitTree(await unwrapSingleFolder(dir), target, input, input.sourceKind ?? 'upload');
+      return await this.submitTree(
+        await unwrapSingleFolder(dir),
+        target,
+        input,
+        input.sourceKind ?? 'upload',
+      );
     } finally {
       await fsp.rm(work, { recursive: true, force: true });
     }
   }
 
-  async submitGit(git: { url: string; ref: string }, input: SubmitCommon & { sourceKind?: 'git' | 'webhook' }): Promise<SubmitResult> {
+  async submitGit(
+    git: { url: string; ref: string },
+    input: SubmitCommon & { sourceKind?: 'git' | 'webhook' },
+  ): Promise<SubmitResult> {
     const target = parseTarget(input.name, input.version);
     const work = mkdtempSync(join(tmpdir(), 'mcphub-git-'));
     try {
@@ -103,7 +121,10 @@ export class Submissions {
     const limit = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         seen += chunk.length;
-        cb(seen > max ? new HubError('HUB_ERR_SOURCE_TOO_LARGE', `The source is over ${max} bytes`) : null, chunk);
+        cb(
+          seen > max ? new HubError('HUB_ERR_SOURCE_TOO_LARGE', `The source is over ${max} bytes`) : null,
+          chunk,
+        );
       },
     });
     await pipeline(source, limit, createWriteStream(file, { mode: 0o600 }));
@@ -118,7 +139,10 @@ export class Submissions {
   ): Promise<SubmitResult> {
     const packed = await packDirectory(dir);
     if (packed.bytes.length > this.deps.limits.maxSourceBytes) {
-      throw new HubError('HUB_ERR_SOURCE_TOO_LARGE', `The packed source is over ${this.deps.limits.maxSourceBytes} bytes`);
+      throw new HubError(
+        'HUB_ERR_SOURCE_TOO_LARGE',
+        `The packed source is over ${this.deps.limits.maxSourceBytes} bytes`,
+      );
     }
     const previous = (await this.deps.jobs.list({ org: target.org, name: target.name, limit: 1000 })).filter(
       (j) => j.version === input.version && j.state !== 'FAILED' && j.state !== 'REJECTED',
@@ -126,13 +150,17 @@ export class Submissions {
     const same = previous.find((j) => j.source_digest === packed.digest);
     if (same) return { job: same, created: false };
     if (previous.length > 0) {
-      throw new HubError('HUB_ERR_VERSION_EXISTS', `${target.org}/${target.name}@${input.version} was submitted with ${previous[0]!.source_digest}`);
+      throw new HubError(
+        'HUB_ERR_VERSION_EXISTS',
+        `${target.org}/${target.name}@${input.version} was submitted with ${previous[0]!.source_digest}`,
+      );
     }
     // A refused submission leaves nothing behind: no object, no job, no usage row.
     await this.deps.quota?.assert(target.org, 'scan', 1);
     await this.deps.quota?.assert(target.org, 'bytes_stored', packed.bytes.length);
     const key = sourceKeyOf(packed.digest);
-    if (!(await this.deps.store.head(SOURCES_BUCKET, key))) await this.deps.store.put(SOURCES_BUCKET, key, packed.bytes);
+    if (!(await this.deps.store.head(SOURCES_BUCKET, key)))
+      await this.deps.store.put(SOURCES_BUCKET, key, packed.bytes);
     const job = await this.deps.jobs.create({
       org: target.org,
       name: target.name,

@@ -253,7 +253,8 @@ export class AmqpJobQueue implements JobQueue {
   }
 
   async depth(queue: string): Promise<QueueDepth> {
-    const conn = this.conn ?? (await this.ready(), this.conn!);
+    if (!this.conn) await this.ready();
+    const conn = this.conn!;
     const ch = await conn.createChannel();
     ch.on('error', () => undefined);
     try {

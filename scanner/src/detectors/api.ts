@@ -3,6 +3,8 @@
  * accepted sources) or node visitors, or both. See scanner/DETECTORS.md.
  */
 import type { SyntaxNode } from 'tree-sitter';
+import type { AdvisoryDb } from '../supply-chain/advisories.js';
+import type { ManifestPosition, Project } from '../supply-chain/types.js';
 import type {
   Confidence,
   FindingClass,
@@ -12,8 +14,6 @@ import type {
   McpTool,
   Severity,
 } from '../types.js';
-import type { AdvisoryDb } from '../supply-chain/advisories.js';
-import type { ManifestPosition, Project } from '../supply-chain/types.js';
 
 /** Where attacker-influenced data comes from. Tool parameters are attacker-controlled in MCP. */
 export type SourceKind = 'tool-param' | 'http-request' | 'env' | 'file' | 'network' | 'cli';

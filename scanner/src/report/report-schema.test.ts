@@ -47,8 +47,9 @@ function validate(root: Schema, schema: Schema, value: unknown, path: string, er
       else validate(root, sub, v, `${path}.${key}`, errors);
     }
   }
-  if (Array.isArray(value) && s.items)
-    value.forEach((v, i) => validate(root, s.items as Schema, v, `${path}[${i}]`, errors));
+  if (Array.isArray(value) && s.items) {
+    for (const [i, v] of value.entries()) validate(root, s.items as Schema, v, `${path}[${i}]`, errors);
+  }
 }
 
 describe('native JSON report schema', () => {

@@ -154,7 +154,8 @@ export function createGuardApplication(ctx: GuardContext) {
         if (!adapter.isIdentifier(root)) continue;
         // The checked value met the requirement (e.g. it was realpath'd): what it came from is covered too.
         const labels = [...readVar(root.text, root).values()];
-        const checked = labels.length > 0 && labels.every((l) => requires.every((r) => l.sanitized.includes(r)));
+        const checked =
+          labels.length > 0 && labels.every((l) => requires.every((r) => l.sanitized.includes(r)));
         for (const name of derivedFrom(root)) out.push({ name, node: root, checked });
       }
       return out;

@@ -478,6 +478,7 @@ export function authorityNodes(url: SyntaxNode, q: NodeQuery): SyntaxNode[] {
     }
     text += p;
     // Closed: scheme://host followed by / ? #, or a leading value (a base URL) followed by one of them.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: \u0000 marks a value that is not a literal
     if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*[/?#]/i.test(text) || /^\u0000[^/?#]*[/?#]/.test(text)) return picked;
   }
   return picked;
