@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { setImmediate as turn } from 'node:timers/promises';
+import { type AiReviewOutcome, applyAiReview, openAiCompatibleReviewer } from './ai/ai-review.js';
 import { toJsTree } from './ast/js-tree.js';
 import type { Detector, ReportOptions } from './detectors/api.js';
 import { listDetectors } from './detectors/index.js';
@@ -19,7 +20,7 @@ import { extractTypeScriptSurface } from './surface/typescript-surface.js';
 import { type Budget, BudgetExceeded, type RawFinding, runTaint } from './taint/engine.js';
 import { collectFunctions, type FileContext } from './taint/file-context.js';
 import { compileRules } from './taint/rules.js';
-import type { FileEntry, Location, ScanError, ScanOptions, ScanReport } from './types.js';
+import type { FileEntry, Finding, Location, ScanError, ScanOptions, ScanReport } from './types.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 export const DEFAULT_FILE_TIME_BUDGET_MS = 5000;
@@ -189,22 +190,36 @@ export async function scanDirectory(root: string, options: ScanOptions = {}): Pr
   const supply = await analyzeSupplyChain(absRoot, detectors, { only, advisoriesDb: options.advisoriesDb });
   errors.push(...supply.errors);
   options.onProgress?.({ phase: 'report', done: contexts.length, total: contexts.length });
-  return buildReport({
+  const byPlace = (a: Finding, b: Finding) =>
+    (a.location.file < b.location.file ? -1 : a.location.file > b.location.file ? 1 : 0) ||
+    a.location.startLine - b.location.startLine ||
+    a.location.startColumn - b.location.startColumn ||
+    (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
+  let findings = [...toFindings(raw), ...surfaceFindings, ...toFindings(supply.raw)].sort(byPlace);
+  let aiOutcome: AiReviewOutcome | undefined;
+  if (options.aiReview) {
+    // Only judges what was found; with no endpoint configured the scan stays fully deterministic.
+    const reviewed = await applyAiReview(
+      { surface, findings } as ScanReport,
+      openAiCompatibleReviewer(options.aiReview),
+      options.aiReview.model,
+    );
+    findings = reviewed.report.findings.sort(byPlace);
+    aiOutcome = reviewed.outcome;
+  }
+  const report = buildReport({
     mode,
     files: entries,
     surface,
-    findings: [...toFindings(raw), ...surfaceFindings, ...toFindings(supply.raw)].sort(
-      (a, b) =>
-        (a.location.file < b.location.file ? -1 : a.location.file > b.location.file ? 1 : 0) ||
-        a.location.startLine - b.location.startLine ||
-        a.location.startColumn - b.location.startColumn ||
-        (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0),
-    ),
+    findings,
     errors,
     sbom: supply.sbom,
     startedAt: started,
     durationMs: Math.round(performance.now() - t0),
   });
+  // AI answers are not reproducible, so what the review said lives in the run block with the timings.
+  if (aiOutcome) (report.run as ScanReport['run'] & { aiReview?: AiReviewOutcome }).aiReview = aiOutcome;
+  return report;
 }
 
 function runSurfaceVisitors(

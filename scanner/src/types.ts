@@ -159,6 +159,8 @@ export interface ScanProgress {
 }
 
 export interface ScanOptions {
+  /** Optional AI review (off by default): an OpenAI-compatible endpoint that judges findings and descriptions. */
+  aiReview?: import('./ai/ai-review.js').AiReviewConfig;
   mode?: ScanMode;
   maxFileBytes?: number;
   fileTimeBudgetMs?: number;

@@ -15,7 +15,7 @@ export interface CliIo {
 type FailOn = Severity | 'none';
 const RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
 const USAGE =
-  'usage: mcphub scan <dir> [--format text|json|sarif] [--output FILE] [--fail-on critical|high|medium|low|none] [--mode fast|deep] [--advisories-db FILE]\n';
+  'usage: mcphub scan <dir> [--format text|json|sarif] [--output FILE] [--fail-on critical|high|medium|low|none] [--mode fast|deep] [--advisories-db FILE] [--ai-url URL --ai-model NAME]\n';
 
 interface CliArgs {
   dir: string;
@@ -24,6 +24,8 @@ interface CliArgs {
   failOn: FailOn;
   mode: ScanMode;
   advisoriesDb?: string;
+  aiUrl?: string;
+  aiModel?: string;
 }
 
 function parseArgs(argv: readonly string[]): CliArgs | string {
@@ -56,6 +58,11 @@ function parseArgs(argv: readonly string[]): CliArgs | string {
       const v = value();
       if (!v) return '--advisories-db needs a file';
       out.advisoriesDb = v;
+    } else if (flag === '--ai-url' || flag === '--ai-model') {
+      const v = value();
+      if (!v) return `${flag} needs a value`;
+      if (flag === '--ai-url') out.aiUrl = v;
+      else out.aiModel = v;
     } else if (flag === '--help' || flag === '-h') {
       return '';
     } else if (flag.startsWith('-')) {
@@ -67,6 +74,7 @@ function parseArgs(argv: readonly string[]): CliArgs | string {
     }
   }
   if (!out.dir) return 'missing <dir>';
+  if (Boolean(out.aiUrl) !== Boolean(out.aiModel)) return 'AI review needs both --ai-url and --ai-model';
   return out as CliArgs;
 }
 
@@ -87,6 +95,16 @@ export async function runScanCli(argv: readonly string[], io: CliIo): Promise<nu
     report = await scanDirectory(args.dir, {
       mode: args.mode,
       ...(args.advisoriesDb ? { advisoriesDb: args.advisoriesDb } : {}),
+      // The API key, if the endpoint needs one, comes from the environment, never from argv.
+      ...(args.aiUrl && args.aiModel
+        ? {
+            aiReview: {
+              url: args.aiUrl,
+              model: args.aiModel,
+              ...(process.env.MCPHUB_AI_API_KEY ? { apiKey: process.env.MCPHUB_AI_API_KEY } : {}),
+            },
+          }
+        : {}),
       ...(showProgress
         ? {
             onProgress: (p) => {
