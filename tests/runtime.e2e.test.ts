@@ -135,6 +135,47 @@ describe.skipIf(process.platform !== 'linux')(
       expect(readFileSync(join(data, 'store', 'memory.jsonl'), 'utf8')).toContain('mcphub');
     }, 240_000);
 
+    it('the real npm server-filesystem: push → certify → pull → run; it reads and writes only the one folder the policy mounts', async () => {
+      await push(bundleInstalledPackage('@modelcontextprotocol/server-filesystem'), 'mcp/filesystem');
+      const data = mkdtempSync(join(tmpdir(), 'mcphub-fs-data-'));
+      writeFileSync(join(data, 'hello.txt'), 'hello from the host');
+      const { client } = await connect('mcp/filesystem@1.0.0', [
+        '--mount',
+        `${data}:/data:rw`,
+        '--',
+        '/data',
+      ]);
+      const read = (await client.callTool({
+        name: 'read_text_file',
+        arguments: { path: '/data/hello.txt' },
+      })) as { content: { text: string }[] };
+      expect(read.content[0]!.text).toContain('hello from the host');
+      await client.callTool({
+        name: 'write_file',
+        arguments: { path: '/data/out.txt', content: 'written in the sandbox' },
+      });
+      expect(readFileSync(join(data, 'out.txt'), 'utf8')).toBe('written in the sandbox');
+      // Outside the mount there is nothing to reach: the host's files are not in the sandbox at all.
+      const escape = (await client.callTool({
+        name: 'read_text_file',
+        arguments: { path: '/etc/shadow' },
+      })) as { isError?: boolean };
+      expect(escape.isError).toBe(true);
+      await client.close();
+    }, 240_000);
+
+    it('the real npm server-everything: push → certify → pull → run; echo answers through the sandbox', async () => {
+      await push(bundleInstalledPackage('@modelcontextprotocol/server-everything'), 'mcp/everything');
+      const { client } = await connect('mcp/everything@1.0.0');
+      const tools = (await client.listTools()).tools.map((t) => t.name);
+      expect(tools).toContain('echo');
+      const res = (await client.callTool({ name: 'echo', arguments: { message: 'certified' } })) as {
+        content: { text: string }[];
+      };
+      expect(res.content[0]!.text).toContain('certified');
+      await client.close();
+    }, 240_000);
+
     it('refuses by policy and names the rule', async () => {
       const r = await runCli([
         'run',
