@@ -156,11 +156,11 @@ describe.skipIf(process.platform !== 'linux')(
       });
       expect(readFileSync(join(data, 'out.txt'), 'utf8')).toBe('written in the sandbox');
       // Outside the mount there is nothing to reach: the host's files are not in the sandbox at all.
-      const escape = (await client.callTool({
+      const outside = (await client.callTool({
         name: 'read_text_file',
         arguments: { path: '/etc/shadow' },
       })) as { isError?: boolean };
-      expect(escape.isError).toBe(true);
+      expect(outside.isError).toBe(true);
       await client.close();
     }, 240_000);
 
