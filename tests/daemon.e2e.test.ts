@@ -1,10 +1,17 @@
 import { createHash } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBundle } from './helpers/bundle.js';
-import { type DaemonProcess, runCli, startDaemonProcess } from './helpers/daemon-process.js';
+import {
+  createPublishToken,
+  type DaemonProcess,
+  publishWithCli,
+  runCli,
+  startDaemonProcess,
+  tempHome,
+} from './helpers/daemon-process.js';
 
 const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const json = async (url: string) => {
@@ -46,33 +53,13 @@ describe('mcphub daemon (built CLI, embedded defaults)', () => {
   });
 
   it('publishes with a scoped token and resolves by exact, range, latest and digest; downloads byte-identical', async () => {
-    const tok = await runCli([
-      'token',
-      'create',
-      '--home',
-      daemon.home,
-      '--scope',
-      'registry:publish',
-      '--resource',
-      'acme/*',
-      '--ttl',
-      '10m',
-    ]);
+    const tok = await createPublishToken(daemon.home, 'acme/*', '10m');
     expect(tok.code, tok.stderr).toBe(0);
     const token = tok.stdout.trim();
     const b1 = await buildBundle('acme/files', '1.2.0');
     const b2 = await buildBundle('acme/files', '1.3.0');
     for (const b of [b1, b2]) {
-      const pub = await runCli([
-        'publish',
-        b.file,
-        '--manifest',
-        b.manifestFile,
-        '--registry',
-        daemon.registryUrl,
-        '--token',
-        token,
-      ]);
+      const pub = await publishWithCli(b.file, b.manifestFile, daemon.registryUrl, token);
       expect(pub.code, pub.stderr).toBe(0);
     }
     const exact = await json(`${daemon.registryUrl}/v1/resolve/acme/files/1.2.0`);
@@ -99,31 +86,11 @@ describe('mcphub daemon (built CLI, embedded defaults)', () => {
   });
 
   it('accepts a token as long-lived as the hub allows and long names with ranges (registry routing limits)', async () => {
-    const tok = await runCli([
-      'token',
-      'create',
-      '--home',
-      daemon.home,
-      '--scope',
-      'registry:publish',
-      '--resource',
-      'acme/*',
-      '--ttl',
-      '2h',
-    ]);
+    const tok = await createPublishToken(daemon.home, 'acme/*', '2h');
     expect(tok.code, tok.stderr).toBe(0);
     const name = `acme/${'x'.repeat(60)}-${'y'.repeat(60)}`;
     const b = await buildBundle(name, '3.0.0-rc.1');
-    const pub = await runCli([
-      'publish',
-      b.file,
-      '--manifest',
-      b.manifestFile,
-      '--registry',
-      daemon.registryUrl,
-      '--token',
-      tok.stdout.trim(),
-    ]);
+    const pub = await publishWithCli(b.file, b.manifestFile, daemon.registryUrl, tok.stdout.trim());
     expect(pub.code, pub.stderr).toBe(0);
     const range = encodeURIComponent('>=3.0.0-rc.0 <3.0.0 || >=3.0.0-rc.1');
     expect((await json(`${daemon.registryUrl}/v1/resolve/${name}/${range}`)).body.version).toBe('3.0.0-rc.1');
@@ -131,27 +98,9 @@ describe('mcphub daemon (built CLI, embedded defaults)', () => {
 
   it('refuses a publish outside the token resource and leaves the listing unchanged', async () => {
     const before = await json(`${daemon.registryUrl}/v1/packages`);
-    const tok = await runCli([
-      'token',
-      'create',
-      '--home',
-      daemon.home,
-      '--scope',
-      'registry:publish',
-      '--resource',
-      'acme/*',
-    ]);
+    const tok = await createPublishToken(daemon.home, 'acme/*');
     const other = await buildBundle('evil/files', '1.0.0');
-    const pub = await runCli([
-      'publish',
-      other.file,
-      '--manifest',
-      other.manifestFile,
-      '--registry',
-      daemon.registryUrl,
-      '--token',
-      tok.stdout.trim(),
-    ]);
+    const pub = await publishWithCli(other.file, other.manifestFile, daemon.registryUrl, tok.stdout.trim());
     expect(pub.code).not.toBe(0);
     expect(pub.stderr).toMatch(/REG_ERR_\w+/);
     expect(await json(`${daemon.registryUrl}/v1/packages`)).toEqual(before);
@@ -166,7 +115,6 @@ describe('mcphub daemon (built CLI, embedded defaults)', () => {
     });
     expect(anon.status).toBe(401);
     expect(await anon.json()).toMatchObject({ code: 'HUB_ERR_UNAUTHENTICATED', statusCode: 401 });
-    const { readFileSync } = await import('node:fs');
     const admin = readFileSync(join(daemon.home, 'keys', 'admin-token'), 'utf8').trim();
     const ok = await fetch(`${daemon.hubUrl}/api/v1/tokens`, {
       method: 'POST',
@@ -182,27 +130,9 @@ describe('mcphub daemon graceful shutdown', () => {
   it('on SIGTERM finishes an in-flight download, exits 0, and keeps its data for the next start', async () => {
     const daemon = await startDaemonProcess();
     try {
-      const tok = await runCli([
-        'token',
-        'create',
-        '--home',
-        daemon.home,
-        '--scope',
-        'registry:publish',
-        '--resource',
-        'big/*',
-      ]);
+      const tok = await createPublishToken(daemon.home, 'big/*');
       const big = await buildBundle('big/blob', '1.0.0', 24 * 1024 * 1024);
-      const pub = await runCli([
-        'publish',
-        big.file,
-        '--manifest',
-        big.manifestFile,
-        '--registry',
-        daemon.registryUrl,
-        '--token',
-        tok.stdout.trim(),
-      ]);
+      const pub = await publishWithCli(big.file, big.manifestFile, daemon.registryUrl, tok.stdout.trim());
       expect(pub.code, pub.stderr).toBe(0);
 
       // Start a download, read its first bytes, then pause so the response is still in flight.
@@ -243,13 +173,7 @@ describe('mcphub daemon graceful shutdown', () => {
   });
 
   it('refuses to start on an invalid configuration and says which key', async () => {
-    const r = await runCli([
-      'daemon',
-      '--home',
-      (await import('./helpers/daemon-process.js')).tempHome(),
-      '--hub-port',
-      '99999',
-    ]);
+    const r = await runCli(['daemon', '--home', tempHome(), '--hub-port', '99999']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('HUB_ERR_CONFIG_INVALID');
     expect(r.stderr).toContain('/hub/port');

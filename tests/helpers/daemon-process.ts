@@ -105,3 +105,21 @@ export function runCli(
     proc.once('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** `mcphub token create` for `registry:publish` on `resource`. */
+export const createPublishToken = (home: string, resource: string, ttl?: string) =>
+  runCli([
+    'token',
+    'create',
+    '--home',
+    home,
+    '--scope',
+    'registry:publish',
+    '--resource',
+    resource,
+    ...(ttl ? ['--ttl', ttl] : []),
+  ]);
+
+/** `mcphub publish` of a bundle and its manifest file. */
+export const publishWithCli = (bundle: string, manifest: string, registry: string, token: string) =>
+  runCli(['publish', bundle, '--manifest', manifest, '--registry', registry, '--token', token]);

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   buildStatement,
   type CertificationPredicate,
@@ -6,6 +5,7 @@ import {
   type ObjectStore,
   RegistryClient,
   RegistryClientError,
+  sha256Digest,
   signStatement,
 } from '@mcphub/registry';
 import { SCANNER_VERSION, type ScanReport } from '@mcphub/scanner';
@@ -16,6 +16,7 @@ import { HubError } from '../errors.js';
 import type { Job, JobStore } from '../jobs/job-store.js';
 import type { SigningKey } from '../keys/signing-key.js';
 import type { Logger } from '../logger.js';
+import { readObjectBytes } from '../object-bytes.js';
 import type { Consumer, Delivery, JobQueue } from '../queue/job-queue.js';
 import { issueRegistryToken } from '../tokens/token-service.js';
 import {
@@ -58,14 +59,6 @@ export interface Certification {
   runtimeCheck: (RuntimeCheckResult & { toolsDigest?: string }) | null;
   snapshot: { key: string; digest: string; size: number };
   attestation: { key: string; digest: string; size: number };
-}
-
-const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-
-async function readObject(store: ObjectStore, bucket: string, key: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of (await store.get(bucket, key)) as AsyncIterable<Buffer>) chunks.push(c);
-  return Buffer.concat(chunks);
 }
 
 /**
@@ -189,8 +182,8 @@ export class HubWorker {
   }
 
   private async loadReport(job: Job): Promise<ScanReport> {
-    const bytes = await readObject(this.deps.store, RESULTS_BUCKET, job.result_key!);
-    if (sha256(bytes) !== job.result_digest) {
+    const bytes = await readObjectBytes(this.deps.store, RESULTS_BUCKET, job.result_key!);
+    if (sha256Digest(bytes) !== job.result_digest) {
       await this.fail(
         job,
         'HUB_ERR_RESULT_INVALID',
@@ -207,7 +200,7 @@ export class HubWorker {
     try {
       info = JSON.parse(
         (
-          await readObject(this.deps.store, RESULTS_BUCKET, resultKeyOf(job.id, 'package-info.json'))
+          await readObjectBytes(this.deps.store, RESULTS_BUCKET, resultKeyOf(job.id, 'package-info.json'))
         ).toString(),
       );
     } catch {
@@ -239,14 +232,13 @@ export class HubWorker {
     const info = await this.loadPackageInfo(job);
     let runtime: Certification['runtimeCheck'] = null;
     if (this.deps.runtimeCheck) {
-      const bundle = await readObject(store, SOURCES_BUCKET, job.source_key);
+      const bundle = await readObjectBytes(store, SOURCES_BUCKET, job.source_key);
       runtime = await this.deps
         .runtimeCheck(job, bundle, info)
         .catch((err: Error) => ({ passed: false, reason: err.message }));
     }
     const decision = decideLevel(score, report.findings, runtime);
     const name = `${job.org}/${job.name}`;
-    const reportBytes = await readObject(store, RESULTS_BUCKET, job.result_key!);
 
     // The snapshot holds no timestamps: rebuilt after a crash, it has the same bytes and digest.
     const snapshot = Buffer.from(
@@ -291,7 +283,8 @@ export class HubWorker {
       runtimeCheck: runtime
         ? { passed: runtime.passed, ...(runtime.reason ? { reason: runtime.reason } : {}) }
         : null,
-      reportDigest: sha256(reportBytes),
+      // loadReport has just checked the bytes against this digest; no second read.
+      reportDigest: job.result_digest!,
       sbomDigest: null,
       source: {
         digest: job.source_digest,
@@ -315,8 +308,8 @@ export class HubWorker {
       blockedBy: decision.blockedBy,
       controls,
       runtimeCheck: runtime,
-      snapshot: { key: snapshotKey, digest: sha256(snapshot), size: snapshot.length },
-      attestation: { key: attestationKey, digest: sha256(attestation), size: attestation.length },
+      snapshot: { key: snapshotKey, digest: sha256Digest(snapshot), size: snapshot.length },
+      attestation: { key: attestationKey, digest: sha256Digest(attestation), size: attestation.length },
     };
     await this.deps.jobs.transition(
       job.id,
@@ -337,9 +330,9 @@ export class HubWorker {
     const score = JSON.parse(job.score!) as ScoreBreakdown;
     const info = await this.loadPackageInfo(job);
     const [bundle, snapshot, attestation] = await Promise.all([
-      readObject(store, SOURCES_BUCKET, job.source_key),
-      readObject(store, RESULTS_BUCKET, cert.snapshot.key),
-      readObject(store, RESULTS_BUCKET, cert.attestation.key),
+      readObjectBytes(store, SOURCES_BUCKET, job.source_key),
+      readObjectBytes(store, RESULTS_BUCKET, cert.snapshot.key),
+      readObjectBytes(store, RESULTS_BUCKET, cert.attestation.key),
     ]);
     const name = `${job.org}/${job.name}`;
     const manifest = {

@@ -1,12 +1,12 @@
-import { createHash } from 'node:crypto';
 import { promises as fsp, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { ObjectStore } from '@mcphub/registry';
+import { type ObjectStore, sha256Digest } from '@mcphub/registry';
 import { ArchiveError, safeExtractTarGz } from '@mcphub/sandbox';
 import { HubError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { readObjectBytes } from '../object-bytes.js';
 import type { Consumer, Delivery, JobQueue } from '../queue/job-queue.js';
 import {
   ANALYZE_COMPLETE_QUEUE,
@@ -25,14 +25,6 @@ export interface ScanWorkerDeps {
   store: ObjectStore;
   pool: ScanPool;
   logger: Logger;
-}
-
-const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
-  return Buffer.concat(chunks);
 }
 
 /**
@@ -55,8 +47,8 @@ export async function startScanWorker(deps: ScanWorkerDeps): Promise<Consumer> {
     await complete({ jobId: msg.jobId, status: 'started' }, `started:${msg.jobId}:${d.attempt}`);
     const work = mkdtempSync(join(tmpdir(), 'mcphub-scan-'));
     try {
-      const source = await readAll(await store.get(SOURCES_BUCKET, msg.sourceKey));
-      if (sha256(source) !== msg.sourceDigest) {
+      const source = await readObjectBytes(store, SOURCES_BUCKET, msg.sourceKey);
+      if (sha256Digest(source) !== msg.sourceDigest) {
         throw new HubError(
           'HUB_ERR_RESULT_INVALID',
           `source ${msg.sourceKey} does not match ${msg.sourceDigest}`,
@@ -97,7 +89,13 @@ export async function startScanWorker(deps: ScanWorkerDeps): Promise<Consumer> {
       const resultKey = resultKeyOf(msg.jobId, 'report.json');
       await store.put(RESULTS_BUCKET, resultKey, report);
       await complete(
-        { jobId: msg.jobId, status: 'succeeded', resultKey, resultDigest: sha256(report), packageInfoKey },
+        {
+          jobId: msg.jobId,
+          status: 'succeeded',
+          resultKey,
+          resultDigest: sha256Digest(report),
+          packageInfoKey,
+        },
         `complete:${msg.jobId}`,
       );
       log.info({ bytes: report.length }, 'scan complete');

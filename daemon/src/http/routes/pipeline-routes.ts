@@ -14,6 +14,7 @@ import {
   type JobStore,
   type JobTransition,
 } from '../../jobs/job-store.js';
+import { readObjectBytes } from '../../object-bytes.js';
 import { RESULTS_BUCKET } from '../../pipeline/messages.js';
 
 export interface PipelineRouteDeps {
@@ -77,9 +78,7 @@ export function presentJob(j: Job, registryUrl: string) {
 }
 
 async function readJson<T>(store: ObjectStore, key: string): Promise<T> {
-  const chunks: Buffer[] = [];
-  for await (const c of (await store.get(RESULTS_BUCKET, key)) as AsyncIterable<Buffer>) chunks.push(c);
-  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
+  return JSON.parse((await readObjectBytes(store, RESULTS_BUCKET, key)).toString('utf8')) as T;
 }
 
 const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'info'];

@@ -10,6 +10,7 @@ import type { HubDb } from '../../db/database.js';
 import { HubError } from '../../errors.js';
 import { JobStore } from '../../jobs/job-store.js';
 import { jwksOf, loadOrCreateAdminToken, type SigningKey } from '../../keys/signing-key.js';
+import { readObjectBytes } from '../../object-bytes.js';
 import { RESULTS_BUCKET } from '../../pipeline/messages.js';
 import { issueRegistryToken } from '../../tokens/token-service.js';
 import {
@@ -234,14 +235,9 @@ async function hubUiPluginImpl(app: FastifyInstance, deps: HubUiDeps): Promise<v
       : null;
     if (!cert?.attestation || !deps.pipeline)
       throw new HubError('HUB_ERR_NOT_FOUND', 'No attestation for this job yet');
-    const chunks: Buffer[] = [];
-    for await (const c of (await deps.pipeline.store.get(
-      RESULTS_BUCKET,
-      cert.attestation.key,
-    )) as AsyncIterable<Buffer>)
-      chunks.push(c);
+    const bytes = await readObjectBytes(deps.pipeline.store, RESULTS_BUCKET, cert.attestation.key);
     try {
-      const envelope = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+      const envelope = JSON.parse(bytes.toString('utf8')) as unknown;
       const { keyid, statement } = verifyAttestation(envelope, jwksOf(deps.signingKey) as never);
       return {
         verified: true,
