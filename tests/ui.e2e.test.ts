@@ -143,9 +143,10 @@ describe('web UI in a real browser (playwright-core + Chromium)', () => {
       'CERTIFIED',
       'PUBLISHED',
     ]) {
-      await expect(
-        timeline.locator('li.done .step-name', { hasText: new RegExp(`^${state}$`) }).count(),
-      ).resolves.toBe(1);
+      const step = timeline.locator('li.done .step-name', { hasText: new RegExp(`^${state}$`) });
+      // The last step turns from "current" to "done" on the next render: wait for it, then count.
+      await step.first().waitFor({ timeout: 10_000 });
+      await expect(step.count()).resolves.toBe(1);
     }
     await shot('03-submit-published');
   }, 120_000);
