@@ -114,6 +114,45 @@ function buildProgram(): Command {
       out(JSON.stringify(result, null, 2));
     });
 
+  const ui = program.command('ui').description('The web UI');
+  addConfigOptions(
+    ui
+      .command('login')
+      .description(
+        "Print a one-time web UI login link for a token's own identity (the session gets exactly its rights)",
+      )
+      .option(
+        '--token-file <file>',
+        'file holding your hub API token (default: --token, MCPHUB_HUB_TOKEN, the admin token)',
+      )
+      .option('--token <token>', 'hub API token')
+      .option('--hub <url>', 'hub URL (default: the running daemon)'),
+  ).action(async (opts: Record<string, unknown>) => {
+    const config = configFromOptions(opts);
+    const { resolveHub, hubFetch } = await import('./hub-client.js');
+    let token = opts.token as string | undefined;
+    if (opts.tokenFile) {
+      try {
+        token = readFileSync(String(opts.tokenFile), 'utf8').trim();
+      } catch (err) {
+        throw new HubError(
+          'HUB_ERR_USAGE',
+          `Cannot read ${String(opts.tokenFile)}: ${(err as Error).message}`,
+        );
+      }
+    }
+    const hub = resolveHub(config.home, { ...(opts as { hub?: string }), ...(token ? { token } : {}) });
+    const res = await hubFetch<{ path: string; principal: string; expiresAt: string }>(
+      hub,
+      '/api/v1/ui/login-tokens',
+      {
+        method: 'POST',
+      },
+    );
+    out(`${hub.url}${res.path}`);
+    process.stderr.write(`One-time link for ${res.principal}; valid until ${res.expiresAt}.\n`);
+  });
+
   addConfigOptions(
     program
       .command('push')

@@ -1,6 +1,7 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { defaultPolicyFileOf } from '../config/config-file.js';
 import type { Config } from '../config/schema.js';
 import { HubError } from '../errors.js';
 import { loadJwks, registriesOf } from './pull-commands.js';
@@ -90,8 +91,12 @@ export async function runCommand(
   const log = (s: string) => process.stderr.write(`mcphub run: ${s}\n`);
   const audit = (r: Record<string, unknown>) => appendAudit(config.home, { ref, ...r });
 
+  // Without --policy, the default policy saved in Settings (MCPHUB_HOME/policy.json), if any.
+  const policyFile =
+    flags.policy ??
+    (existsSync(defaultPolicyFileOf(config.home)) ? defaultPolicyFileOf(config.home) : undefined);
   const policy = await sbx.loadPolicy({
-    ...(flags.policy ? { file: flags.policy } : {}),
+    ...(policyFile ? { file: policyFile } : {}),
     flags: policyFlags(flags) as never,
   });
   let pulled: Awaited<ReturnType<typeof sbx.pullPackage>>;

@@ -9,22 +9,26 @@ const randomId = () => randomBytes(32).toString('base64url');
 /**
  * One-time login tokens and the browser sessions they open, kept in memory: a restart logs every
  * browser out and voids unused links, which is what a local daemon wants. A session carries the
- * bearer secret it stands for, so every existing authorizer sees an ordinary token.
+ * bearer secret of the principal it was opened for (the admin token for the link the daemon prints,
+ * the caller's own token for a link asked for with it, or a token pasted into the login form), so
+ * every existing authorizer sees an ordinary token: a session never has more rights than that token,
+ * and revoking the token ends the session.
  */
 export class UiSessions {
-  readonly #logins = new Map<string, number>();
+  readonly #logins = new Map<string, { expiresAt: number; bearer: string | null }>();
   readonly #sessions = new Map<string, { bearer: string; expiresAt: number }>();
 
   constructor(
-    private readonly bearer: () => string,
+    /** The admin bearer, for login tokens issued without one (the link printed at start-up). */
+    private readonly adminBearer: () => string,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** A fresh single-use login token. */
-  issueLoginToken(ttlMs = LOGIN_TOKEN_TTL_MS): string {
+  /** A fresh single-use login token for `bearer`'s principal (default: the hub admin). */
+  issueLoginToken(bearer: string | null = null, ttlMs = LOGIN_TOKEN_TTL_MS): string {
     this.#sweep();
     const token = randomId();
-    this.#logins.set(token, this.now() + ttlMs);
+    this.#logins.set(token, { expiresAt: this.now() + ttlMs, bearer });
     return token;
   }
 
@@ -39,9 +43,15 @@ export class UiSessions {
       }
     }
     if (!found) return null;
+    const entry = this.#logins.get(found)!;
     this.#logins.delete(found);
+    return this.open(entry.bearer ?? this.adminBearer());
+  }
+
+  /** Opens a session standing for `bearer` (already checked by the caller). */
+  open(bearer: string): string {
     const id = randomId();
-    this.#sessions.set(id, { bearer: this.bearer(), expiresAt: this.now() + SESSION_TTL_MS });
+    this.#sessions.set(id, { bearer, expiresAt: this.now() + SESSION_TTL_MS });
     return id;
   }
 
@@ -60,9 +70,14 @@ export class UiSessions {
     this.#sessions.delete(sessionId);
   }
 
+  /** Ends every session standing for `bearer` (its token was revoked or no longer authenticates). */
+  endSessionsOf(bearer: string): void {
+    for (const [k, s] of this.#sessions) if (s.bearer === bearer) this.#sessions.delete(k);
+  }
+
   #sweep(): void {
     const now = this.now();
-    for (const [k, exp] of this.#logins) if (exp <= now) this.#logins.delete(k);
+    for (const [k, l] of this.#logins) if (l.expiresAt <= now) this.#logins.delete(k);
     for (const [k, s] of this.#sessions) if (s.expiresAt <= now) this.#sessions.delete(k);
   }
 }

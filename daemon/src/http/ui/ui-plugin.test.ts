@@ -149,7 +149,7 @@ describe('hub UI access', () => {
     expect((await app.inject({ url: '/api/v1/me', headers: { host, cookie } })).statusCode).toBe(401);
   });
 
-  it('only a hub admin may mint a login link', async () => {
+  it('a login link is minted for the calling token only (none without one)', async () => {
     const { app, host, admin } = await hub();
     expect(
       (await app.inject({ method: 'POST', url: '/api/v1/ui/login-tokens', headers: { host } })).statusCode,

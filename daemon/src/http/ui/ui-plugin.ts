@@ -11,8 +11,9 @@ import { HubError } from '../../errors.js';
 import { JobStore } from '../../jobs/job-store.js';
 import { jwksOf, loadOrCreateAdminToken, type SigningKey } from '../../keys/signing-key.js';
 import { readObjectBytes } from '../../object-bytes.js';
+import { OrgDirectory } from '../../orgs/org-directory.js';
 import { RESULTS_BUCKET } from '../../pipeline/messages.js';
-import { issueRegistryToken } from '../../tokens/token-service.js';
+import { authenticate, issueRegistryToken } from '../../tokens/token-service.js';
 import {
   bindHostName,
   CONTENT_SECURITY_POLICY,
@@ -20,12 +21,16 @@ import {
   hostAllowed,
   originAllowed,
 } from './request-guards.js';
-import { SESSION_TTL_MS, UiSessions } from './sessions.js';
+import { LOGIN_TOKEN_TTL_MS, SESSION_TTL_MS, UiSessions } from './sessions.js';
+import { settingsRoutes } from './settings-routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** A fresh one-time login token for `/login?token=…` (printed by the daemon, asked for by the desktop). */
-    issueLoginToken(): string;
+    /**
+     * A fresh one-time login token for `/login?token=…` (printed by the daemon, asked for by the
+     * desktop); it opens a session of the hub admin, or of `bearer`'s principal when given.
+     */
+    issueLoginToken(bearer?: string): string;
   }
 }
 
@@ -65,6 +70,7 @@ async function hubUiPluginImpl(app: FastifyInstance, deps: HubUiDeps): Promise<v
   const { config } = deps;
   const sessions = new UiSessions(() => loadOrCreateAdminToken(config.home).secret);
   const authorizer = rbacAuthorizer(deps.db);
+  const directory = new OrgDirectory(deps.db);
   const secureCookie = config.hub.publicUrl?.startsWith('https:') ?? false;
 
   const policy = (): HostPolicy => {
@@ -77,7 +83,16 @@ async function hubUiPluginImpl(app: FastifyInstance, deps: HubUiDeps): Promise<v
     return { port, extra };
   };
 
-  app.decorate('issueLoginToken', () => sessions.issueLoginToken());
+  const hidden = { schema: { hide: true } };
+  app.decorate('issueLoginToken', (bearer?: string) => sessions.issueLoginToken(bearer ?? null));
+  // `<form>` posts (the login form) arrive url-encoded; nothing else of the hub's API uses them.
+  if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) {
+    app.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: 16 * 1024 },
+      (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
+    );
+  }
 
   app.addHook('onRequest', async (req, reply) => {
     const p = policy();
@@ -103,29 +118,75 @@ async function hubUiPluginImpl(app: FastifyInstance, deps: HubUiDeps): Promise<v
     if (!req.headers.authorization) {
       const sid = cookieOf(req.headers.cookie, SESSION_COOKIE);
       const bearer = sid ? sessions.bearerOf(sid) : null;
-      if (bearer) req.headers.authorization = `Bearer ${bearer}`;
+      if (sid && bearer) {
+        // A session lives only as long as its token: revoked, expired or its user disabled ends it.
+        if (await authenticate(deps.db, `Bearer ${bearer}`)) {
+          req.headers.authorization = `Bearer ${bearer}`;
+          (req as FastifyRequest & { uiSession?: boolean }).uiSession = true;
+        } else {
+          sessions.endSessionsOf(bearer);
+        }
+      }
     }
   });
 
+  const setSessionCookie = (reply: FastifyReply, sid: string) =>
+    reply.header(
+      'set-cookie',
+      `${SESSION_COOKIE}=${sid}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_TTL_MS / 1000}${secureCookie ? '; Secure' : ''}`,
+    );
+  const loginForm = (title: string, note: string) =>
+    page(
+      title,
+      `<p>${note}</p>` +
+        '<form method="post" action="/login">' +
+        '<p><label for="api-token">Your hub API token</label><br>' +
+        '<input id="api-token" name="apiToken" type="password" autocomplete="off" required size="60"></p>' +
+        '<p><button type="submit">Sign in</button></p></form>' +
+        '<p>Or run <code>mcphub ui login --token-file &lt;file&gt;</code> for a one-time link, or open the link the daemon printed at start-up (the hub admin).</p>',
+    );
+
   app.get('/login', { schema: { hide: true } }, async (req, reply) => {
     const token = (req.query as { token?: unknown }).token;
-    const sid = typeof token === 'string' ? sessions.login(token) : null;
     reply.header('cache-control', 'no-store');
+    if (token === undefined) {
+      return reply
+        .type('text/html; charset=utf-8')
+        .send(
+          loginForm(
+            'Sign in to MCP Hub',
+            'Paste a hub API token of yours; the session has exactly its rights.',
+          ),
+        );
+    }
+    const sid = typeof token === 'string' ? sessions.login(token) : null;
     if (!sid) {
       return reply
         .status(401)
         .type('text/html; charset=utf-8')
         .send(
-          page(
+          loginForm(
             'This login link is not valid',
-            '<p>Login links work once and expire after 15 minutes. Restart the daemon or ask the desktop app for a new one.</p>',
+            'Login links work once and expire after 15 minutes. Ask for a new one (<code>mcphub ui login</code>, the desktop app, or a daemon restart), or sign in with a token below.',
           ),
         );
     }
-    reply.header(
-      'set-cookie',
-      `${SESSION_COOKIE}=${sid}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_TTL_MS / 1000}${secureCookie ? '; Secure' : ''}`,
-    );
+    setSessionCookie(reply, sid);
+    return reply.redirect('/', 303);
+  });
+
+  // The login form: a personal hub API token opens a session of its principal (never more).
+  app.post('/login', { schema: { hide: true } }, async (req, reply) => {
+    const given = (req.body as { apiToken?: unknown } | null)?.apiToken;
+    const bearer = typeof given === 'string' ? given.trim() : '';
+    reply.header('cache-control', 'no-store');
+    if (!bearer || !(await authenticate(deps.db, `Bearer ${bearer}`))) {
+      return reply
+        .status(401)
+        .type('text/html; charset=utf-8')
+        .send(loginForm('Sign-in refused', 'That token is unknown, revoked or expired.'));
+    }
+    setSessionCookie(reply, sessions.open(bearer));
     return reply.redirect('/', 303);
   });
 
@@ -141,16 +202,50 @@ async function hubUiPluginImpl(app: FastifyInstance, deps: HubUiDeps): Promise<v
     {
       schema: {
         tags: ['system'],
-        summary: 'A one-time UI login link (hub admin)',
+        summary:
+          "A one-time UI login link for the calling token's principal (the session gets exactly that token's rights)",
         security: [{ bearer: [] }],
       },
     },
     async (req, reply) => {
-      await authorizer.requireHubAdmin(req);
-      const token = sessions.issueLoginToken();
-      return reply.status(201).send({ token, path: `/login?token=${token}` });
+      const p = await authorizer.principal(req);
+      const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
+      if (!bearer) throw new HubError('HUB_ERR_UNAUTHENTICATED');
+      const token = sessions.issueLoginToken(bearer);
+      return reply.status(201).send({
+        token,
+        path: `/login?token=${token}`,
+        expiresAt: new Date(Date.now() + LOGIN_TOKEN_TTL_MS).toISOString(),
+        principal: p.user?.name ?? p.name,
+      });
     },
   );
+
+  // Who is signed in and what they may do, computed by the same authorizer the API enforces with.
+  app.get('/api/v1/ui/session', hidden, async (req) => {
+    const p = await authorizer.principal(req);
+    const readable = await authorizer.readableOrgs(p);
+    const orgs = readable === '*' ? (await directory.listOrgs('*')).map((o) => o.name) : [...readable];
+    const may = async (action: 'push' | 'admin', org: string) =>
+      authorizer.authorize(req, action, org).then(
+        () => true,
+        () => false,
+      );
+    const push: string[] = [];
+    const moderate: string[] = [];
+    for (const org of orgs) {
+      if (await may('push', org)) push.push(org);
+      if (await may('admin', org)) moderate.push(org);
+    }
+    return {
+      name: p.user?.name ?? p.name,
+      user: p.user,
+      hubAdmin: p.hubAdmin,
+      token: { id: p.id, name: p.name, scopes: p.scopes, resources: p.resources },
+      viaSession: (req as FastifyRequest & { uiSession?: boolean }).uiSession === true,
+      can: { read: orgs, push, moderate, admin: p.hubAdmin },
+    };
+  });
 
   // Registry reads and status changes, forwarded with a one-minute registry token of the caller's reach.
   const forward = async (
@@ -192,7 +287,6 @@ async function hubUiPluginImpl(app: FastifyInstance, deps: HubUiDeps): Promise<v
     const readable = await authorizer.readableOrgs(await authorizer.authorize(req, 'read'));
     return readable === '*' ? ['*'] : readable.map((o) => `${o}/*`);
   };
-  const hidden = { schema: { hide: true } };
   app.get('/api/v1/ui/registry/packages', hidden, async (req, reply) => {
     const resources = await readResources(req);
     if (resources.length === 0) return { packages: [] };
@@ -217,7 +311,10 @@ async function hubUiPluginImpl(app: FastifyInstance, deps: HubUiDeps): Promise<v
     return forward(req, reply, path, 'registry:admin', [`${org}/*`], req.body);
   });
 
-  // Settings shows what the daemon runs with; it is changed in config.json / MCPHUB_* / flags, not here.
+  // Remote hub, registries and default policy: read and changed at run time (hub admin; settings-routes.ts).
+  settingsRoutes(app, { config, authorizer, registryUrl: deps.registryUrl });
+
+  // The effective configuration the daemon runs with (secrets masked).
   app.get('/api/v1/ui/config', hidden, async (req) => {
     await authorizer.requireHubAdmin(req);
     return redactConfig(config);
