@@ -123,6 +123,7 @@ export function Overview() {
           }}
         </Async>
       </div>
+      <SyncStatus />
       {health.data && (
         <p className="muted">
           Daemon {health.data.version} · roles {health.data.roles.join(', ')} · up {health.data.uptimeSeconds}
@@ -138,6 +139,86 @@ function Tile({ label, value, testid }: { label: string; value: number; testid: 
     <div className="tile" data-testid={testid}>
       <span className="tile-value">{value}</span>
       <span className="tile-label">{label}</span>
+    </div>
+  );
+}
+
+interface SyncProbe {
+  adapter: string;
+  target: string | null;
+  ok: boolean;
+  message: string;
+}
+interface Sync {
+  mode: 'local' | 'remote';
+  queue: SyncProbe;
+  store: SyncProbe;
+  registry: SyncProbe;
+  checkedAt: string;
+}
+
+const ADAPTER_NAMES: Record<string, string> = {
+  sqlite: 'embedded queue (SQLite)',
+  amqp: 'AMQP broker',
+  filesystem: 'local files',
+  s3: 'S3 object store',
+  registry: 'registry',
+};
+
+/** Which queue and object store the daemon uses, and whether each answers right now. */
+function SyncStatus() {
+  const sync = useLive<Sync>('/api/v1/ui/sync-status', () => false);
+  return (
+    <div className="card" data-testid="sync-status">
+      <h2>Remote sync status</h2>
+      <Async res={sync} what="the remote sync status">
+        {(s) => (
+          <>
+            <p className="muted">
+              {s.mode === 'local'
+                ? 'Local mode: this daemon queues and stores everything itself.'
+                : 'Remote mode: jobs and artifacts go through shared services.'}{' '}
+              Checked {when(s.checkedAt)}.{' '}
+              <button type="button" onClick={sync.reload}>
+                Check again
+              </button>
+            </p>
+            <table className="sync">
+              <thead>
+                <tr>
+                  <th scope="col">Part</th>
+                  <th scope="col">Adapter</th>
+                  <th scope="col">Where</th>
+                  <th scope="col">State</th>
+                </tr>
+              </thead>
+              <tbody>
+                {(
+                  [
+                    ['Job queue', s.queue],
+                    ['Object store', s.store],
+                    ['Registry', s.registry],
+                  ] as const
+                ).map(([part, p]) => (
+                  <tr key={part}>
+                    <td>{part}</td>
+                    <td>{ADAPTER_NAMES[p.adapter] ?? p.adapter}</td>
+                    <td>
+                      <code>{p.target ?? '—'}</code>
+                    </td>
+                    <td>
+                      <span className={`badge ${p.ok ? 'ok' : 'bad'}`}>
+                        {p.ok ? 'reachable' : 'unreachable'}
+                      </span>{' '}
+                      <span className="muted">{p.message}</span>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        )}
+      </Async>
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { api, useLive } from '../api.js';
 import { LevelBadge, StatusBadge, shortDigest, when } from '../components/badges.js';
 import { Async, Empty, ErrorBox } from '../components/states.js';
 import { href } from '../router.js';
+import { useSession } from '../session.js';
 
 interface PackageList {
   packages: { name: string; latest: string | null; level: number | null; status: string }[];
@@ -94,6 +95,8 @@ function PackageVersions({ name, onChange }: { name: string; onChange: () => voi
     (t) => `${t.org}/${t.name}` === name,
   );
   const [pending, setPending] = useState<{ version: string; status: string } | null>(null);
+  // Status changes need the admin role in the organization; others do not get the buttons (the API refuses anyway).
+  const mayModerate = useSession().can.moderate.includes(name.split('/')[0] ?? '');
   return (
     <div className="card">
       <h2>{name}</h2>
@@ -131,7 +134,9 @@ function PackageVersions({ name, onChange }: { name: string; onChange: () => voi
                     {when(v.publishedAt)} by {v.publishedBy}
                   </td>
                   <td className="actions">
-                    {v.status !== 'revoked' &&
+                    {!mayModerate && <span className="muted">read only</span>}
+                    {mayModerate &&
+                      v.status !== 'revoked' &&
                       ACTIONS.filter((a) => a.status !== v.status).map((a) => (
                         <button
                           type="button"

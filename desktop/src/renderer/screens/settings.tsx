@@ -3,12 +3,13 @@ import { api, useLive } from '../api.js';
 import { when } from '../components/badges.js';
 import { Async, Empty, ErrorBox } from '../components/states.js';
 import { desktop } from '../desktop-bridge.js';
+import { signOut, useSession } from '../session.js';
 
 interface Me {
   user: { name: string; displayName: string | null } | null;
   hubAdmin: boolean;
   memberships: { org: string; role: string }[];
-  token: { id: string; name: string; scopes: string[] };
+  token: { id: string; name: string; scopes: string[]; resources: string[] };
 }
 interface Info {
   version: string;
@@ -42,6 +43,7 @@ interface Token {
 const none = () => false;
 
 export function Settings() {
+  const session = useSession();
   const me = useLive<Me>('/api/v1/me', none);
   const info = useLive<Info>('/api/v1/info', none);
   return (
@@ -70,10 +72,6 @@ export function Settings() {
               </dl>
             )}
           </Async>
-          <p className="muted">
-            Remote hub, registries and the default policy are set in <code>MCPHUB_HOME/config.json</code> or{' '}
-            <code>MCPHUB_*</code> variables; the API does not change them at run time.
-          </p>
           {desktop && (
             <button type="button" onClick={() => desktop!.invoke('shell:revealDataFolder', undefined)}>
               Reveal the data folder
@@ -86,35 +84,42 @@ export function Settings() {
             {(m) => (
               <dl className="kv">
                 <dt>User</dt>
-                <dd>
+                <dd data-testid="settings-user">
                   {m.user?.displayName ?? m.user?.name ?? m.token.name}{' '}
                   {m.hubAdmin && <span className="badge">hub admin</span>}
                 </dd>
                 <dt>Organizations</dt>
                 <dd>{m.memberships.map((x) => `${x.org} (${x.role})`).join(', ') || '—'}</dd>
-                <dt>Token scopes</dt>
-                <dd>{m.token.scopes.join(' ')}</dd>
+                <dt>Token</dt>
+                <dd>
+                  {m.token.name}: {m.token.scopes.join(' ')} on {m.token.resources.join(' ')}
+                </dd>
               </dl>
             )}
           </Async>
-          <button
-            type="button"
-            onClick={async () => {
-              await fetch('/logout', { method: 'POST', credentials: 'same-origin' });
-              window.location.reload();
-            }}
-          >
+          <button type="button" onClick={() => void signOut()}>
             Sign out
           </button>
         </div>
       </div>
-      <EffectiveConfig />
+      {session.hubAdmin ? (
+        <>
+          <RemoteHub />
+          <RegistriesAndPolicy />
+          <EffectiveConfig />
+        </>
+      ) : (
+        <p className="muted" data-testid="settings-admin-only">
+          The remote hub, registries, default policy and users are managed by a hub administrator.
+        </p>
+      )}
       <Organizations />
-      <Users />
+      {session.hubAdmin && <Users />}
       <Tokens />
     </section>
   );
 }
+<EffectiveConfig />;
 
 function EffectiveConfig() {
   const res = useLive<Record<string, unknown>>('/api/v1/ui/config', none);
@@ -162,6 +167,7 @@ function CreateForm({
 }
 
 function Organizations() {
+  const session = useSession();
   const res = useLive<{ orgs: Org[] }>('/api/v1/orgs', none);
   const [name, setName] = useState('');
   return (
@@ -195,24 +201,26 @@ function Organizations() {
           )
         }
       </Async>
-      <CreateForm
-        label="Create organization"
-        onSubmit={async () => {
-          await api('/api/v1/orgs', { method: 'POST', json: { name } });
-          setName('');
-          res.reload();
-        }}
-      >
-        <label>
-          New organization
-          <input
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            required
-            pattern="[a-z0-9][a-z0-9._-]*"
-          />
-        </label>
-      </CreateForm>
+      {session.hubAdmin && (
+        <CreateForm
+          label="Create organization"
+          onSubmit={async () => {
+            await api('/api/v1/orgs', { method: 'POST', json: { name } });
+            setName('');
+            res.reload();
+          }}
+        >
+          <label>
+            New organization
+            <input
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              required
+              pattern="[a-z0-9][a-z0-9._-]*"
+            />
+          </label>
+        </CreateForm>
+      )}
     </div>
   );
 }
@@ -282,6 +290,8 @@ function Users() {
 }
 
 function Tokens() {
+  const session = useSession();
+  const mayCreate = session.hubAdmin || session.token.scopes.includes('hub:manage');
   const res = useLive<{ tokens: Token[] }>('/api/v1/tokens/api', none);
   const [name, setName] = useState('');
   const [scope, setScope] = useState('hub:read');
@@ -330,36 +340,335 @@ function Tokens() {
           </table>
         )}
       </Async>
-      <CreateForm
-        label="Create token"
-        onSubmit={async () => {
-          const out = await api<{ secret: string }>('/api/v1/tokens/api', {
-            method: 'POST',
-            json: { name, scope: [scope] },
-          });
-          setCreated(out.secret);
-          setName('');
-          res.reload();
-        }}
-      >
-        <label>
-          Token name
-          <input value={name} onChange={(e) => setName(e.target.value)} required />
-        </label>
-        <label>
-          Scope
-          <select value={scope} onChange={(e) => setScope(e.target.value)}>
-            {['hub:read', 'hub:push', 'hub:manage', 'hub:admin'].map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </label>
-      </CreateForm>
+      {mayCreate && (
+        <CreateForm
+          label="Create token"
+          onSubmit={async () => {
+            const out = await api<{ secret: string }>('/api/v1/tokens/api', {
+              method: 'POST',
+              json: { name, scope: [scope] },
+            });
+            setCreated(out.secret);
+            setName('');
+            res.reload();
+          }}
+        >
+          <label>
+            Token name
+            <input value={name} onChange={(e) => setName(e.target.value)} required />
+          </label>
+          <label>
+            Scope
+            <select value={scope} onChange={(e) => setScope(e.target.value)}>
+              {['hub:read', 'hub:push', 'hub:manage', ...(session.hubAdmin ? ['hub:admin'] : [])].map((s) => (
+                <option key={s}>{s}</option>
+              ))}
+            </select>
+          </label>
+        </CreateForm>
+      )}
       {created && (
         <p role="status">
           New token (shown once): <code>{created}</code>
         </p>
       )}
     </div>
+  );
+}
+
+interface RemoteView {
+  amqpUrl: string | null;
+  s3Endpoint: string | null;
+  s3AccessKey: string | null;
+  s3SecretKeySet: boolean;
+  s3Region: string | null;
+  s3BucketPrefix: string | null;
+}
+interface Probe {
+  adapter: string;
+  target: string | null;
+  ok: boolean;
+  message: string;
+}
+interface SettingsView {
+  configFile: string;
+  policyFile: string;
+  remote: RemoteView;
+  running: RemoteView;
+  restartRequired: boolean;
+  envOverrides: string[];
+  registries: { registries: string[]; jwks: string | null; requireAttestation: boolean; inUse: string[] };
+  policy: { saved: boolean; input: Record<string, unknown>; effective: Record<string, unknown> };
+  message?: string;
+}
+
+const REMOTE_FIELDS = [
+  ['amqpUrl', 'AMQP URL', 'amqp://user:password@broker:5672'],
+  ['s3Endpoint', 'S3 endpoint', 'http://minio:9000'],
+  ['s3AccessKey', 'S3 access key', ''],
+  ['s3Region', 'S3 region', 'us-east-1'],
+  ['s3BucketPrefix', 'Bucket prefix', 'team-'],
+] as const;
+
+function Saved({ message, error }: { message: string | null; error: Error | null }) {
+  return (
+    <>
+      {message && (
+        <p className="state ok" role="status">
+          {message}
+        </p>
+      )}
+      {error && <ErrorBox error={error} />}
+    </>
+  );
+}
+
+function RemoteHub() {
+  const res = useLive<SettingsView>('/api/v1/ui/settings', none);
+  return (
+    <div className="card" data-testid="remote-hub">
+      <h2>Remote hub</h2>
+      <Async res={res} what="the remote hub settings">
+        {(v) => <RemoteForm key={JSON.stringify(v.remote)} view={v} reload={res.reload} />}
+      </Async>
+    </div>
+  );
+}
+
+function RemoteForm({ view, reload }: { view: SettingsView; reload: () => void }) {
+  const [form, setForm] = useState<Record<string, string>>(() =>
+    Object.fromEntries(REMOTE_FIELDS.map(([k]) => [k, view.remote[k] ?? ''])),
+  );
+  const [secret, setSecret] = useState('');
+  const [message, setMessage] = useState<string | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  const [probes, setProbes] = useState<{ amqp: Probe; s3: Probe } | 'testing' | null>(null);
+  const body = () => ({
+    ...Object.fromEntries(REMOTE_FIELDS.map(([k]) => [k, form[k]?.trim() ? form[k]!.trim() : null])),
+    ...(secret ? { s3SecretKey: secret } : form.s3Endpoint?.trim() ? {} : { s3SecretKey: null }),
+  });
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setMessage(null);
+    try {
+      const out = await api<SettingsView>('/api/v1/ui/settings/remote', { method: 'PUT', json: body() });
+      setMessage(out.message ?? 'Saved.');
+      setSecret('');
+      reload();
+    } catch (err) {
+      setError(err as Error);
+    }
+  };
+  const test = async () => {
+    setProbes('testing');
+    try {
+      setProbes(await api('/api/v1/ui/settings/remote/test', { method: 'POST', json: body() }));
+    } catch (err) {
+      setProbes(null);
+      setError(err as Error);
+    }
+  };
+  return (
+    <>
+      <p className="muted">
+        Jobs go through a shared RabbitMQ/LavinMQ broker and sources and results through S3 (MinIO) when these
+        are set; empty means the embedded queue and local files. Saved to <code>{view.configFile}</code>.
+      </p>
+      {view.restartRequired && (
+        <p className="state warn" role="status" data-testid="restart-required">
+          Restart required: the daemon still runs with{' '}
+          {view.running.amqpUrl ? <code>{view.running.amqpUrl}</code> : 'the embedded queue'} and{' '}
+          {view.running.s3Endpoint ? <code>{view.running.s3Endpoint}</code> : 'local files'}.
+        </p>
+      )}
+      {view.envOverrides.length > 0 && (
+        <p className="state warn">
+          Set in the daemon's environment, which wins over this file: {view.envOverrides.join(', ')}.
+        </p>
+      )}
+      <form className="form" onSubmit={save} aria-label="Remote hub settings">
+        <div className="grid2">
+          {REMOTE_FIELDS.map(([k, label, placeholder]) => (
+            <label key={k}>
+              {label}
+              <input
+                name={k}
+                value={form[k] ?? ''}
+                placeholder={placeholder}
+                autoComplete="off"
+                onChange={(e) => setForm({ ...form, [k]: e.target.value })}
+              />
+            </label>
+          ))}
+          <label>
+            S3 secret key
+            <input
+              name="s3SecretKey"
+              type="password"
+              autoComplete="new-password"
+              value={secret}
+              placeholder={view.remote.s3SecretKeySet ? 'saved (hidden); type to replace' : 'not set'}
+              onChange={(e) => setSecret(e.target.value)}
+            />
+          </label>
+        </div>
+        <div className="row">
+          <button type="submit">Save remote hub</button>
+          <button type="button" onClick={() => void test()} disabled={probes === 'testing'}>
+            {probes === 'testing' ? 'Testing…' : 'Test connection'}
+          </button>
+        </div>
+      </form>
+      {probes && probes !== 'testing' && (
+        <ul className="plain" aria-label="Connection test" data-testid="connection-test">
+          {[probes.amqp, probes.s3].map((p) => (
+            <li key={p.adapter}>
+              <span className={`badge ${p.ok ? 'ok' : 'bad'}`}>{p.ok ? 'OK' : 'FAILED'}</span> {p.adapter}
+              {p.target ? ` ${p.target}` : ''}: {p.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      <Saved message={message} error={error} />
+    </>
+  );
+}
+
+function RegistriesAndPolicy() {
+  const res = useLive<SettingsView>('/api/v1/ui/settings', none);
+  return (
+    <div className="columns">
+      <div className="card" data-testid="registries">
+        <h2>Registries</h2>
+        <Async res={res} what="the registries">
+          {(v) => <RegistriesForm key={JSON.stringify(v.registries)} view={v} reload={res.reload} />}
+        </Async>
+      </div>
+      <div className="card" data-testid="default-policy">
+        <h2>Default policy</h2>
+        <Async res={res} what="the default policy">
+          {(v) => <PolicyForm key={JSON.stringify(v.policy.input)} view={v} reload={res.reload} />}
+        </Async>
+      </div>
+    </div>
+  );
+}
+
+function RegistriesForm({ view, reload }: { view: SettingsView; reload: () => void }) {
+  const [list, setList] = useState(view.registries.registries.join('\n'));
+  const [requireAttestation, setRequire] = useState(view.registries.requireAttestation);
+  const [jwks, setJwks] = useState(view.registries.jwks ?? '');
+  const [message, setMessage] = useState<string | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setMessage(null);
+    try {
+      const out = await api<SettingsView>('/api/v1/ui/settings/registries', {
+        method: 'PUT',
+        json: {
+          registries: list
+            .split('\n')
+            .map((l) => l.trim())
+            .filter(Boolean),
+          requireAttestation,
+          jwks: jwks.trim() || null,
+        },
+      });
+      setMessage(out.message ?? 'Saved.');
+      reload();
+    } catch (err) {
+      setError(err as Error);
+    }
+  };
+  return (
+    <form className="form" onSubmit={save} aria-label="Registries">
+      <p className="muted">
+        In use:{' '}
+        {view.registries.inUse.map((r) => (
+          <code key={r}>{r} </code>
+        ))}
+      </p>
+      <label>
+        Registries <small>(one URL a line, in order; empty: this hub's registry)</small>
+        <textarea name="registries" rows={3} value={list} onChange={(e) => setList(e.target.value)} />
+      </label>
+      <label>
+        Trusted JWKS <small>(URL or file; empty: this hub's keys)</small>
+        <input name="jwks" value={jwks} onChange={(e) => setJwks(e.target.value)} />
+      </label>
+      <label className="check">
+        <input
+          type="checkbox"
+          name="requireAttestation"
+          checked={requireAttestation}
+          onChange={(e) => setRequire(e.target.checked)}
+        />{' '}
+        Require a verified attestation
+      </label>
+      <button type="submit">Save registries</button>
+      <Saved message={message} error={error} />
+    </form>
+  );
+}
+
+function PolicyForm({ view, reload }: { view: SettingsView; reload: () => void }) {
+  const [text, setText] = useState(JSON.stringify(view.policy.input, null, 2));
+  const [message, setMessage] = useState<string | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  const send = async (policy: unknown) => {
+    setError(null);
+    setMessage(null);
+    try {
+      const out = await api<SettingsView>('/api/v1/ui/settings/policy', { method: 'PUT', json: { policy } });
+      setMessage(out.message ?? 'Saved.');
+      reload();
+    } catch (err) {
+      setError(err as Error);
+    }
+  };
+  const save = (e: FormEvent) => {
+    e.preventDefault();
+    let policy: unknown;
+    try {
+      policy = JSON.parse(text);
+    } catch (err) {
+      setError(new Error(`Not JSON: ${(err as Error).message}`));
+      return;
+    }
+    void send(policy);
+  };
+  return (
+    <form className="form" onSubmit={save} aria-label="Default policy">
+      <p className="muted">
+        Used by <code>mcphub run</code> without <code>--policy</code> (
+        {view.policy.saved ? 'saved in' : 'none saved; would be'} <code>{view.policyFile}</code>). Fields:
+        mode, minLevel, origins, requireAttestation, network, filesystem, env, limits, isolation.
+      </p>
+      <label>
+        Policy (JSON)
+        <textarea
+          name="policy"
+          rows={8}
+          spellCheck={false}
+          className="code"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+        />
+      </label>
+      <div className="row">
+        <button type="submit">Save policy</button>
+        <button type="button" onClick={() => void send(null)} disabled={!view.policy.saved}>
+          Use the built-in default
+        </button>
+      </div>
+      <Saved message={message} error={error} />
+      <details>
+        <summary>Effective policy</summary>
+        <pre className="config">{JSON.stringify(view.policy.effective, null, 2)}</pre>
+      </details>
+    </form>
   );
 }

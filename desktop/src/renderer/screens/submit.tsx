@@ -5,14 +5,17 @@ import { Async, ErrorBox } from '../components/states.js';
 import { Timeline } from '../components/timeline.js';
 import { desktop } from '../desktop-bridge.js';
 import { href } from '../router.js';
+import { useSession } from '../session.js';
 import { filesOfEntry, type SourceFile, stripTopFolder, tarGz } from '../tar.js';
 import { type Job, TERMINAL } from '../types.js';
 
 type Source = { kind: 'archive'; label: string; blob: Blob } | null;
 
 export function Submit() {
+  const session = useSession();
+  const pushOrgs = session.can.push;
   const [mode, setMode] = useState<'upload' | 'git'>('upload');
-  const [name, setName] = useState('local/');
+  const [name, setName] = useState(`${pushOrgs[0] ?? 'local'}/`);
   const [version, setVersion] = useState('1.0.0');
   const [source, setSource] = useState<Source>(null);
   const [gitUrl, setGitUrl] = useState('');
@@ -107,6 +110,14 @@ export function Submit() {
   return (
     <section aria-labelledby="submit-title">
       <h1 id="submit-title">Submit a server</h1>
+      {pushOrgs.length === 0 ? (
+        <p className="state empty" role="note" data-testid="submit-not-allowed">
+          {session.name} may not submit servers: that needs a token with the hub:push scope and the member
+          role (or higher) in an organization. The hub refuses submissions from this session.
+        </p>
+      ) : (
+        <p className="muted">You may submit to: {pushOrgs.join(', ')}.</p>
+      )}
       <form className="card form" onSubmit={submit} aria-label="Submit a server">
         <div className="row">
           <label>
@@ -196,7 +207,7 @@ export function Submit() {
             </label>
           </div>
         )}
-        <button type="submit" disabled={busy}>
+        <button type="submit" disabled={busy || pushOrgs.length === 0}>
           {busy ? 'Submitting…' : 'Submit for certification'}
         </button>
         {error && <ErrorBox error={error} />}
