@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { create as createTar } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DaemonProcess, startDaemonProcess } from './helpers/daemon-process.js';
+import { type DaemonProcess, runCli, startDaemonProcess } from './helpers/daemon-process.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
@@ -213,12 +213,90 @@ describe('web UI in a real browser (playwright-core + Chromium)', () => {
     await page.getByRole('cell', { name: 'local', exact: true }).waitFor();
     await page.getByText('Local administrator').first().waitFor();
     await page.getByText('OpenAPI documentation').waitFor();
-    await page.getByText('Token scopes').waitFor();
+    await page.getByTestId('whoami').getByText('admin').first().waitFor();
     await page.getByRole('cell', { name: 'hub:* registry:admin' }).waitFor();
     await shot('08-settings');
     await nav('Run').click();
     await page.getByText('mcphub pull local/notes@1.0.0').waitFor();
     await shot('09-run');
+  });
+
+  it('settings: remote hub, registries and default policy are saved, shown after a reload with the secret masked, and bad input changes nothing', async () => {
+    const S3_SECRET = 'e2e-s3-secret-value-7731';
+    await nav('Settings').click();
+    const remote = page.getByTestId('remote-hub');
+    await remote.getByLabel('AMQP URL').fill('amqp://guest:guest@127.0.0.1:5672');
+    await remote.getByLabel('S3 endpoint').fill('http://127.0.0.1:1');
+    await remote.getByLabel('S3 access key').fill('e2e-access');
+    await remote.getByLabel('S3 secret key').fill(S3_SECRET);
+    await remote.getByRole('button', { name: 'Save remote hub' }).click();
+    await remote.getByTestId('restart-required').waitFor();
+    await remote.getByRole('button', { name: 'Test connection' }).click();
+    const probes = remote.getByTestId('connection-test');
+    await probes.getByText(/OK amqp .*: connected/).waitFor({ timeout: 15_000 });
+    await probes.getByText(/FAILED s3 http:\/\/127\.0\.0\.1:1/).waitFor();
+    const registries = page.getByTestId('registries');
+    await registries.getByRole('textbox', { name: /^Registries/ }).fill(d.registryUrl);
+    await registries.getByRole('button', { name: 'Save registries' }).click();
+    await registries.getByText(/no restart needed/).waitFor();
+    const policy = page.getByTestId('default-policy');
+    await policy.getByLabel('Policy (JSON)').fill('{"minLevel": 1, "limits": {"memoryMb": 256}}');
+    await policy.getByRole('button', { name: 'Save policy' }).click();
+    await policy.getByText(/Saved; `mcphub run` without --policy/).waitFor();
+    // Bad input: a coded refusal, files as they were.
+    const configBefore = readFileSync(join(d.home, 'config.json'), 'utf8');
+    const policyBefore = readFileSync(join(d.home, 'policy.json'), 'utf8');
+    await policy.getByLabel('Policy (JSON)').fill('{"minLevel": 9}');
+    await policy.getByRole('button', { name: 'Save policy' }).click();
+    await policy.getByRole('alert').getByText('HUB_ERR_VALIDATION').waitFor();
+    await registries.getByRole('textbox', { name: /^Registries/ }).fill('ftp://nope');
+    await registries.getByRole('button', { name: 'Save registries' }).click();
+    await registries.getByRole('alert').getByText('HUB_ERR_VALIDATION').waitFor();
+    expect(readFileSync(join(d.home, 'config.json'), 'utf8')).toBe(configBefore);
+    expect(readFileSync(join(d.home, 'policy.json'), 'utf8')).toBe(policyBefore);
+    // Persisted: on disk, and shown after a reload, the secrets masked.
+    expect(JSON.parse(configBefore)).toMatchObject({
+      amqpUrl: 'amqp://guest:guest@127.0.0.1:5672',
+      s3SecretKey: S3_SECRET,
+      client: { registries: [d.registryUrl] },
+    });
+    await page.reload();
+    await page.getByTestId('remote-hub').getByLabel('AMQP URL').waitFor();
+    await expect(page.getByTestId('remote-hub').getByLabel('AMQP URL').inputValue()).resolves.toBe(
+      'amqp://guest:***@127.0.0.1:5672',
+    );
+    await expect(
+      page.getByTestId('remote-hub').getByLabel('S3 secret key').getAttribute('placeholder'),
+    ).resolves.toMatch(/saved \(hidden\)/);
+    await expect(
+      page
+        .getByTestId('registries')
+        .getByRole('textbox', { name: /^Registries/ })
+        .inputValue(),
+    ).resolves.toBe(d.registryUrl);
+    await expect(
+      page.getByTestId('default-policy').getByLabel('Policy (JSON)').inputValue(),
+    ).resolves.toMatch(/"minLevel": 1/);
+    await page.getByTestId('restart-required').waitFor();
+    await expect(page.content()).resolves.not.toContain(S3_SECRET);
+    await expect(page.content()).resolves.not.toContain('guest:guest');
+    await shot('08b-settings-remote-registries-policy');
+    // Back to local so later restarts (none here) would not need a broker.
+    await page.getByTestId('remote-hub').getByLabel('AMQP URL').fill('');
+    await page.getByTestId('remote-hub').getByLabel('S3 endpoint').fill('');
+    await page.getByTestId('remote-hub').getByLabel('S3 access key').fill('');
+    await page.getByRole('button', { name: 'Save remote hub' }).click();
+    await page.getByText(/the daemon already runs with these settings/).waitFor();
+    expect(JSON.parse(readFileSync(join(d.home, 'config.json'), 'utf8')).s3SecretKey).toBeUndefined();
+  }, 60_000);
+
+  it('overview shows the remote sync status: adapters in use and that they answer', async () => {
+    await nav('Overview').click();
+    const sync = page.getByTestId('sync-status');
+    await sync.getByRole('row', { name: /Job queue\s+embedded queue \(SQLite\).*reachable/ }).waitFor();
+    await sync.getByRole('row', { name: /Object store\s+local files.*reachable/ }).waitFor();
+    await sync.getByRole('row', { name: /Registry\s+registry.*reachable/ }).waitFor();
+    await shot('07b-overview-sync-status');
   });
 
   it('is keyboard reachable: Tab moves from the skip link to the screen links', async () => {
@@ -277,4 +355,103 @@ describe('web UI in a real browser (playwright-core + Chromium)', () => {
     const orgs = await raw(`${d.hubUrl}/api/v1/orgs`, { headers: { cookie: session } });
     expect(orgs.body).not.toContain('pwned');
   });
+
+  it('a read-only user signs in with a link for their own token: sees who they are, gets no status or submit actions, and the API refuses them', async () => {
+    const admin = readFileSync(join(d.home, 'keys', 'admin-token'), 'utf8').trim();
+    const asAdmin = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${d.hubUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${admin}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      return {
+        status: res.status,
+        body: (res.status === 204 ? null : await res.json()) as Record<string, string>,
+      };
+    };
+    expect((await asAdmin('POST', '/api/v1/users', { name: 'vera' })).status).toBe(201);
+    expect(
+      (await asAdmin('POST', '/api/v1/orgs/local/members', { user: 'vera', role: 'viewer' })).status,
+    ).toBe(201);
+    const token = await asAdmin('POST', '/api/v1/tokens/api', {
+      name: 'vera-ui',
+      user: 'vera',
+      scope: ['hub:read'],
+    });
+    expect(token.status).toBe(201);
+    const tokenFile = join(mkdtempSync(join(tmpdir(), 'mcphub-vera-')), 'token');
+    writeFileSync(tokenFile, `${token.body.secret}\n`, { mode: 0o600 });
+    const cli = await runCli(['ui', 'login', '--token-file', tokenFile, '--home', d.home]);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stderr).toMatch(/for vera/);
+    const link = cli.stdout.trim();
+    expect(link).toMatch(new RegExp(`^${d.hubUrl}/login\\?token=`));
+
+    await context.clearCookies();
+    await page.goto(link);
+    await page.getByTestId('whoami').getByText('vera').first().waitFor();
+    await expect(page.getByTestId('whoami').textContent()).resolves.toMatch(/vera \(hub:read\)/);
+    // Registry: the versions are visible, the status buttons are not.
+    await nav('Registry').click();
+    await page.getByRole('link', { name: 'local/notes', exact: true }).click();
+    const versions = page.locator('.card', {
+      has: page.getByRole('heading', { name: 'local/notes', exact: true }),
+    });
+    await versions
+      .getByRole('row', { name: /1\.0\.0/ })
+      .getByText('read only')
+      .waitFor();
+    await expect(versions.getByRole('button', { name: /Deprecate|Revoke|Yank/ }).count()).resolves.toBe(0);
+    await shot('10-read-only-registry');
+    // Submit: explained and disabled.
+    await nav('Submit').click();
+    await page.getByTestId('submit-not-allowed').waitFor();
+    await expect(page.getByRole('button', { name: 'Submit for certification' }).isDisabled()).resolves.toBe(
+      true,
+    );
+    await shot('11-read-only-submit');
+    // Settings: no administration.
+    await nav('Settings').click();
+    await page.getByTestId('settings-admin-only').waitFor();
+    await expect(page.getByRole('heading', { name: 'Users' }).count()).resolves.toBe(0);
+    await expect(page.getByTestId('remote-hub').count()).resolves.toBe(0);
+    // The API refuses the session anyway (hidden buttons are not the protection).
+    const refused = await page.evaluate(async () => {
+      const patch = await fetch('/api/v1/ui/registry/packages/local/notes/1.0.0/status', {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ status: 'revoked', reason: 'read-only user tries' }),
+      });
+      const form = new FormData();
+      form.append('name', 'local/evil');
+      form.append('version', '1.0.0');
+      form.append('source', new Blob([new Uint8Array([31, 139, 8, 0])]), 'source.tar.gz');
+      const submit = await fetch('/api/v1/servers', { method: 'POST', body: form });
+      const settings = await fetch('/api/v1/ui/settings/registries', {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ registries: ['http://attacker.example'] }),
+      });
+      return Promise.all([patch, submit, settings].map(async (r) => [r.status, (await r.json()).code]));
+    });
+    expect(refused).toEqual([
+      [403, 'HUB_ERR_FORBIDDEN'],
+      [403, 'HUB_ERR_FORBIDDEN'],
+      [403, 'HUB_ERR_FORBIDDEN'],
+    ]);
+    // Sign out ends the session.
+    await page.getByRole('button', { name: 'Sign out' }).first().click();
+    await page.getByLabel('Your hub API token').waitFor();
+    await expect(page.evaluate(async () => (await fetch('/api/v1/ui/session')).status)).resolves.toBe(401);
+    // The login form accepts the personal token; revoking the token ends that session too.
+    await page.getByLabel('Your hub API token').fill(token.body.secret!);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('whoami').getByText('vera').first().waitFor();
+    expect((await asAdmin('DELETE', `/api/v1/tokens/api/${token.body.id}`)).status).toBe(204);
+    await page.reload();
+    await page.getByText('You are not signed in').waitFor();
+  }, 60_000);
 });

@@ -135,6 +135,9 @@ async function hubUiPluginImpl(app: FastifyInstance, deps: HubUiDeps): Promise<v
       'set-cookie',
       `${SESSION_COOKIE}=${sid}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_TTL_MS / 1000}${secureCookie ? '; Secure' : ''}`,
     );
+  // The login pages post a form; under `no-referrer` a browser sends `Origin: null` with it, which the
+  // CSRF check rightly refuses, so these pages (and only these) use `same-origin`.
+  const formPage = (reply: FastifyReply) => reply.header('referrer-policy', 'same-origin');
   const loginForm = (title: string, note: string) =>
     page(
       title,
@@ -149,6 +152,7 @@ async function hubUiPluginImpl(app: FastifyInstance, deps: HubUiDeps): Promise<v
   app.get('/login', { schema: { hide: true } }, async (req, reply) => {
     const token = (req.query as { token?: unknown }).token;
     reply.header('cache-control', 'no-store');
+    formPage(reply);
     if (token === undefined) {
       return reply
         .type('text/html; charset=utf-8')
@@ -180,6 +184,7 @@ async function hubUiPluginImpl(app: FastifyInstance, deps: HubUiDeps): Promise<v
     const given = (req.body as { apiToken?: unknown } | null)?.apiToken;
     const bearer = typeof given === 'string' ? given.trim() : '';
     reply.header('cache-control', 'no-store');
+    formPage(reply);
     if (!bearer || !(await authenticate(deps.db, `Bearer ${bearer}`))) {
       return reply
         .status(401)

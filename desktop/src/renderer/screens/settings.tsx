@@ -429,7 +429,7 @@ function RemoteHub() {
     <div className="card" data-testid="remote-hub">
       <h2>Remote hub</h2>
       <Async res={res} what="the remote hub settings">
-        {(v) => <RemoteForm key={JSON.stringify(v.remote)} view={v} reload={res.reload} />}
+        {(v) => <RemoteForm view={v} reload={res.reload} />}
       </Async>
     </div>
   );
@@ -542,13 +542,13 @@ function RegistriesAndPolicy() {
       <div className="card" data-testid="registries">
         <h2>Registries</h2>
         <Async res={res} what="the registries">
-          {(v) => <RegistriesForm key={JSON.stringify(v.registries)} view={v} reload={res.reload} />}
+          {(v) => <RegistriesForm view={v} reload={res.reload} />}
         </Async>
       </div>
       <div className="card" data-testid="default-policy">
         <h2>Default policy</h2>
         <Async res={res} what="the default policy">
-          {(v) => <PolicyForm key={JSON.stringify(v.policy.input)} view={v} reload={res.reload} />}
+          {(v) => <PolicyForm view={v} reload={res.reload} />}
         </Async>
       </div>
     </div>
