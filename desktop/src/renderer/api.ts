@@ -44,6 +44,7 @@ class EventHub {
   #source: EventSource | null = null;
   readonly #listeners = new Set<Listener>();
   readonly #status = new Set<(up: boolean) => void>();
+  #up = false;
 
   subscribe(fn: Listener): () => void {
     this.#listeners.add(fn);
@@ -54,6 +55,8 @@ class EventHub {
   onStatus(fn: (up: boolean) => void): () => void {
     this.#status.add(fn);
     this.#open();
+    // The stream may have opened before this listener came (the first subscriber opens it).
+    if (this.#up) fn(true);
     return () => this.#status.delete(fn);
   }
 
@@ -65,9 +68,11 @@ class EventHub {
       for (const fn of this.#listeners) fn(t);
     });
     source.onopen = () => {
+      this.#up = true;
       for (const fn of this.#status) fn(true);
     };
     source.onerror = () => {
+      this.#up = false;
       for (const fn of this.#status) fn(false);
     };
     this.#source = source;
