@@ -320,7 +320,8 @@ export function settingsRoutes(app: FastifyInstance, deps: SettingsDeps): void {
   let cached: { at: number; value: unknown } | null = null;
   app.get('/api/v1/ui/sync-status', hidden, async (req) => {
     await authorizer.authorize(req, 'read');
-    if (!cached || Date.now() - cached.at > 10_000) {
+    const fresh = (req.query as { fresh?: string }).fresh === '1';
+    if (fresh || !cached || Date.now() - cached.at > 10_000) {
       const [queue, store] = await Promise.all([probeAmqp(config.amqpUrl), probeObjectStore(config)]);
       let registry: Probe = { adapter: 'registry', target: deps.registryUrl, ok: false, message: '' };
       try {

@@ -1,4 +1,4 @@
-import { useLive } from '../api.js';
+import { api, useLive } from '../api.js';
 import { LevelBadge, StateBadge, when } from '../components/badges.js';
 import { Async, Empty } from '../components/states.js';
 import { href } from '../router.js';
@@ -179,7 +179,10 @@ function SyncStatus() {
                 ? 'Local mode: this daemon queues and stores everything itself.'
                 : 'Remote mode: jobs and artifacts go through shared services.'}{' '}
               Checked {when(s.checkedAt)}.{' '}
-              <button type="button" onClick={sync.reload}>
+              <button
+                type="button"
+                onClick={() => void api('/api/v1/ui/sync-status?fresh=1').then(sync.reload, sync.reload)}
+              >
                 Check again
               </button>
             </p>
