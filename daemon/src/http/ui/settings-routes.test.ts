@@ -208,3 +208,37 @@ describe.runIf(process.env.MCPHUB_SKIP_BROKER !== '1')(
     });
   },
 );
+
+describe('remote connection test against a real S3 (s3rver)', () => {
+  it('lists the sources bucket with the given credentials, and reports a missing bucket', async () => {
+    const { default: S3rver } = await import('s3rver');
+    const directory = mkdtempSync(join(tmpdir(), 'mcphub-settings-s3-'));
+    const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true });
+    const addr = (await server.run()) as { port: number };
+    try {
+      const { call } = await hub();
+      const endpoint = `http://127.0.0.1:${addr.port}`;
+      const creds = { s3Endpoint: endpoint, s3AccessKey: 'S3RVER', s3SecretKey: 'S3RVER' };
+      const missing = await call('POST', '/api/v1/ui/settings/remote/test', {
+        ...creds,
+        s3BucketPrefix: 'none-',
+      });
+      expect(missing.json().s3).toMatchObject({ adapter: 's3', ok: false });
+      expect(missing.json().s3.message).toMatch(/bucket/i);
+      const { S3ObjectStore } = await import('@mcphub/registry');
+      await new S3ObjectStore({
+        endPoint: '127.0.0.1',
+        port: addr.port,
+        useSSL: false,
+        accessKey: 'S3RVER',
+        secretKey: 'S3RVER',
+        bucketPrefix: 'team-',
+      }).ensureBucket('sources');
+      const ok = await call('POST', '/api/v1/ui/settings/remote/test', { ...creds, s3BucketPrefix: 'team-' });
+      expect(ok.json().s3).toMatchObject({ adapter: 's3', ok: true, target: endpoint });
+      expect(ok.body).not.toContain('S3RVER');
+    } finally {
+      await server.close();
+    }
+  });
+});
