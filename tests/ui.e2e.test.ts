@@ -372,16 +372,38 @@ describe('web UI in a real browser (playwright-core + Chromium)', () => {
         body: (res.status === 204 ? null : await res.json()) as Record<string, string>,
       };
     };
-    expect((await asAdmin('POST', '/api/v1/users', { name: 'vera' })).status).toBe(201);
-    expect(
-      (await asAdmin('POST', '/api/v1/orgs/local/members', { user: 'vera', role: 'viewer' })).status,
-    ).toBe(201);
-    const token = await asAdmin('POST', '/api/v1/tokens/api', {
-      name: 'vera-ui',
-      user: 'vera',
-      scope: ['hub:read'],
-    });
-    expect(token.status).toBe(201);
+    // The hub admin, in Settings: adds the user, makes them a viewer of `local`, gives them a hub:read token.
+    await nav('Settings').click();
+    const users = page.locator('.card', { has: page.getByRole('heading', { name: 'Users', exact: true }) });
+    await users.getByLabel('User name').fill('vera');
+    await users.getByRole('button', { name: 'Add user' }).click();
+    await users.getByRole('cell', { name: 'vera', exact: true }).waitFor();
+    const orgs = page.locator('.card', { has: page.getByRole('heading', { name: 'Organizations' }) });
+    await orgs.getByRole('button', { name: 'local', exact: true }).click();
+    const members = orgs.getByRole('region', { name: 'Members of local' });
+    await members.getByLabel('User name').fill('vera');
+    await members.getByRole('form', { name: 'Add member' }).getByLabel('Role').selectOption('viewer');
+    await members.getByRole('button', { name: 'Add member' }).click();
+    await members.getByLabel('Role of vera').waitFor();
+    await expect(members.getByLabel('Role of vera').inputValue()).resolves.toBe('viewer');
+    const tokens = page.getByTestId('tokens');
+    await tokens.getByLabel('Tokens of').selectOption('vera');
+    await tokens.getByText('No token for vera').waitFor();
+    await tokens.getByLabel('Token name').fill('vera-ui');
+    await tokens.getByLabel('Scope').selectOption('hub:read');
+    await tokens.getByRole('button', { name: 'Create token' }).click();
+    const secret = (
+      (await tokens.getByTestId('new-token').locator('code').last().textContent()) ?? ''
+    ).trim();
+    expect(secret.length).toBeGreaterThan(20);
+    await tokens.getByRole('cell', { name: 'vera-ui' }).waitFor();
+    await shot('12-settings-members-tokens');
+    const listed = (await (
+      await fetch(`${d.hubUrl}/api/v1/tokens/api?user=vera`, {
+        headers: { authorization: `Bearer ${admin}` },
+      })
+    ).json()) as { tokens: { id: string; name: string }[] };
+    const token = { body: { secret, id: listed.tokens.find((t) => t.name === 'vera-ui')!.id } };
     const tokenFile = join(mkdtempSync(join(tmpdir(), 'mcphub-vera-')), 'token');
     writeFileSync(tokenFile, `${token.body.secret}\n`, { mode: 0o600 });
     const cli = await runCli(['ui', 'login', '--token-file', tokenFile, '--home', d.home]);

@@ -20,7 +20,8 @@ export function ErrorBox({ error, retry }: { error: ApiError | Error; retry?: ()
       <strong>{code}</strong> {error.message}
       {code === 'HUB_ERR_UNAUTHENTICATED' && (
         <p>
-          Your session has ended: open the one-time login link the daemon prints (or the desktop app) again.
+          Your session has ended (signed out, expired, or its token was revoked):{' '}
+          <a href="/login">sign in again</a>.
         </p>
       )}
       {retry && (

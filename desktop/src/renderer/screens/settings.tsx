@@ -1,4 +1,4 @@
-import { type FormEvent, type ReactNode, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
 import { api, useLive } from '../api.js';
 import { when } from '../components/badges.js';
 import { Async, Empty, ErrorBox } from '../components/states.js';
@@ -41,6 +41,8 @@ interface Token {
 }
 
 const none = () => false;
+/** Users were added or changed in the Users card: the token owner list follows. */
+const USERS_CHANGED = 'mcphub:users-changed';
 
 export function Settings() {
   const session = useSession();
@@ -168,6 +170,7 @@ function CreateForm({
 
 function Organizations() {
   const session = useSession();
+  const [open, setOpen] = useState<string | null>(null);
   const res = useLive<{ orgs: Org[] }>('/api/v1/orgs', none);
   const [name, setName] = useState('');
   return (
@@ -190,7 +193,16 @@ function Organizations() {
               <tbody>
                 {orgs.map((o) => (
                   <tr key={o.name}>
-                    <td>{o.name}</td>
+                    <td>
+                      <button
+                        type="button"
+                        className="link"
+                        aria-expanded={open === o.name}
+                        onClick={() => setOpen(open === o.name ? null : o.name)}
+                      >
+                        {o.name}
+                      </button>
+                    </td>
                     <td>{o.plan}</td>
                     <td>{o.role ?? '—'}</td>
                     <td>{when(o.createdAt)}</td>
@@ -201,6 +213,7 @@ function Organizations() {
           )
         }
       </Async>
+      {open && <Members org={open} />}
       {session.hubAdmin && (
         <CreateForm
           label="Create organization"
@@ -278,6 +291,7 @@ function Users() {
           await api('/api/v1/users', { method: 'POST', json: { name } });
           setName('');
           res.reload();
+          window.dispatchEvent(new Event(USERS_CHANGED));
         }}
       >
         <label>
@@ -292,53 +306,82 @@ function Users() {
 function Tokens() {
   const session = useSession();
   const mayCreate = session.hubAdmin || session.token.scopes.includes('hub:manage');
-  const res = useLive<{ tokens: Token[] }>('/api/v1/tokens/api', none);
+  const [owner, setOwner] = useState('');
+  const res = useLive<{ tokens: Token[] }>(
+    owner ? `/api/v1/tokens/api?user=${encodeURIComponent(owner)}` : '/api/v1/tokens/api',
+    none,
+  );
+  const users = useLive<{ users: User[] }>(session.hubAdmin ? '/api/v1/users' : null, none);
+  const reloadUsers = users.reload;
+  useEffect(() => {
+    window.addEventListener(USERS_CHANGED, reloadUsers);
+    return () => window.removeEventListener(USERS_CHANGED, reloadUsers);
+  }, [reloadUsers]);
   const [name, setName] = useState('');
   const [scope, setScope] = useState('hub:read');
-  const [created, setCreated] = useState<string | null>(null);
+  const [created, setCreated] = useState<{ secret: string; user: string | null } | null>(null);
   return (
-    <div className="card">
+    <div className="card" data-testid="tokens">
       <h2>API tokens</h2>
-      <Async res={res} what="tokens">
-        {({ tokens }) => (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">User</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Status</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {tokens.map((t) => (
-                <tr key={t.id}>
-                  <td>{t.name}</td>
-                  <td>{t.user ?? '—'}</td>
-                  <td>{t.scopes.join(' ')}</td>
-                  <td>{t.expiresAt ? when(t.expiresAt) : 'never'}</td>
-                  <td>{t.revokedAt ? 'revoked' : 'active'}</td>
-                  <td>
-                    {!t.revokedAt && t.id !== 'admin' && (
-                      <button
-                        type="button"
-                        onClick={async () => {
-                          if (!window.confirm(`Revoke the token ${t.name}?`)) return;
-                          await api(`/api/v1/tokens/api/${t.id}`, { method: 'DELETE' });
-                          res.reload();
-                        }}
-                      >
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
+      {session.hubAdmin && (
+        <label className="inline">
+          Tokens of{' '}
+          <select name="token-owner" value={owner} onChange={(e) => setOwner(e.target.value)}>
+            <option value="">you ({session.name})</option>
+            {(users.data?.users ?? [])
+              .filter((u) => u.name !== session.name)
+              .map((u) => (
+                <option key={u.id} value={u.name}>
+                  {u.name}
+                </option>
               ))}
-            </tbody>
-          </table>
-        )}
+          </select>
+        </label>
+      )}
+      <Async res={res} what="tokens">
+        {({ tokens }) =>
+          tokens.length === 0 ? (
+            <Empty>No token{owner ? ` for ${owner}` : ''}.</Empty>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">User</th>
+                  <th scope="col">Scopes</th>
+                  <th scope="col">Expires</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Actions</th>
+                </tr>
+              </thead>
+              <tbody>
+                {tokens.map((t) => (
+                  <tr key={t.id}>
+                    <td>{t.name}</td>
+                    <td>{t.user ?? '—'}</td>
+                    <td>{t.scopes.join(' ')}</td>
+                    <td>{t.expiresAt ? when(t.expiresAt) : 'never'}</td>
+                    <td>{t.revokedAt ? 'revoked' : 'active'}</td>
+                    <td>
+                      {!t.revokedAt && t.id !== 'admin' && (
+                        <button
+                          type="button"
+                          onClick={async () => {
+                            if (!window.confirm(`Revoke the token ${t.name}?`)) return;
+                            await api(`/api/v1/tokens/api/${t.id}`, { method: 'DELETE' });
+                            res.reload();
+                          }}
+                        >
+                          Revoke
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
       </Async>
       {mayCreate && (
         <CreateForm
@@ -346,9 +389,9 @@ function Tokens() {
           onSubmit={async () => {
             const out = await api<{ secret: string }>('/api/v1/tokens/api', {
               method: 'POST',
-              json: { name, scope: [scope] },
+              json: { name, scope: [scope], ...(owner ? { user: owner } : {}) },
             });
-            setCreated(out.secret);
+            setCreated({ secret: out.secret, user: owner || null });
             setName('');
             res.reload();
           }}
@@ -368,8 +411,10 @@ function Tokens() {
         </CreateForm>
       )}
       {created && (
-        <p role="status">
-          New token (shown once): <code>{created}</code>
+        <p role="status" className="state ok" data-testid="new-token">
+          New token{created.user ? ` for ${created.user}` : ''} (shown once; it signs in at{' '}
+          <code>/login</code> or with <code>mcphub ui login --token-file</code>):{' '}
+          <code>{created.secret}</code>
         </p>
       )}
     </div>
@@ -670,5 +715,129 @@ function PolicyForm({ view, reload }: { view: SettingsView; reload: () => void }
         <pre className="config">{JSON.stringify(view.policy.effective, null, 2)}</pre>
       </details>
     </form>
+  );
+}
+
+interface Member {
+  user: string;
+  displayName: string | null;
+  role: string;
+  since: string;
+}
+const ORG_ROLES = ['viewer', 'member', 'admin', 'owner'];
+
+/** Members of one organization; changing them needs the admin role there (owner for owners). */
+function Members({ org }: { org: string }) {
+  const session = useSession();
+  const mayManage = session.can.moderate.includes(org);
+  const res = useLive<{ members: Member[] }>(`/api/v1/orgs/${encodeURIComponent(org)}/members`, none);
+  const [user, setUser] = useState('');
+  const [role, setRole] = useState('viewer');
+  const [error, setError] = useState<Error | null>(null);
+  const change = async (path: string, init: Parameters<typeof api>[1]) => {
+    setError(null);
+    try {
+      await api(path, init);
+      res.reload();
+    } catch (err) {
+      setError(err as Error);
+    }
+  };
+  return (
+    <section className="members" aria-label={`Members of ${org}`}>
+      <h3>Members of {org}</h3>
+      <Async res={res} what="members">
+        {({ members }) =>
+          members.length === 0 ? (
+            <Empty>No member.</Empty>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">User</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Since</th>
+                  {mayManage && <th scope="col">Actions</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {members.map((m) => (
+                  <tr key={m.user}>
+                    <td>
+                      {m.user}
+                      {m.displayName ? ` (${m.displayName})` : ''}
+                    </td>
+                    <td>
+                      {mayManage ? (
+                        <select
+                          aria-label={`Role of ${m.user}`}
+                          value={m.role}
+                          onChange={(e) =>
+                            void change(`/api/v1/orgs/${encodeURIComponent(org)}/members`, {
+                              method: 'POST',
+                              json: { user: m.user, role: e.target.value },
+                            })
+                          }
+                        >
+                          {ORG_ROLES.map((r) => (
+                            <option key={r}>{r}</option>
+                          ))}
+                        </select>
+                      ) : (
+                        m.role
+                      )}
+                    </td>
+                    <td>{when(m.since)}</td>
+                    {mayManage && (
+                      <td>
+                        <button
+                          type="button"
+                          onClick={() =>
+                            window.confirm(`Remove ${m.user} from ${org}?`) &&
+                            void change(
+                              `/api/v1/orgs/${encodeURIComponent(org)}/members/${encodeURIComponent(m.user)}`,
+                              { method: 'DELETE' },
+                            )
+                          }
+                        >
+                          Remove
+                        </button>
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
+      </Async>
+      {mayManage && (
+        <CreateForm
+          label="Add member"
+          onSubmit={async () => {
+            await api(`/api/v1/orgs/${encodeURIComponent(org)}/members`, {
+              method: 'POST',
+              json: { user, role },
+            });
+            setUser('');
+            res.reload();
+          }}
+        >
+          <label>
+            User name
+            <input value={user} onChange={(e) => setUser(e.target.value)} required />
+          </label>
+          <label>
+            Role
+            <select value={role} onChange={(e) => setRole(e.target.value)}>
+              {ORG_ROLES.map((r) => (
+                <option key={r}>{r}</option>
+              ))}
+            </select>
+          </label>
+        </CreateForm>
+      )}
+      {error && <ErrorBox error={error} />}
+    </section>
   );
 }
