@@ -299,6 +299,52 @@ describe('web UI in a real browser (playwright-core + Chromium)', () => {
     await shot('07b-overview-sync-status');
   });
 
+  it('every control on every screen has a label (inputs, selects, text areas, buttons)', async () => {
+    const unlabeled = () =>
+      page.evaluate(() => {
+        const bad: string[] = [];
+        for (const el of document.querySelectorAll('input, select, textarea, button')) {
+          const e = el as HTMLInputElement;
+          if (e.type === 'hidden') continue;
+          const named =
+            [...(e.labels ?? [])].some((l) => l.textContent?.trim()) ||
+            e.getAttribute('aria-label') ||
+            e.getAttribute('aria-labelledby') ||
+            (el.tagName === 'BUTTON' && el.textContent?.trim());
+          if (!named) bad.push(el.outerHTML.slice(0, 160));
+        }
+        return bad;
+      });
+    const screens: [string, () => Promise<void>][] = [
+      ['Overview', () => page.getByTestId('sync-status').getByRole('table').waitFor()],
+      ['Submit', () => page.getByRole('heading', { name: 'Submit a server' }).waitFor()],
+      [
+        'Registry',
+        async () => {
+          await page.getByRole('link', { name: 'local/notes', exact: true }).click();
+          await page.getByRole('heading', { name: 'local/notes', exact: true }).waitFor();
+        },
+      ],
+      [
+        'Settings',
+        async () => {
+          await page.getByTestId('remote-hub').getByLabel('AMQP URL').waitFor();
+          await page.getByRole('button', { name: 'local', exact: true }).click();
+          await page.getByRole('region', { name: 'Members of local' }).getByRole('table').waitFor();
+        },
+      ],
+    ];
+    for (const [name, ready] of screens) {
+      await nav(name).click();
+      await ready();
+      expect(await unlabeled(), name).toEqual([]);
+    }
+    await nav('Overview').click();
+    await page.getByRole('link', { name: 'local/notes@1.0.0' }).click();
+    await page.getByRole('heading', { name: 'SBOM' }).waitFor();
+    expect(await unlabeled(), 'version').toEqual([]);
+  });
+
   it('is keyboard reachable: Tab moves from the skip link to the screen links', async () => {
     await page.goto(`${d.hubUrl}/#/`);
     await page.reload();

@@ -73,6 +73,15 @@ function patchRemote(current: Remote, body: Record<string, unknown>): Remote {
   return next;
 }
 
+/** The policy a run would get from the saved file, or why the file (edited by hand) is refused. */
+function effectivePolicy(resolve: (i: never) => unknown, input: Record<string, unknown> | null) {
+  try {
+    return { effective: resolve((input ?? {}) as never), problem: null };
+  } catch (err) {
+    return { effective: null, problem: (err as Error).message };
+  }
+}
+
 /** What still wins over config.json: `MCPHUB_*` variables of this daemon's environment. */
 const envOverrides = (keys: string[][]) =>
   keys.map(envNameOf).filter((name) => process.env[name] !== undefined && process.env[name] !== '');
@@ -189,11 +198,7 @@ export function settingsRoutes(app: FastifyInstance, deps: SettingsDeps): void {
         requireAttestation: client.requireAttestation ?? true,
         inUse: config.client.registries.length > 0 ? config.client.registries : [deps.registryUrl],
       },
-      policy: {
-        saved: input !== null,
-        input: input ?? {},
-        effective: sbx.resolvePolicy((input ?? {}) as never),
-      },
+      policy: { saved: input !== null, input: input ?? {}, ...effectivePolicy(sbx.resolvePolicy, input) },
     };
   };
 

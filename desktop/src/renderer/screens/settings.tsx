@@ -241,6 +241,7 @@ function Organizations() {
 function Users() {
   const res = useLive<{ users: User[] }>('/api/v1/users', none);
   const [name, setName] = useState('');
+  const [hubAdmin, setHubAdmin] = useState(false);
   return (
     <div className="card">
       <h2>Users</h2>
@@ -288,8 +289,9 @@ function Users() {
       <CreateForm
         label="Add user"
         onSubmit={async () => {
-          await api('/api/v1/users', { method: 'POST', json: { name } });
+          await api('/api/v1/users', { method: 'POST', json: { name, hubAdmin } });
           setName('');
+          setHubAdmin(false);
           res.reload();
           window.dispatchEvent(new Event(USERS_CHANGED));
         }}
@@ -297,6 +299,10 @@ function Users() {
         <label>
           User name
           <input value={name} onChange={(e) => setName(e.target.value)} required />
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={hubAdmin} onChange={(e) => setHubAdmin(e.target.checked)} /> Hub
+          administrator
         </label>
       </CreateForm>
     </div>
@@ -443,7 +449,12 @@ interface SettingsView {
   restartRequired: boolean;
   envOverrides: string[];
   registries: { registries: string[]; jwks: string | null; requireAttestation: boolean; inUse: string[] };
-  policy: { saved: boolean; input: Record<string, unknown>; effective: Record<string, unknown> };
+  policy: {
+    saved: boolean;
+    input: Record<string, unknown>;
+    effective: Record<string, unknown> | null;
+    problem: string | null;
+  };
   message?: string;
 }
 
@@ -710,6 +721,11 @@ function PolicyForm({ view, reload }: { view: SettingsView; reload: () => void }
         </button>
       </div>
       <Saved message={message} error={error} />
+      {view.policy.problem && (
+        <p className="state warn" role="alert">
+          The saved policy file is refused by <code>mcphub run</code>: {view.policy.problem}
+        </p>
+      )}
       <details>
         <summary>Effective policy</summary>
         <pre className="config">{JSON.stringify(view.policy.effective, null, 2)}</pre>
