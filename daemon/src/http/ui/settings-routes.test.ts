@@ -5,7 +5,6 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rbacAuthorizer } from '../../auth/rbac-authorizer.js';
 import { loadConfig } from '../../config/load.js';
-import { defaultConfig } from '../../config/schema.js';
 import { type HubDb, migrateTo, openSqliteDatabase } from '../../db/database.js';
 import { hubMigrations } from '../../db/migrations/index.js';
 import { loadOrCreateAdminToken, loadOrCreateSigningKey } from '../../keys/signing-key.js';
