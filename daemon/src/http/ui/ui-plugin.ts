@@ -163,6 +163,23 @@ async function hubUiPluginImpl(app: FastifyInstance, deps: HubUiDeps): Promise<v
           ),
         );
     }
+    // Login CSRF: a link opened from another site (a page of someone who minted it for their own
+    // token) must not silently sign this browser in as them; it asks first, and the same-origin
+    // form below spends it. A link pasted or opened from a terminal or the desktop is `none`.
+    const site = req.headers['sec-fetch-site'];
+    if (typeof token === 'string' && (site === 'cross-site' || site === 'same-site')) {
+      return reply
+        .type('text/html; charset=utf-8')
+        .send(
+          page(
+            'Sign in to MCP Hub?',
+            '<p>Another site sent you to this one-time login link. Sign in only if you asked for it yourself: the session acts as whoever created the link.</p>' +
+              '<form method="post" action="/login">' +
+              `<input type="hidden" name="loginToken" value="${token.replace(/[^A-Za-z0-9_-]/g, '')}">` +
+              '<button type="submit">Sign in with this link</button></form>',
+          ),
+        );
+    }
     const sid = typeof token === 'string' ? sessions.login(token) : null;
     if (!sid) {
       return reply
@@ -181,10 +198,25 @@ async function hubUiPluginImpl(app: FastifyInstance, deps: HubUiDeps): Promise<v
 
   // The login form: a personal hub API token opens a session of its principal (never more).
   app.post('/login', { schema: { hide: true } }, async (req, reply) => {
-    const given = (req.body as { apiToken?: unknown } | null)?.apiToken;
-    const bearer = typeof given === 'string' ? given.trim() : '';
+    const body = req.body as { apiToken?: unknown; loginToken?: unknown } | null;
     reply.header('cache-control', 'no-store');
     formPage(reply);
+    if (typeof body?.loginToken === 'string') {
+      // The confirmed one-time link (the same-origin form above; the Origin check already ran).
+      const sid = sessions.login(body.loginToken);
+      if (!sid) {
+        return reply
+          .status(401)
+          .type('text/html; charset=utf-8')
+          .send(
+            loginForm('This login link is not valid', 'Login links work once and expire after 15 minutes.'),
+          );
+      }
+      setSessionCookie(reply, sid);
+      return reply.redirect('/', 303);
+    }
+    const given = body?.apiToken;
+    const bearer = typeof given === 'string' ? given.trim() : '';
     if (!bearer || !(await authenticate(deps.db, `Bearer ${bearer}`))) {
       return reply
         .status(401)

@@ -206,3 +206,48 @@ describe('per-user UI sessions', () => {
     expect((await browser(cookie, 'GET', '/api/v1/ui/session')).json().name).toBe('vera');
   });
 });
+
+describe('login CSRF', () => {
+  it('a login link opened from another site asks before signing in, and the same-origin confirmation spends it', async () => {
+    const { tokens, as, app, host } = await hub();
+    const { token, path } = (await as(tokens.max!.secret, 'POST', '/api/v1/ui/login-tokens')).json() as {
+      token: string;
+      path: string;
+    };
+    const fromAttacker = await app.inject({ url: path, headers: { host, 'sec-fetch-site': 'cross-site' } });
+    expect(fromAttacker.statusCode).toBe(200);
+    expect(fromAttacker.headers['set-cookie']).toBeUndefined();
+    expect(fromAttacker.body).toMatch(/Sign in to MCP Hub\?/);
+    // A foreign page cannot post the confirmation itself (Origin check).
+    const forged = await app.inject({
+      method: 'POST',
+      url: '/login',
+      headers: {
+        host,
+        origin: 'https://attacker.example',
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      payload: `loginToken=${token}`,
+    });
+    expect(forged.statusCode).toBe(403);
+    const confirmed = await app.inject({
+      method: 'POST',
+      url: '/login',
+      headers: { host, origin: `http://${host}`, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `loginToken=${token}`,
+    });
+    expect(confirmed.statusCode).toBe(303);
+    expect(String(confirmed.headers['set-cookie'])).toMatch(/mcphub_session=/);
+    // Spent: neither the form nor the link work again.
+    const again = await app.inject({
+      method: 'POST',
+      url: '/login',
+      headers: { host, origin: `http://${host}`, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `loginToken=${token}`,
+    });
+    expect(again.statusCode).toBe(401);
+    expect((await app.inject({ url: path, headers: { host, 'sec-fetch-site': 'none' } })).statusCode).toBe(
+      401,
+    );
+  });
+});
