@@ -4,7 +4,7 @@ import fastifyStatic from '@fastify/static';
 import { type ObjectStore, verifyAttestation } from '@mcphub/registry';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { redactConfig } from '../../adapters.js';
-import { rbacAuthorizer } from '../../auth/rbac-authorizer.js';
+import { rbacAuthorizer, tokenAllows } from '../../auth/rbac-authorizer.js';
 import type { Config } from '../../config/schema.js';
 import type { HubDb } from '../../db/database.js';
 import { HubError } from '../../errors.js';
@@ -280,7 +280,8 @@ async function hubUiPluginImpl(app: FastifyInstance, deps: HubUiDeps): Promise<v
       hubAdmin: p.hubAdmin,
       token: { id: p.id, name: p.name, scopes: p.scopes, resources: p.resources },
       viaSession: (req as FastifyRequest & { uiSession?: boolean }).uiSession === true,
-      can: { read: orgs, push, moderate, admin: p.hubAdmin },
+      // manage: create organizations and tokens (within the token's own reach; the routes check the rest).
+      can: { read: orgs, push, moderate, manage: p.hubAdmin || tokenAllows(p, 'manage'), admin: p.hubAdmin },
     };
   });
 

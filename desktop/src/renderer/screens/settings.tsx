@@ -214,7 +214,7 @@ function Organizations() {
         }
       </Async>
       {open && <Members org={open} />}
-      {session.hubAdmin && (
+      {session.can.manage && (
         <CreateForm
           label="Create organization"
           onSubmit={async () => {
@@ -311,7 +311,7 @@ function Users() {
 
 function Tokens() {
   const session = useSession();
-  const mayCreate = session.hubAdmin || session.token.scopes.includes('hub:manage');
+  const mayCreate = session.can.manage;
   const [owner, setOwner] = useState('');
   const res = useLive<{ tokens: Token[] }>(
     owner ? `/api/v1/tokens/api?user=${encodeURIComponent(owner)}` : '/api/v1/tokens/api',
