@@ -87,7 +87,10 @@ async function hubUiPluginImpl(app: FastifyInstance, deps: HubUiDeps): Promise<v
         `Host ${JSON.stringify(req.headers.host ?? '')} is not this daemon's name (DNS rebinding defence)`,
       );
     }
-    if (!originAllowed(req.method, req.headers, p)) {
+    // A WebSocket upgrade is a GET that opens a channel able to change state (the run terminal):
+    // its Origin is checked like a POST's (cross-site WebSocket hijacking defence).
+    const ws = req.headers.upgrade?.toLowerCase() === 'websocket';
+    if (!originAllowed(ws ? 'POST' : req.method, req.headers, p)) {
       throw new HubError(
         'HUB_ERR_FORBIDDEN',
         `Origin ${JSON.stringify(req.headers.origin ?? '')} may not change state here (CSRF defence)`,

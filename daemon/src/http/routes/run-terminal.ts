@@ -1,0 +1,124 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { HubError } from '../../errors.js';
+import type { RunManager, RunView } from '../../runs/run-manager.js';
+
+/** The part of a `ws` WebSocket the terminal uses. */
+interface Socket {
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  on(event: 'message', fn: (data: Buffer | string) => void): void;
+  on(event: 'close', fn: () => void): void;
+  readyState: number;
+}
+
+/**
+ * The shell command that joins a running sandbox: its user, mount, pid, net, ipc and uts namespaces
+ * (so it sees the sandbox's filesystem, processes, network and hostname — not the host's), with every
+ * capability dropped and no-new-privileges, like the server itself. Pure, for tests.
+ */
+export function terminalCommand(sandboxPid: number): { file: string; args: string[] } {
+  return {
+    file: 'nsenter',
+    args: [
+      `--target=${sandboxPid}`,
+      '--user',
+      '--mount',
+      '--pid',
+      '--net',
+      '--ipc',
+      '--uts',
+      '--preserve-credentials',
+      '--',
+      'setpriv',
+      '--no-new-privs',
+      '--bounding-set=-all',
+      '--inh-caps=-all',
+      '--ambient-caps=-all',
+      '/bin/sh',
+      '-i',
+    ],
+  };
+}
+
+const MAX_TERMINALS_PER_RUN = 4;
+
+/**
+ * `GET /api/v1/runs/:id/terminal` as a WebSocket: a pty (node-pty) running a shell inside the run's
+ * sandbox. Client → server frames are JSON `{type:'input', data}` or `{type:'resize', cols, rows}`;
+ * server → client frames are the terminal's output. Authorization (hub:run on the run's organization)
+ * runs before the upgrade, as do the Host and Origin checks of the UI plugin (cross-site WebSocket
+ * hijacking defence).
+ */
+export function terminalRoute(
+  app: FastifyInstance,
+  deps: { runs: RunManager; runFor: (req: FastifyRequest) => Promise<RunView> },
+): void {
+  const open = new Map<string, number>();
+  app.get(
+    '/api/v1/runs/:id/terminal',
+    {
+      websocket: true,
+      preHandler: async (req) => {
+        const run = await deps.runFor(req);
+        deps.runs.sandboxPid(run.id); // 409 when the run has exited
+        if ((open.get(run.id) ?? 0) >= MAX_TERMINALS_PER_RUN) {
+          throw new HubError('HUB_ERR_CONFLICT', `At most ${MAX_TERMINALS_PER_RUN} terminals per run`);
+        }
+      },
+    },
+    async (socket: Socket, req: FastifyRequest) => {
+      const id = (req.params as { id: string }).id;
+      let pid: number;
+      try {
+        pid = deps.runs.sandboxPid(id);
+      } catch {
+        socket.close(1011, 'the run has exited');
+        return;
+      }
+      const pty = await import('node-pty');
+      const { file, args } = terminalCommand(pid);
+      const term = pty.spawn(file, args, {
+        name: 'xterm-256color',
+        cols: 100,
+        rows: 30,
+        cwd: '/',
+        env: { PATH: '/usr/local/bin:/usr/bin:/bin', TERM: 'xterm-256color', HOME: '/tmp', PS1: 'sandbox$ ' },
+      });
+      open.set(id, (open.get(id) ?? 0) + 1);
+      const onRun = (e: { type: string; run?: RunView }) => {
+        if (e.type === 'exited' && e.run?.id === id) socket.close(1000, 'the run has exited');
+      };
+      deps.runs.events.on('run', onRun);
+      term.onData((d) => {
+        if (socket.readyState === 1) socket.send(d);
+      });
+      term.onExit(() => socket.close(1000, 'the shell exited'));
+      socket.on('message', (raw) => {
+        let msg: { type?: string; data?: unknown; cols?: unknown; rows?: unknown };
+        try {
+          msg = JSON.parse(raw.toString());
+        } catch {
+          return;
+        }
+        if (msg.type === 'input' && typeof msg.data === 'string') term.write(msg.data);
+        else if (
+          msg.type === 'resize' &&
+          Number.isInteger(msg.cols) &&
+          Number.isInteger(msg.rows) &&
+          (msg.cols as number) > 0 &&
+          (msg.rows as number) > 0 &&
+          (msg.cols as number) <= 1000 &&
+          (msg.rows as number) <= 1000
+        )
+          term.resize(msg.cols as number, msg.rows as number);
+      });
+      socket.on('close', () => {
+        deps.runs.events.off('run', onRun);
+        open.set(id, (open.get(id) ?? 1) - 1);
+        try {
+          term.kill('SIGKILL');
+        } catch {}
+      });
+    },
+  );
+}
