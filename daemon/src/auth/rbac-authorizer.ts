@@ -21,7 +21,14 @@ export interface RbacAuthorizer extends Authorizer {
 }
 
 /** Scopes a hub API token may carry. `hub:admin` and `hub:*` only for hub-admin users. */
-export const API_TOKEN_SCOPES = ['hub:read', 'hub:push', 'hub:manage', 'hub:run', 'hub:admin', 'hub:*'] as const;
+export const API_TOKEN_SCOPES = [
+  'hub:read',
+  'hub:push',
+  'hub:manage',
+  'hub:run',
+  'hub:admin',
+  'hub:*',
+] as const;
 export const HUB_ADMIN_SCOPES: readonly string[] = ['hub:admin', 'hub:*'];
 
 /** What each scope lets a token do, within what its user's role allows. */

@@ -1,12 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import type {
-  Jwks,
-  Policy,
-  PolicyEvaluation,
-  PulledPackage,
-} from '@mcphub/sandbox';
+import type { Jwks, Policy, PolicyEvaluation, PulledPackage } from '@mcphub/sandbox';
 import { HubError } from '../errors.js';
 
 type Sandbox = typeof import('@mcphub/sandbox');

@@ -9,8 +9,8 @@ import type {
   Policy,
   PolicyDecision,
   PolicyInput,
-  SandboxedProcess,
   SandboxExit,
+  SandboxedProcess,
 } from '@mcphub/sandbox';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Config } from '../config/schema.js';
@@ -48,7 +48,12 @@ export interface RunView {
   startedAt: string;
   endedAt: string | null;
   policy: { minLevel: number; network: Policy['network']; limits: Policy['limits']; mode: Policy['mode'] };
-  decision: { allowed: boolean; mode: Policy['mode']; decisions: PolicyDecision[]; denials: PolicyDecision[] };
+  decision: {
+    allowed: boolean;
+    mode: Policy['mode'];
+    decisions: PolicyDecision[];
+    denials: PolicyDecision[];
+  };
   isolation: IsolationReport;
   stats: RunStats | null;
   /** The last samples (oldest first), for sparklines. */
@@ -127,7 +132,9 @@ export class RunManager {
       const base: PolicyInput = file ? await sbx.loadPolicyFile(file) : {};
       const layer: PolicyInput = {
         ...(req.network
-          ? { network: { mode: req.network.mode, ...(req.network.allow ? { allow: req.network.allow } : {}) } }
+          ? {
+              network: { mode: req.network.mode, ...(req.network.allow ? { allow: req.network.allow } : {}) },
+            }
           : {}),
         ...(req.limits ? { limits: req.limits } : {}),
         minLevel: Math.max(base.minLevel ?? 0, req.minLevel ?? 0),
@@ -210,7 +217,12 @@ export class RunManager {
       startedBy,
       startedAt: new Date().toISOString(),
       endedAt: null,
-      policy: { minLevel: policy.minLevel, network: policy.network, limits: policy.limits, mode: policy.mode },
+      policy: {
+        minLevel: policy.minLevel,
+        network: policy.network,
+        limits: policy.limits,
+        mode: policy.mode,
+      },
       decision,
       isolation: proc.isolation,
       stats: null,
@@ -335,7 +347,12 @@ export class RunManager {
     void live.client.close().catch(() => {});
     view.state = 'exited';
     view.endedAt = new Date().toISOString();
-    view.exit = { code: exit.exitCode, signal: exit.signal, reason: exit.reason, durationMs: exit.durationMs };
+    view.exit = {
+      code: exit.exitCode,
+      signal: exit.signal,
+      reason: exit.reason,
+      durationMs: exit.durationMs,
+    };
     view.tools = { ...view.tools, guard: guardState() };
     this.#runs.delete(view.id);
     this.#exited.unshift(view);
@@ -358,7 +375,10 @@ export class RunManager {
   readonly #exitedLogs = new Map<string, string>();
 
   list(): RunView[] {
-    return [...[...this.#runs.values()].map((l) => this.#copy(l.view)), ...this.#exited.map((v) => this.#copy(v))];
+    return [
+      ...[...this.#runs.values()].map((l) => this.#copy(l.view)),
+      ...this.#exited.map((v) => this.#copy(v)),
+    ];
   }
 
   get(id: string): RunView {

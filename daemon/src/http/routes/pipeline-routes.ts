@@ -357,7 +357,12 @@ export async function pipelineRoutes(app: FastifyInstance, deps: PipelineRouteDe
   app.get(
     '/api/v1/events',
     {
-      schema: { tags: ['jobs'], summary: 'Server-Sent Events: job transitions (`job`) and running servers (`run`: started, stats, log, exited)', security: [{ bearer: [] }] },
+      schema: {
+        tags: ['jobs'],
+        summary:
+          'Server-Sent Events: job transitions (`job`) and running servers (`run`: started, stats, log, exited)',
+        security: [{ bearer: [] }],
+      },
     },
     async (req, reply) => {
       const readable = await authorizer.readableOrgs(await authorizer.authorize(req, 'read'));
@@ -375,7 +380,8 @@ export async function pipelineRoutes(app: FastifyInstance, deps: PipelineRouteDe
         res.write(`event: job\ndata: ${JSON.stringify(t)}\n\n`);
       jobs.events.on('transition', send);
       const sendRun = (e: { org: string }) =>
-        (readable === '*' || readable.includes(e.org)) && res.write(`event: run\ndata: ${JSON.stringify(e)}\n\n`);
+        (readable === '*' || readable.includes(e.org)) &&
+        res.write(`event: run\ndata: ${JSON.stringify(e)}\n\n`);
       deps.runEvents?.on('run', sendRun);
       const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
       const close = () => {

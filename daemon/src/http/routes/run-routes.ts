@@ -46,7 +46,9 @@ const RunView = Type.Object(
     endedAt: Type.Union([Type.String(), Type.Null()]),
     policy: Type.Any({ description: 'The effective policy: minLevel, network, limits, mode' }),
     decision: Type.Any({ description: 'allowed, mode, every rule checked, the denials' }),
-    isolation: Type.Any({ description: 'What the sandbox achieved (namespaces, seccomp, cgroups, rlimits…)' }),
+    isolation: Type.Any({
+      description: 'What the sandbox achieved (namespaces, seccomp, cgroups, rlimits…)',
+    }),
     stats: Type.Any({ description: 'Last sample: cpuPercent, memoryBytes, pids' }),
     history: Type.Array(Type.Object({ cpuPercent: Type.Number(), memoryBytes: Type.Number() })),
     tools: Type.Object({ count: Type.Integer(), guard: Type.String() }),
@@ -75,7 +77,9 @@ const StartBody = Type.Object(
             Type.Object(
               {
                 mode: Type.Union([Type.Literal('none'), Type.Literal('allowlist')]),
-                allow: Type.Optional(Type.Array(Type.String({ minLength: 3, maxLength: 260 }), { maxItems: 50 })),
+                allow: Type.Optional(
+                  Type.Array(Type.String({ minLength: 3, maxLength: 260 }), { maxItems: 50 }),
+                ),
               },
               { additionalProperties: false },
             ),
@@ -104,6 +108,11 @@ const ORG_RE = /^([a-z0-9][a-z0-9._-]*)\/[a-z0-9][a-z0-9._-]*(@.*)?$/;
 export async function runRoutes(app: FastifyInstance, deps: RunRouteDeps): Promise<void> {
   const { runs, authorizer } = deps;
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  // An upgrade refused by a hook that runs before the websocket plugin's own (the Host/Origin guard)
+  // is answered over HTTP but its socket is not the plugin's to end: end it, or it holds shutdown.
+  app.addHook('onResponse', async (req) => {
+    if (req.headers.upgrade?.toLowerCase() === 'websocket') req.raw.socket?.destroy();
+  });
 
   async function mayRun(req: FastifyRequest, org: string): Promise<Principal> {
     const principal = await authorizer.authorize(req, 'read', org);
@@ -264,9 +273,12 @@ export async function runRoutes(app: FastifyInstance, deps: RunRouteDeps): Promi
           { additionalProperties: false },
         ),
         response: {
-          200: Type.Object({ content: Type.Array(Type.Any()), isError: Type.Optional(Type.Boolean()) }, {
-            additionalProperties: true,
-          }),
+          200: Type.Object(
+            { content: Type.Array(Type.Any()), isError: Type.Optional(Type.Boolean()) },
+            {
+              additionalProperties: true,
+            },
+          ),
           403: ErrorBody,
           404: ErrorBody,
           409: ErrorBody,

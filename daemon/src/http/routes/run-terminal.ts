@@ -75,32 +75,51 @@ export function terminalRoute(
         socket.close(1011, 'the run has exited');
         return;
       }
+      // Listen before the first await: frames sent right after the upgrade must not be lost.
+      const pending: (Buffer | string)[] = [];
+      let handle = (raw: Buffer | string) => {
+        pending.push(raw);
+      };
+      socket.on('message', (raw) => handle(raw));
+      let closed = false;
+      let term: import('node-pty').IPty | undefined;
+      socket.on('close', () => {
+        closed = true;
+        deps.runs.events.off('run', onRun);
+        open.set(id, (open.get(id) ?? 1) - 1);
+        try {
+          term?.kill('SIGKILL');
+        } catch {}
+      });
+      const onRun = (e: { type: string; run?: RunView }) => {
+        if (e.type === 'exited' && e.run?.id === id) socket.close(1000, 'the run has exited');
+      };
+      deps.runs.events.on('run', onRun);
+      open.set(id, (open.get(id) ?? 0) + 1);
+
       const pty = await import('node-pty');
+      if (closed) return;
       const { file, args } = terminalCommand(pid);
-      const term = pty.spawn(file, args, {
+      const t = pty.spawn(file, args, {
         name: 'xterm-256color',
         cols: 100,
         rows: 30,
         cwd: '/',
         env: { PATH: '/usr/local/bin:/usr/bin:/bin', TERM: 'xterm-256color', HOME: '/tmp', PS1: 'sandbox$ ' },
       });
-      open.set(id, (open.get(id) ?? 0) + 1);
-      const onRun = (e: { type: string; run?: RunView }) => {
-        if (e.type === 'exited' && e.run?.id === id) socket.close(1000, 'the run has exited');
-      };
-      deps.runs.events.on('run', onRun);
-      term.onData((d) => {
+      term = t;
+      t.onData((d) => {
         if (socket.readyState === 1) socket.send(d);
       });
-      term.onExit(() => socket.close(1000, 'the shell exited'));
-      socket.on('message', (raw) => {
+      t.onExit(() => socket.close(1000, 'the shell exited'));
+      handle = (raw) => {
         let msg: { type?: string; data?: unknown; cols?: unknown; rows?: unknown };
         try {
           msg = JSON.parse(raw.toString());
         } catch {
           return;
         }
-        if (msg.type === 'input' && typeof msg.data === 'string') term.write(msg.data);
+        if (msg.type === 'input' && typeof msg.data === 'string') t.write(msg.data);
         else if (
           msg.type === 'resize' &&
           Number.isInteger(msg.cols) &&
@@ -110,15 +129,9 @@ export function terminalRoute(
           (msg.cols as number) <= 1000 &&
           (msg.rows as number) <= 1000
         )
-          term.resize(msg.cols as number, msg.rows as number);
-      });
-      socket.on('close', () => {
-        deps.runs.events.off('run', onRun);
-        open.set(id, (open.get(id) ?? 1) - 1);
-        try {
-          term.kill('SIGKILL');
-        } catch {}
-      });
+          t.resize(msg.cols as number, msg.rows as number);
+      };
+      for (const raw of pending.splice(0)) handle(raw);
     },
   );
 }
