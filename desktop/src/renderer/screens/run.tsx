@@ -1,6 +1,8 @@
-import { useLive } from '../api.js';
-import { LevelBadge } from '../components/badges.js';
-import { Async, Empty } from '../components/states.js';
+import { type FormEvent, lazy, Suspense, useEffect, useId, useRef, useState } from 'react';
+import { ApiError, api, useLive, useRunEvents } from '../api.js';
+import { LevelBadge, shortDigest, when } from '../components/badges.js';
+import { Async, Empty, ErrorBox, Loading } from '../components/states.js';
+import { ToolExplorer } from '../components/tool-explorer.js';
 
 interface Servers {
   servers: {
@@ -8,55 +10,592 @@ interface Servers {
     versions: { version: string; level: number | null; state: string; reference: string | null }[];
   }[];
 }
+interface Decision {
+  rule: string;
+  ok: boolean;
+  saw: string;
+  need: string;
+  hint?: string;
+}
+interface RunDecision {
+  allowed: boolean;
+  mode: string;
+  decisions: Decision[];
+  denials: Decision[];
+}
+interface Isolation {
+  backend: string;
+  sandboxed: boolean;
+  observed: boolean;
+  namespaces: Record<string, boolean>;
+  seccomp: { enabled: boolean; verified: boolean };
+  cgroup: { version: number | null; controllers: string[]; memoryBytes?: number; pidsMax?: number };
+  rlimits: { via: string };
+  network: { mode: string; allow: string[] };
+  achieved: string[];
+  warnings: string[];
+}
+export interface RunView {
+  id: string;
+  ref: string;
+  name: string;
+  version: string;
+  digest: string;
+  level: number | null;
+  state: 'running' | 'stopping' | 'exited';
+  startedBy: string;
+  startedAt: string;
+  endedAt: string | null;
+  policy: {
+    minLevel: number;
+    network: { mode: string; allow: string[] };
+    limits: Record<string, number>;
+  };
+  decision: RunDecision;
+  isolation: Isolation;
+  stats: { cpuPercent: number; memoryBytes: number; pids: number } | null;
+  history: { cpuPercent: number; memoryBytes: number }[];
+  tools: { count: number; guard: string };
+  exit: { code: number | null; signal: string | null; reason: string; durationMs: number } | null;
+}
 
-/**
- * The execution plane is being finished elsewhere; today the hub API only meters runs
- * (`POST /api/v1/orgs/:org/runs`). This screen lists what can be run and how, without pretending.
- */
-export function Run() {
+// xterm.js is the bulk of the bundle: loaded when a terminal is first opened.
+const TerminalPane = lazy(() =>
+  import('../components/terminal-pane.js').then((m) => ({ default: m.TerminalPane })),
+);
+
+export const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+/** A small line chart of the last samples (SVG, no inline style). */
+export function Sparkline({ values, label }: { values: number[]; label: string }) {
+  if (values.length < 2) return <span className="muted">—</span>;
+  const max = Math.max(...values, 1e-9);
+  const w = 80;
+  const h = 20;
+  const points = values
+    .map(
+      (v, i) => `${((i / (values.length - 1)) * w).toFixed(1)},${(h - (v / max) * (h - 2) - 1).toFixed(1)}`,
+    )
+    .join(' ');
+  return (
+    <svg className="sparkline" width={w} height={h} viewBox={`0 0 ${w} ${h}`} role="img" aria-label={label}>
+      <polyline points={points} fill="none" stroke="currentColor" strokeWidth="1.5" />
+    </svg>
+  );
+}
+
+/** Running servers, kept live by the SSE stream: started/exited reload the list, stats patch it. */
+export function useRuns() {
+  const list = useLive<{ runs: RunView[] }>('/api/v1/runs', () => false);
+  const [runs, setRuns] = useState<RunView[] | null>(null);
+  useEffect(() => {
+    if (list.data) setRuns(list.data.runs);
+  }, [list.data]);
+  useRunEvents((e) => {
+    if (e.type === 'started' || e.type === 'exited') list.reload();
+    else if (e.type === 'stats' && e.stats) {
+      const s = e.stats;
+      setRuns(
+        (old) =>
+          old?.map((r) =>
+            r.id === e.id
+              ? {
+                  ...r,
+                  stats: s,
+                  history: [...r.history, { cpuPercent: s.cpuPercent, memoryBytes: s.memoryBytes }].slice(
+                    -60,
+                  ),
+                }
+              : r,
+          ) ?? old,
+      );
+    }
+  });
+  return { ...list, runs };
+}
+
+export function RunsTable({
+  runs,
+  selected,
+  onSelect,
+}: {
+  runs: RunView[];
+  selected?: string | null;
+  onSelect?: (id: string) => void;
+}) {
+  return (
+    <table className="runs">
+      <thead>
+        <tr>
+          <th scope="col">Server</th>
+          <th scope="col">State</th>
+          <th scope="col">CPU</th>
+          <th scope="col">Memory</th>
+          <th scope="col">Started</th>
+          {onSelect && <th scope="col">Details</th>}
+        </tr>
+      </thead>
+      <tbody>
+        {runs.map((r) => (
+          <tr key={r.id} className={r.id === selected ? 'selected' : ''} data-testid={`run-${r.id}`}>
+            <td>
+              {r.name}@{r.version} <LevelBadge level={r.level} />
+            </td>
+            <td>
+              <span className={`badge run-${r.state}`}>{r.state}</span>
+              {r.exit && <span className="muted"> {r.exit.reason}</span>}
+            </td>
+            <td data-testid="cpu">
+              {r.state === 'exited' || !r.stats ? '—' : `${r.stats.cpuPercent.toFixed(1)} %`}{' '}
+              {r.state !== 'exited' && (
+                <Sparkline values={r.history.map((h) => h.cpuPercent)} label={`CPU of ${r.name}`} />
+              )}
+            </td>
+            <td data-testid="memory">
+              {r.state === 'exited' || !r.stats ? '—' : mb(r.stats.memoryBytes)}{' '}
+              {r.state !== 'exited' && (
+                <Sparkline values={r.history.map((h) => h.memoryBytes)} label={`Memory of ${r.name}`} />
+              )}
+            </td>
+            <td>
+              {when(r.startedAt)} <span className="muted">by {r.startedBy}</span>
+            </td>
+            {onSelect && (
+              <td>
+                <button type="button" onClick={() => onSelect(r.id)} aria-pressed={r.id === selected}>
+                  {r.id === selected ? 'Shown' : 'Show'} <span className="sr-only">{r.name}</span>
+                </button>
+              </td>
+            )}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function DecisionView({ decision }: { decision: RunDecision }) {
+  if (decision.allowed && decision.denials.length === 0) {
+    return (
+      <div className="decision allowed" data-testid="decision">
+        <strong>Allowed by policy</strong> ({decision.mode}):{' '}
+        {decision.decisions.map((d) => `${d.rule} ✓ ${d.saw}`).join(' · ')}
+      </div>
+    );
+  }
+  return (
+    <div className={`decision ${decision.allowed ? 'warned' : 'denied'}`} data-testid="decision" role="alert">
+      <strong>{decision.allowed ? 'Allowed with warnings' : 'Denied by policy'}</strong>
+      <ul>
+        {decision.denials.map((d) => (
+          <li key={d.rule}>
+            <code>{d.rule}</code>: saw {d.saw}, needs {d.need}
+            {d.hint && <div className="muted">To allow: {d.hint}</div>}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function IsolationView({ iso }: { iso: Isolation }) {
+  const ns = Object.entries(iso.namespaces)
+    .filter(([, on]) => on)
+    .map(([n]) => n);
+  return (
+    <dl className="kv" data-testid="isolation">
+      <dt>Sandbox</dt>
+      <dd>{iso.sandboxed ? `${iso.backend}${iso.observed ? ' (observed)' : ''}` : 'NONE — not isolated'}</dd>
+      <dt>Namespaces</dt>
+      <dd>{ns.length ? ns.join(', ') : 'none'}</dd>
+      <dt>Seccomp</dt>
+      <dd>{iso.seccomp.enabled ? (iso.seccomp.verified ? 'on (verified)' : 'on') : 'off'}</dd>
+      <dt>Cgroups</dt>
+      <dd>
+        {iso.cgroup.version ? `v${iso.cgroup.version}: ${iso.cgroup.controllers.join(', ')}` : 'none'}
+        {iso.cgroup.memoryBytes ? ` · memory ≤ ${mb(iso.cgroup.memoryBytes)}` : ''}
+        {iso.cgroup.pidsMax ? ` · pids ≤ ${iso.cgroup.pidsMax}` : ''}
+      </dd>
+      <dt>Network</dt>
+      <dd>
+        {iso.network.mode}
+        {iso.network.allow.length ? `: ${iso.network.allow.join(', ')}` : ''}
+      </dd>
+      <dt>Achieved</dt>
+      <dd>{iso.achieved.join(', ')}</dd>
+      {iso.warnings.length > 0 && (
+        <>
+          <dt>Warnings</dt>
+          <dd>{iso.warnings.join('; ')}</dd>
+        </>
+      )}
+    </dl>
+  );
+}
+
+function StartForm({ onStarted }: { onStarted: (run: RunView) => void }) {
   const servers = useLive<Servers>('/api/v1/servers', (t) => t.to === 'PUBLISHED');
+  const [ref, setRef] = useState('');
+  const [minLevel, setMinLevel] = useState('0');
+  const [network, setNetwork] = useState<'none' | 'allowlist'>('none');
+  const [allow, setAllow] = useState('');
+  const [memoryMb, setMemoryMb] = useState('256');
+  const [cpuShare, setCpuShare] = useState('1');
+  const [pids, setPids] = useState('64');
+  const [wallTimeSec, setWallTimeSec] = useState('3600');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error | null>(null);
+  const [denied, setDenied] = useState<RunDecision | null>(null);
+  const ids = {
+    ref: useId(),
+    level: useId(),
+    allow: useId(),
+    mem: useId(),
+    cpu: useId(),
+    pids: useId(),
+    wall: useId(),
+  };
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setDenied(null);
+    setBusy(true);
+    const n = (v: string) => (v.trim() === '' ? undefined : Number(v));
+    const limits = Object.fromEntries(
+      Object.entries({
+        memoryMb: n(memoryMb),
+        cpuShare: n(cpuShare),
+        pids: n(pids),
+        wallTimeSec: n(wallTimeSec),
+      }).filter(([, v]) => v !== undefined),
+    );
+    try {
+      const res = await fetch('/api/v1/runs', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          ref,
+          policy: {
+            minLevel: Number(minLevel),
+            network: {
+              mode: network,
+              ...(network === 'allowlist' ? { allow: allow.split(/[\s,]+/).filter(Boolean) } : {}),
+            },
+            limits,
+          },
+        }),
+      });
+      const body = (await res.json()) as RunView & {
+        code?: string;
+        message?: string;
+        decision?: RunDecision;
+      };
+      if (res.status === 201) onStarted(body);
+      else if (body.code === 'HUB_ERR_RUN_DENIED' && body.decision) setDenied(body.decision);
+      else
+        setError(new ApiError(body.code ?? `HTTP_${res.status}`, body.message ?? res.statusText, res.status));
+    } catch (err) {
+      setError(new ApiError('NETWORK', `The daemon did not answer (${(err as Error).message})`, 0));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Async res={servers} what="published servers">
+      {({ servers: list }) => {
+        const runnable = list.flatMap((s) =>
+          s.versions.filter((v) => v.reference).map((v) => ({ ...v, name: s.name })),
+        );
+        if (runnable.length === 0)
+          return (
+            <Empty>No published version to run yet: submit a server and wait for it to be published.</Empty>
+          );
+        return (
+          <form className="form run-form" onSubmit={submit} aria-label="Start a server">
+            <div className="row">
+              <label htmlFor={ids.ref}>
+                Package
+                <select id={ids.ref} value={ref} required onChange={(e) => setRef(e.target.value)}>
+                  <option value="">Choose a published version…</option>
+                  {runnable.map((v) => (
+                    <option key={v.reference} value={v.reference!}>
+                      {v.reference} (level {v.level ?? '–'})
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label htmlFor={ids.level}>
+                Minimum level
+                <select id={ids.level} value={minLevel} onChange={(e) => setMinLevel(e.target.value)}>
+                  {[0, 1, 2, 3].map((l) => (
+                    <option key={l} value={l}>
+                      {l}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            </div>
+            <fieldset className="tabs">
+              <legend>Network</legend>
+              <label>
+                <input
+                  type="radio"
+                  name="network"
+                  checked={network === 'none'}
+                  onChange={() => setNetwork('none')}
+                />{' '}
+                None
+              </label>
+              <label>
+                <input
+                  type="radio"
+                  name="network"
+                  checked={network === 'allowlist'}
+                  onChange={() => setNetwork('allowlist')}
+                />{' '}
+                Allowlist
+              </label>
+            </fieldset>
+            {network === 'allowlist' && (
+              <label htmlFor={ids.allow}>
+                Allowed host:port entries (space or comma separated)
+                <input
+                  id={ids.allow}
+                  value={allow}
+                  required
+                  placeholder="api.example.com:443"
+                  onChange={(e) => setAllow(e.target.value)}
+                />
+              </label>
+            )}
+            <div className="row">
+              <label htmlFor={ids.mem}>
+                Memory (MB)
+                <input
+                  id={ids.mem}
+                  type="number"
+                  min={16}
+                  value={memoryMb}
+                  onChange={(e) => setMemoryMb(e.target.value)}
+                />
+              </label>
+              <label htmlFor={ids.cpu}>
+                CPU share (cores)
+                <input
+                  id={ids.cpu}
+                  type="number"
+                  min={0.05}
+                  step="any"
+                  value={cpuShare}
+                  onChange={(e) => setCpuShare(e.target.value)}
+                />
+              </label>
+              <label htmlFor={ids.pids}>
+                Processes
+                <input
+                  id={ids.pids}
+                  type="number"
+                  min={1}
+                  value={pids}
+                  onChange={(e) => setPids(e.target.value)}
+                />
+              </label>
+              <label htmlFor={ids.wall}>
+                Wall time (s)
+                <input
+                  id={ids.wall}
+                  type="number"
+                  min={1}
+                  value={wallTimeSec}
+                  onChange={(e) => setWallTimeSec(e.target.value)}
+                />
+              </label>
+            </div>
+            <div className="row">
+              <button type="submit" disabled={busy}>
+                {busy ? 'Starting…' : 'Start under this policy'}
+              </button>
+            </div>
+            {busy && <Loading what="the package: pulling, verifying, starting the sandbox" />}
+            {denied && <DecisionView decision={denied} />}
+            {error && <ErrorBox error={error} />}
+          </form>
+        );
+      }}
+    </Async>
+  );
+}
+
+function StopButton({ run, onStopped }: { run: RunView; onStopped: () => void }) {
+  const [asking, setAsking] = useState(false);
+  const [error, setError] = useState<Error | null>(null);
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const d = ref.current;
+    if (asking && d && !d.open) d.showModal();
+  }, [asking]);
+  const stop = async () => {
+    try {
+      await api(`/api/v1/runs/${run.id}`, { method: 'DELETE' });
+      setAsking(false);
+      onStopped();
+    } catch (err) {
+      setError(err as Error);
+    }
+  };
+  return (
+    <>
+      <button type="button" className="danger" onClick={() => setAsking(true)}>
+        Stop
+      </button>
+      {asking && (
+        <dialog
+          ref={ref}
+          className="confirm"
+          aria-labelledby="stop-title"
+          onCancel={(e) => {
+            e.preventDefault();
+            setAsking(false);
+          }}
+        >
+          <h3 id="stop-title">
+            Stop {run.name}@{run.version}?
+          </h3>
+          <p>The server gets SIGTERM, then SIGKILL after 2 s; its sandbox is removed.</p>
+          {error && <ErrorBox error={error} />}
+          <div className="row">
+            <button type="button" onClick={() => setAsking(false)}>
+              Cancel
+            </button>
+            <button type="button" className="danger" onClick={stop}>
+              Stop the server
+            </button>
+          </div>
+        </dialog>
+      )}
+    </>
+  );
+}
+
+function LogPane({ runId }: { runId: string }) {
+  const [text, setText] = useState<string | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  useEffect(() => {
+    setText(null);
+    api<{ text: string }>(`/api/v1/runs/${runId}/logs`).then(
+      (r) => setText(r.text),
+      (e: Error) => setError(e),
+    );
+  }, [runId]);
+  useRunEvents((e) => {
+    if (e.type === 'log' && e.id === runId && e.text) setText((t) => ((t ?? '') + e.text).slice(-64 * 1024));
+  });
+  if (error) return <ErrorBox error={error} />;
+  if (text === null) return <Loading what="the log" />;
+  if (text === '') return <Empty>The server has written nothing to stderr yet.</Empty>;
+  return (
+    <pre className="config log" data-testid="log">
+      {text}
+    </pre>
+  );
+}
+
+function RunDetail({ run }: { run: RunView }) {
+  const [tab, setTab] = useState<'tools' | 'log' | 'terminal'>('tools');
+  const running = run.state !== 'exited';
+  return (
+    <section className="card run-detail" aria-labelledby="run-detail-title">
+      <h2 id="run-detail-title">
+        {run.name}@{run.version} <span className={`badge run-${run.state}`}>{run.state}</span>
+      </h2>
+      <p className="muted">
+        {shortDigest(run.digest)} · started {when(run.startedAt)} by {run.startedBy} · tools guard:{' '}
+        {run.tools.guard}
+        {run.exit &&
+          ` · exited (${run.exit.reason}, code ${run.exit.code ?? '–'}) after ${Math.round(run.exit.durationMs / 1000)} s`}
+      </p>
+      {running && (
+        <div className="row">
+          <StopButton run={run} onStopped={() => {}} />
+        </div>
+      )}
+      <div className="columns">
+        <div>
+          <h3>Policy decision</h3>
+          <DecisionView decision={run.decision} />
+          <p className="muted">
+            Limits:{' '}
+            {Object.entries(run.policy.limits)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ') || 'defaults'}{' '}
+            · network {run.policy.network.mode}
+          </p>
+        </div>
+        <div>
+          <h3>Isolation achieved</h3>
+          <IsolationView iso={run.isolation} />
+        </div>
+      </div>
+      <div role="tablist" aria-label="Run panes" className="pane-tabs">
+        {(['tools', 'log', 'terminal'] as const).map((t) => (
+          <button
+            key={t}
+            type="button"
+            role="tab"
+            aria-selected={tab === t}
+            onClick={() => setTab(t)}
+            disabled={!running && t !== 'log'}
+          >
+            {t === 'tools' ? 'Tool explorer' : t === 'log' ? 'Stderr log' : 'Terminal'}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" aria-label={tab}>
+        {tab === 'tools' && running && <ToolExplorer runId={run.id} />}
+        {tab === 'log' && <LogPane runId={run.id} />}
+        {tab === 'terminal' && running && (
+          <Suspense fallback={<Loading what="the terminal" />}>
+            <TerminalPane runId={run.id} />
+          </Suspense>
+        )}
+        {!running && tab !== 'log' && <Empty>The server has exited.</Empty>}
+      </div>
+    </section>
+  );
+}
+
+export function Run() {
+  const runs = useRuns();
+  const [selected, setSelected] = useState<string | null>(null);
+  const current = runs.runs?.find((r) => r.id === selected) ?? null;
   return (
     <section aria-labelledby="run-title">
       <h1 id="run-title">Run</h1>
       <div className="card">
-        <p>
-          Starting a server under a sandbox policy from the UI is not offered by the hub API yet. Published
-          versions are fetched and verified with <code>mcphub pull &lt;org/name@version&gt;</code> and wired
-          into MCP clients with <code>mcphub client</code>.
-        </p>
-        <Async res={servers} what="servers">
-          {({ servers: list }) => {
-            const runnable = list.flatMap((s) =>
-              s.versions.filter((v) => v.reference).map((v) => ({ ...v, name: s.name })),
-            );
-            if (runnable.length === 0) return <Empty>No published version to run yet.</Empty>;
-            return (
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Reference</th>
-                    <th scope="col">Level</th>
-                    <th scope="col">Command</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {runnable.map((v) => (
-                    <tr key={v.reference}>
-                      <td>{v.reference}</td>
-                      <td>
-                        <LevelBadge level={v.level} />
-                      </td>
-                      <td>
-                        <code>mcphub pull {v.reference}</code>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            );
+        <h2>Start a server</h2>
+        <StartForm
+          onStarted={(r) => {
+            setSelected(r.id);
+            runs.reload();
           }}
-        </Async>
+        />
       </div>
+      <div className="card">
+        <h2>Servers</h2>
+        {runs.error && !runs.runs ? (
+          <ErrorBox error={runs.error} retry={runs.reload} />
+        ) : !runs.runs ? (
+          <Loading what="running servers" />
+        ) : runs.runs.length === 0 ? (
+          <Empty>No server is running. Start one above.</Empty>
+        ) : (
+          <RunsTable runs={runs.runs} selected={selected} onSelect={setSelected} />
+        )}
+      </div>
+      {current && <RunDetail key={current.id} run={current} />}
     </section>
   );
 }
