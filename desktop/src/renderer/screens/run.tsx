@@ -68,10 +68,11 @@ export const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /** A small line chart of the last samples (SVG, no inline style). */
 export function Sparkline({ values, label }: { values: number[]; label: string }) {
-  if (values.length < 2) return <span className="muted">—</span>;
-  const max = Math.max(...values, 1e-9);
   const w = 80;
   const h = 20;
+  // Always the same box, so live updates never shift the layout under the pointer.
+  if (values.length < 2) return <svg className="sparkline" width={w} height={h} aria-hidden="true" />;
+  const max = Math.max(...values, 1e-9);
   const points = values
     .map(
       (v, i) => `${((i / (values.length - 1)) * w).toFixed(1)},${(h - (v / max) * (h - 2) - 1).toFixed(1)}`,
