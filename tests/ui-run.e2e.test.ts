@@ -101,8 +101,17 @@ describe.skipIf(process.platform !== 'linux')('the Run screen in a real browser 
     // CPU and memory arrive over the SSE stream (no reload): the memory cell changes from "—" to MB.
     const row = page.locator('table.runs tbody tr').first();
     await expect.poll(() => row.getByTestId('memory').textContent(), { timeout: 15_000 }).toMatch(/\d+\.\d MB/);
-    const sparkline = row.getByTestId('memory').locator('svg.sparkline');
-    await sparkline.waitFor({ timeout: 15_000 });
+    // The sparkline grows sample by sample while nothing reloads the list: the stream is live.
+    const samples = () =>
+      row
+        .getByTestId('memory')
+        .locator('svg.sparkline polyline')
+        .getAttribute('points')
+        .then((p) => p?.split(' ').length ?? 0)
+        .catch(() => 0);
+    const first = await expect.poll(samples, { timeout: 15_000 }).toBeGreaterThan(1).then(samples);
+    await expect.poll(samples, { timeout: 15_000 }).toBeGreaterThan(first);
+    await page.getByText('● live').waitFor();
     await shot('run');
 
     // Tool explorer: the form is generated from current_time's input schema.

@@ -71,6 +71,8 @@ class EventHub {
   onStatus(fn: (up: boolean) => void): () => void {
     this.#status.add(fn);
     this.#open();
+    // The stream may have opened before this subscriber came (a screen opened it first).
+    if (this.#source?.readyState === EventSource.OPEN) fn(true);
     return () => this.#status.delete(fn);
   }
 
