@@ -326,6 +326,18 @@ describe.skipIf(process.platform !== 'linux')('running servers through the daemo
     await api(`/api/v1/runs/${id}`, { method: 'DELETE' });
   }, 60_000);
 
+  it('documents the run endpoints in the OpenAPI document (/docs)', async () => {
+    const doc = (await (await fetch(`${d.hubUrl}/docs/json`)).json()) as { paths: Record<string, unknown> };
+    for (const p of [
+      '/api/v1/runs',
+      '/api/v1/runs/{id}',
+      '/api/v1/runs/{id}/logs',
+      '/api/v1/runs/{id}/tools',
+      '/api/v1/runs/{id}/tools/call',
+    ])
+      expect(doc.paths[p], p).toBeTruthy();
+  });
+
   it('daemon shutdown stops every running server and audits it', async () => {
     const r = await start({});
     const id = (r.body as unknown as Run).id;
