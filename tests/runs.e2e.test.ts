@@ -289,7 +289,7 @@ describe.skipIf(process.platform !== 'linux')('running servers through the daemo
     ws.send(
       JSON.stringify({
         type: 'input',
-        data: `echo "H=$(hostname)"; test -e ${marker} && echo MARKER=seen || echo MARKER=absent; echo "N=$(ls /proc | grep -c '^[0-9]')"; echo "C=$(grep CapEff /proc/self/status | tr -d '[:space:]')"; echo END\n`,
+        data: `echo "H=$(hostname)"; test -e ${marker} && echo MARKER=seen || echo MARKER=absent; echo "N=$(ls /proc | grep -c '^[0-9]')"; echo "C=$(grep CapEff /proc/self/status | tr -d '[:space:]')"; echo "G=$(grep -c 'mcphub-[0-9]*-[0-9a-f]*$' /proc/self/cgroup)"; echo END\n`,
       }),
     );
     await until(() => /END\r?\n/.test(output().split('echo END')[1] ?? ''), 'the shell output').catch(
@@ -306,6 +306,7 @@ describe.skipIf(process.platform !== 'linux')('running servers through the daemo
     expect(pids).toBeGreaterThan(0);
     expect(pids).toBeLessThan(10); // the sandbox's own pid namespace, not the host's hundreds
     expect(out).toContain('C=CapEff:0000000000000000'); // no capabilities, like the server
+    expect(Number(/G=(\d+)/.exec(out)?.[1])).toBeGreaterThanOrEqual(2); // in the run's cgroups (memory, pids…)
     const closed = new Promise((res) => ws.once('close', res));
     await api(`/api/v1/runs/${id}`, { method: 'DELETE' });
     await closed; // the terminal ends with the run

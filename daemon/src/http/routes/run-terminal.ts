@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HubError } from '../../errors.js';
 import type { RunManager, RunView } from '../../runs/run-manager.js';
@@ -11,33 +13,71 @@ interface Socket {
   readyState: number;
 }
 
+const RUN_CGROUP = /\/mcphub-\d+-[0-9a-f]{8}$/;
+const SAFE_PATH = /^[\w/.,:@+-]+$/;
+
 /**
- * The shell command that joins a running sandbox: its user, mount, pid, net, ipc and uts namespaces
- * (so it sees the sandbox's filesystem, processes, network and hostname — not the host's), with every
- * capability dropped and no-new-privileges, like the server itself. Pure, for tests.
+ * The `cgroup.procs` files of the run's own cgroups (the sandbox runner's `mcphub-<pid>-<hex>`
+ * leaves), so the terminal's shell is held to the same memory, CPU and pids limits as the server.
  */
-export function terminalCommand(sandboxPid: number): { file: string; args: string[] } {
-  return {
-    file: 'nsenter',
-    args: [
-      `--target=${sandboxPid}`,
-      '--user',
-      '--mount',
-      '--pid',
-      '--net',
-      '--ipc',
-      '--uts',
-      '--preserve-credentials',
-      '--',
-      'setpriv',
-      '--no-new-privs',
-      '--bounding-set=-all',
-      '--inh-caps=-all',
-      '--ambient-caps=-all',
-      '/bin/sh',
-      '-i',
-    ],
-  };
+export function runCgroupProcsFiles(
+  sandboxPid: number,
+  mountinfo = readFileSync('/proc/self/mountinfo', 'utf8'),
+  cgroups = readFileSync(`/proc/${sandboxPid}/cgroup`, 'utf8'),
+): string[] {
+  const mounts: { point: string; v2: boolean; controllers: string[] }[] = [];
+  for (const line of mountinfo.split('\n')) {
+    const [pre, post] = line.split(' - ');
+    const point = pre?.split(' ')[4];
+    const [fstype, , opts] = (post ?? '').split(' ');
+    if (!point || (fstype !== 'cgroup' && fstype !== 'cgroup2')) continue;
+    mounts.push({ point, v2: fstype === 'cgroup2', controllers: (opts ?? '').split(',') });
+  }
+  const files = new Set<string>();
+  for (const line of cgroups.split('\n')) {
+    const m = /^\d+:([^:]*):(.*)$/.exec(line.trim());
+    if (!m || !RUN_CGROUP.test(m[2]!)) continue;
+    const names = m[1]!.split(',').filter(Boolean);
+    const mount = names.length
+      ? mounts.find((x) => !x.v2 && names.every((n) => x.controllers.includes(n)))
+      : mounts.find((x) => x.v2);
+    if (mount) files.add(join(mount.point, m[2]!, 'cgroup.procs'));
+  }
+  return [...files].filter((f) => SAFE_PATH.test(f));
+}
+
+/**
+ * The shell command that joins a running sandbox: first into the run's cgroups (its limits), then its
+ * user, mount, pid, net, ipc and uts namespaces (so it sees the sandbox's filesystem, processes,
+ * network and hostname — not the host's), with every capability dropped and no-new-privileges, like
+ * the server itself. Pure, for tests.
+ */
+export function terminalCommand(
+  sandboxPid: number,
+  cgroupProcs: string[] = [],
+): { file: string; args: string[] } {
+  const enter = [
+    'nsenter',
+    `--target=${sandboxPid}`,
+    '--user',
+    '--mount',
+    '--pid',
+    '--net',
+    '--ipc',
+    '--uts',
+    '--preserve-credentials',
+    '--',
+    'setpriv',
+    '--no-new-privs',
+    '--bounding-set=-all',
+    '--inh-caps=-all',
+    '--ambient-caps=-all',
+    '/bin/sh',
+    '-i',
+  ];
+  // A host shell moves itself into the run's cgroups, then becomes nsenter (fails closed: exit 97).
+  const join = cgroupProcs.map((f) => `echo $$ > '${f}' || exit 97; `).join('');
+  return { file: '/bin/sh', args: ['-c', `${join}exec "$@"`, 'mcphub-terminal', ...enter] };
 }
 
 const MAX_TERMINALS_PER_RUN = 4;
@@ -99,7 +139,11 @@ export function terminalRoute(
 
       const pty = await import('node-pty');
       if (closed) return;
-      const { file, args } = terminalCommand(pid);
+      let cgroupProcs: string[] = [];
+      try {
+        cgroupProcs = runCgroupProcsFiles(pid);
+      } catch {} // no /proc/<pid>/cgroup: the run has just ended
+      const { file, args } = terminalCommand(pid, cgroupProcs);
       const t = pty.spawn(file, args, {
         name: 'xterm-256color',
         cols: 100,
