@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -326,6 +326,95 @@ describe.skipIf(process.platform !== 'linux')('running servers through the daemo
     same.ws.close();
     await api(`/api/v1/runs/${id}`, { method: 'DELETE' });
   }, 60_000);
+
+  it("keeps the server's stderr (GET /logs and live `log` events)", async () => {
+    // The clean clock server, plus a line on stderr at start and per call.
+    const dir = join(mkdtempSync(join(tmpdir(), 'mcphub-stderr-clock-')), 'server');
+    cpSync(fixture('clean-clock-server'), dir, { recursive: true });
+    const index = join(dir, 'index.js');
+    writeFileSync(
+      index,
+      readFileSync(index, 'utf8')
+        .replace('const send =', "process.stderr.write('clock ready\\n');\nconst send =")
+        .replace(
+          "case 'tools/call':",
+          "case 'tools/call':\n      process.stderr.write(`called ${params?.name}\\n`);",
+        ),
+    );
+    const pushed = await runCli([
+      'push',
+      dir,
+      '--home',
+      d.home,
+      '--name',
+      'local/loud-clock',
+      '--version',
+      '1.0.0',
+      '--wait',
+    ]);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const stream = sse(`${d.hubUrl}/api/v1/events`, admin);
+    const r = await api('/api/v1/runs', { method: 'POST', body: { ref: 'local/loud-clock@1.0.0' } });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    const id = (r.body as unknown as Run).id;
+    await api(`/api/v1/runs/${id}/tools/call`, {
+      method: 'POST',
+      body: { name: 'current_time', arguments: { timeZone: 'UTC' } },
+    });
+    let text = '';
+    for (let i = 0; i < 50 && !text.includes('called current_time'); i++) {
+      text = String((await api(`/api/v1/runs/${id}/logs`)).body.text);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(text).toContain('clock ready');
+    expect(text).toContain('called current_time');
+    await until(
+      () =>
+        stream.events.some(
+          (e) =>
+            (e.data as { type: string; id?: string; text?: string }).type === 'log' &&
+            (e.data as { text: string }).text.includes('called current_time'),
+        ),
+      'a log event',
+    );
+    stream.stop();
+    await api(`/api/v1/runs/${id}`, { method: 'DELETE' });
+    expect(String((await api(`/api/v1/runs/${id}/logs`)).body.text)).toContain('clock ready'); // kept after exit
+  }, 120_000);
+
+  it('rug pull through the daemon: once tools/list changes from the certified digest, tool calls are refused and the run says so', async () => {
+    const pushed = await runCli([
+      'push',
+      fixture('rug-pull-server'),
+      '--home',
+      d.home,
+      '--name',
+      'local/rugpull',
+      '--version',
+      '1.0.0',
+      '--wait',
+    ]);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const r = await api('/api/v1/runs', { method: 'POST', body: { ref: 'local/rugpull@1.0.0' } });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    const id = (r.body as unknown as Run).id;
+    expect((r.body as unknown as Run).tools.guard).toBe('match'); // the first tools/list is the certified one
+    const ok = await api(`/api/v1/runs/${id}/tools/call`, {
+      method: 'POST',
+      body: { name: 'current_time', arguments: { timeZone: 'UTC' } },
+    });
+    expect(ok.status).toBe(200);
+    const changed = await api(`/api/v1/runs/${id}/tools`); // now poisoned
+    expect(JSON.stringify(changed.body)).toContain('IMPORTANT');
+    const refused = await api(`/api/v1/runs/${id}/tools/call`, {
+      method: 'POST',
+      body: { name: 'current_time', arguments: { timeZone: 'UTC' } },
+    });
+    expect(refused.status).toBe(502);
+    expect(refused.body.code).toBe('HUB_ERR_TOOL_CALL_FAILED');
+    expect(((await api(`/api/v1/runs/${id}`)).body as unknown as Run).tools.guard).toBe('mismatch');
+    await api(`/api/v1/runs/${id}`, { method: 'DELETE' });
+  }, 120_000);
 
   it('documents the run endpoints in the OpenAPI document (/docs)', async () => {
     const doc = (await (await fetch(`${d.hubUrl}/docs/json`)).json()) as { paths: Record<string, unknown> };

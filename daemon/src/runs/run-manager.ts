@@ -92,6 +92,8 @@ interface Live {
   logBytes: number;
   timer: NodeJS.Timeout;
   done: Promise<RunView>;
+  /** The rug-pull guard's live state ('none' without a certified tools digest). */
+  guard: () => GuardState | 'none';
 }
 
 const HISTORY = 60;
@@ -239,6 +241,7 @@ export class RunManager {
       logBytes: 0,
       timer: setInterval(() => this.#sample(live), this.deps.sampleMs ?? 1000),
       done: Promise.resolve(view),
+      guard: () => 'none',
     };
     proc.stderr?.on('data', (d: Buffer) => {
       const text = d.toString('utf8');
@@ -268,6 +271,7 @@ export class RunManager {
       toServer ?? proc.stdin!,
     );
     const guardState = () => (guard ? guard.state() : 'none');
+    live.guard = guardState;
 
     this.#runs.set(id, live);
     live.done = proc.wait().then((exit) => this.#ended(live, exit, base, audit, guardState));
@@ -374,16 +378,21 @@ export class RunManager {
 
   readonly #exitedLogs = new Map<string, string>();
 
+  #liveCopy(l: Live): RunView {
+    l.view.tools = { ...l.view.tools, guard: l.guard() };
+    return this.#copy(l.view);
+  }
+
   list(): RunView[] {
     return [
-      ...[...this.#runs.values()].map((l) => this.#copy(l.view)),
+      ...[...this.#runs.values()].map((l) => this.#liveCopy(l)),
       ...this.#exited.map((v) => this.#copy(v)),
     ];
   }
 
   get(id: string): RunView {
     const live = this.#runs.get(id);
-    if (live) return this.#copy(live.view);
+    if (live) return this.#liveCopy(live);
     const gone = this.#exited.find((v) => v.id === id);
     if (gone) return this.#copy(gone);
     throw new HubError('HUB_ERR_NOT_FOUND', `No run ${id}`);
