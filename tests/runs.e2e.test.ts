@@ -138,6 +138,8 @@ describe.skipIf(process.platform !== 'linux')('running servers through the daemo
   });
 
   it('starts a certified package under a policy, reports the decision and the isolation achieved, streams its CPU and memory, calls its tool, stops it', async () => {
+    const usedBefore = ((await api('/api/v1/orgs/local')).body as { usage: { run: { used: number } } }).usage
+      .run.used;
     const stream = sse(`${d.hubUrl}/api/v1/events`, admin);
     const started = await start({
       network: { mode: 'none' },
@@ -153,6 +155,10 @@ describe.skipIf(process.platform !== 'linux')('running servers through the daemo
     expect(run.isolation.sandboxed).toBe(true);
     expect(run.isolation.namespaces).toMatchObject({ pid: true, net: true, mnt: true });
     expect(run.tools).toEqual({ count: 1, guard: 'match' });
+    // Metered as one run of the organization (plan quotas).
+    expect(
+      ((await api('/api/v1/orgs/local')).body as { usage: { run: { used: number } } }).usage.run.used,
+    ).toBe(usedBefore + 1);
 
     const stats = await until(
       () =>

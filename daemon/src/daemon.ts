@@ -132,7 +132,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
         registryUrl,
         pipeline: { jobs, submissions, store, authorizer },
         orgs: { directory: new OrgDirectory(db), authorizer, meter },
-        runs: { runs, authorizer },
+        runs: { runs, authorizer, quota: meter },
       });
       apps.push(hubApp);
       await hubApp.listen({ host: config.hub.host, port: config.hub.port });

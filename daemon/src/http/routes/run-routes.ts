@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Authorizer } from '../../auth/authorizer.js';
 import { RUN_SCOPE } from '../../auth/rbac-authorizer.js';
 import { HubError, isHubError } from '../../errors.js';
+import type { QuotaGate } from '../../orgs/usage.js';
 import type { RunManager, RunPolicyRequest } from '../../runs/run-manager.js';
 import { hasScope, type Principal } from '../../tokens/token-service.js';
 import { terminalRoute } from './run-terminal.js';
@@ -11,6 +12,8 @@ import { terminalRoute } from './run-terminal.js';
 export interface RunRouteDeps {
   runs: RunManager;
   authorizer: Authorizer;
+  /** Plan quotas: a started run is one `run` of the organization (429/402 past the plan, before anything starts). */
+  quota?: QuotaGate;
 }
 
 const ErrorBody = Type.Object({ code: Type.String(), message: Type.String(), statusCode: Type.Integer() });
@@ -143,7 +146,9 @@ export async function runRoutes(app: FastifyInstance, deps: RunRouteDeps): Promi
           401: ErrorBody,
           403: Type.Union([DenialBody, ErrorBody]),
           404: ErrorBody,
+          402: ErrorBody,
           422: ErrorBody,
+          429: ErrorBody,
           503: ErrorBody,
         },
       },
@@ -153,8 +158,11 @@ export async function runRoutes(app: FastifyInstance, deps: RunRouteDeps): Promi
       const org = ORG_RE.exec(body.ref)?.[1];
       if (!org) throw new HubError('HUB_ERR_VALIDATION', `Not a package reference: ${body.ref}`);
       const principal = await mayRun(req, org);
+      await deps.quota?.assert(org, 'run', 1);
       try {
-        return reply.status(201).send(await runs.start(body.ref, body.policy ?? {}, principal.name));
+        const run = await runs.start(body.ref, body.policy ?? {}, principal.name);
+        await deps.quota?.record(org, 'run', 1, `${run.name}@${run.version}`);
+        return reply.status(201).send(run);
       } catch (err) {
         if (isHubError(err) && err.code === 'HUB_ERR_RUN_DENIED') {
           return reply.status(403).send({
