@@ -420,6 +420,16 @@ function StartForm({ onStarted }: { onStarted: (run: RunView) => void }) {
                 {busy ? 'Starting…' : 'Start under this policy'}
               </button>
             </div>
+            <details className="cli-hint" open>
+              <summary>From a terminal instead</summary>
+              <ul className="plain">
+                {runnable.map((v) => (
+                  <li key={v.reference}>
+                    <code>mcphub pull {v.reference}</code> · <code>mcphub run {v.reference}</code>
+                  </li>
+                ))}
+              </ul>
+            </details>
             {busy && <Loading what="the package: pulling, verifying, starting the sandbox" />}
             {denied && <DecisionView decision={denied} />}
             {error && <ErrorBox error={error} />}
