@@ -81,6 +81,8 @@ export interface RunManagerDeps {
   maxLogBytes?: number;
   /** Exited runs kept for the list. */
   keepExited?: number;
+  /** Servers running at once (default 32): past it a start is refused before pulling anything. */
+  maxRunning?: number;
   sandbox?: Sandbox;
 }
 
@@ -150,6 +152,9 @@ export class RunManager {
 
   async start(ref: string, request: RunPolicyRequest, startedBy: string): Promise<RunView> {
     if (this.#closing) throw new HubError('HUB_ERR_SHUTTING_DOWN');
+    const max = this.deps.maxRunning ?? 32;
+    if (this.#runs.size >= max)
+      throw new HubError('HUB_ERR_CONFLICT', `${max} servers are running already: stop one first`);
     const sbx = await this.#sandbox();
     const { config } = this.deps;
     const id = randomUUID();

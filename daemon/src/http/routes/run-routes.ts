@@ -146,6 +146,7 @@ export async function runRoutes(app: FastifyInstance, deps: RunRouteDeps): Promi
           401: ErrorBody,
           403: Type.Union([DenialBody, ErrorBody]),
           404: ErrorBody,
+          409: ErrorBody,
           402: ErrorBody,
           422: ErrorBody,
           429: ErrorBody,
