@@ -248,12 +248,26 @@ export class RunManager {
       done: Promise.resolve(view),
       guard: () => 'none',
     };
+    // Log events are batched (at most ~5 a second per run, 16 KiB each) so a chatty server cannot
+    // flood every event-stream client; GET /logs has the whole tail.
+    let pending = '';
+    let flushTimer: NodeJS.Timeout | undefined;
+    const flush = () => {
+      flushTimer = undefined;
+      if (pending) this.#emit({ type: 'log', org, id, text: pending.slice(-16 * 1024) });
+      pending = '';
+    };
     proc.stderr?.on('data', (d: Buffer) => {
       const text = d.toString('utf8');
       live.log.push(text);
       live.logBytes += text.length;
       while (live.logBytes > maxLog && live.log.length > 1) live.logBytes -= live.log.shift()!.length;
-      this.#emit({ type: 'log', org, id, text });
+      pending = (pending + text).slice(-16 * 1024);
+      flushTimer ??= setTimeout(flush, 200);
+    });
+    proc.stderr?.on('end', () => {
+      clearTimeout(flushTimer);
+      flush();
     });
 
     // Client ↔ server through the rug-pull guard when the attestation carries a tools digest.
