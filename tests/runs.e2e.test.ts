@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,16 @@ function descendants(root: number, comm: string): number[] {
     for (let p = parent.get(pid); p && p > 1; p = parent.get(p)) if (p === root) return true;
     return false;
   });
+}
+
+/** The run cgroup directories (`mcphub-<pid>-<hex>`) a process lives in, on every mounted hierarchy. */
+function runCgroupDirs(pid: number): string[] {
+  const paths = readFileSync(`/proc/${pid}/cgroup`, 'utf8')
+    .split('\n')
+    .map((l) => l.split(':').slice(2).join(':'))
+    .filter((p) => /\/mcphub-\d+-[0-9a-f]{8}$/.test(p));
+  const roots = ['/sys/fs/cgroup', ...readdirSync('/sys/fs/cgroup').map((d) => join('/sys/fs/cgroup', d))];
+  return [...new Set(paths.flatMap((p) => roots.map((r) => join(r, p)).filter((d) => existsSync(d))))];
 }
 
 interface Run {
@@ -189,10 +199,14 @@ describe.skipIf(process.platform !== 'linux')('running servers through the daemo
     expect(bad.status).toBe(502);
     expect(bad.body.code).toBe('HUB_ERR_TOOL_CALL_FAILED');
 
-    expect(descendants(d.proc.pid!, 'bwrap').length).toBeGreaterThan(0);
+    const bwraps = descendants(d.proc.pid!, 'bwrap');
+    expect(bwraps.length).toBeGreaterThan(0);
+    const cgroups = bwraps.flatMap(runCgroupDirs);
+    expect(cgroups.length).toBeGreaterThan(0); // the sandbox has its own memory/cpu/pids cgroups
     const stopped = await api(`/api/v1/runs/${run.id}`, { method: 'DELETE' });
     expect(stopped.body).toMatchObject({ state: 'exited', exit: { reason: 'killed' } });
     expect(descendants(d.proc.pid!, 'bwrap')).toEqual([]);
+    expect(cgroups.filter((c) => existsSync(c))).toEqual([]); // and they are removed
     await until(
       () => stream.events.some((e) => (e.data as { type: string }).type === 'exited'),
       'the exited event',
