@@ -481,6 +481,10 @@ describe('web UI in a real browser (playwright-core + Chromium)', () => {
       true,
     );
     await shot('11-read-only-submit');
+    // Run: without hub:run there is no start form, only the explanation.
+    await nav('Run').click();
+    await page.getByTestId('run-not-allowed').waitFor();
+    await expect(page.getByRole('button', { name: 'Start under this policy' }).count()).resolves.toBe(0);
     // Settings: no administration.
     await nav('Settings').click();
     await page.getByTestId('settings-admin-only').waitFor();

@@ -4,6 +4,7 @@ import { migrateRegistry } from '@mcphub/registry';
 import type { FastifyInstance } from 'fastify';
 import { createJobQueue, createObjectStore } from './adapters.js';
 import { rbacAuthorizer } from './auth/rbac-authorizer.js';
+import { loadJwks } from './cli/pull-commands.js';
 import type { Config } from './config/schema.js';
 import { type HubDb, migrateTo, openSqliteDatabase } from './db/database.js';
 import { hubMigrations } from './db/migrations/index.js';
@@ -21,6 +22,7 @@ import { sandboxRuntimeChecker } from './pipeline/runtime-checker.js';
 import { advisoriesDbPath, DEFAULT_SCAN_BUDGET, ScanPool } from './pipeline/scan-pool.js';
 import { startScanWorker } from './pipeline/scan-worker.js';
 import type { Consumer } from './queue/job-queue.js';
+import { RunManager } from './runs/run-manager.js';
 import { ensureAdminToken } from './tokens/token-service.js';
 
 export interface RunningDaemon {
@@ -114,6 +116,14 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
         limits: { maxSourceBytes: config.hub.maxSourceBytes },
         quota: meter,
       });
+      // Running servers: stopped at shutdown (after the HTTP servers close, before the database).
+      const runs = new RunManager({
+        config,
+        logger: logger.child({ role: 'runs' }),
+        jwks: config.client.jwks ? () => loadJwks(config) : jwksOf(signingKey),
+        registries: config.client.registries.length > 0 ? config.client.registries : [registryUrl],
+      });
+      stoppers.unshift(() => runs.close());
       const hubApp = await buildHubApp({
         config,
         db,
@@ -122,6 +132,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
         registryUrl,
         pipeline: { jobs, submissions, store, authorizer },
         orgs: { directory: new OrgDirectory(db), authorizer, meter },
+        runs: { runs, authorizer, quota: meter },
       });
       apps.push(hubApp);
       await hubApp.listen({ host: config.hub.host, port: config.hub.port });

@@ -36,6 +36,14 @@ export const HUB_ERRORS = {
   },
   HUB_ERR_PUBLISH_FAILED: { statusCode: 502, message: 'Publishing to the registry failed' },
   HUB_ERR_CLIENT_CONFIG: { statusCode: 400, message: 'The MCP client configuration cannot be edited safely' },
+  HUB_ERR_RUN_DENIED: { statusCode: 403, message: 'The policy refused to run this package' },
+  HUB_ERR_RUN_UNVERIFIED: {
+    statusCode: 422,
+    message: 'The package could not be pulled and verified (digest, attestation, revocation)',
+  },
+  HUB_ERR_RUN_FAILED: { statusCode: 422, message: 'The server could not be started under the sandbox' },
+  HUB_ERR_RUN_NOT_RUNNING: { statusCode: 409, message: 'The run has exited' },
+  HUB_ERR_TOOL_CALL_FAILED: { statusCode: 502, message: 'The server did not answer the MCP request' },
   HUB_ERR_INTERNAL: { statusCode: 500, message: 'Internal error' },
 } as const;
 

@@ -21,7 +21,14 @@ export interface RbacAuthorizer extends Authorizer {
 }
 
 /** Scopes a hub API token may carry. `hub:admin` and `hub:*` only for hub-admin users. */
-export const API_TOKEN_SCOPES = ['hub:read', 'hub:push', 'hub:manage', 'hub:admin', 'hub:*'] as const;
+export const API_TOKEN_SCOPES = [
+  'hub:read',
+  'hub:push',
+  'hub:manage',
+  'hub:run',
+  'hub:admin',
+  'hub:*',
+] as const;
 export const HUB_ADMIN_SCOPES: readonly string[] = ['hub:admin', 'hub:*'];
 
 /** What each scope lets a token do, within what its user's role allows. */
@@ -29,7 +36,12 @@ const SCOPE_GRANTS: Record<string, readonly OrgPermission[]> = {
   'hub:read': ['read'],
   'hub:push': ['read', 'push'],
   'hub:manage': ['read', 'manage', 'own'],
+  // Starting servers (the Run screen) is checked by the run routes on top of read: see RUN_SCOPE.
+  'hub:run': ['read'],
 };
+
+/** The scope that lets a token start, stop and drive servers in the sandbox (`hub:admin` implies it). */
+export const RUN_SCOPE = 'hub:run';
 
 const PERMISSION_OF: Record<HubAction, OrgPermission> = {
   read: 'read',
@@ -53,6 +65,7 @@ export function tokenAllows(p: Principal, permission: OrgPermission): boolean {
 /** Whether a token of `p` may hand out `scope` (a new token is never broader than the one creating it). */
 export function scopeWithin(p: Principal, scope: string): boolean {
   if (hasScope(p, 'hub:admin')) return true;
+  if (scope === RUN_SCOPE && !hasScope(p, RUN_SCOPE)) return false; // read-only tokens cannot mint it
   const grants = SCOPE_GRANTS[scope];
   return grants?.every((perm) => tokenAllows(p, perm)) ?? false;
 }

@@ -1,9 +1,9 @@
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultPolicyFileOf } from '../config/config-file.js';
 import type { Config } from '../config/schema.js';
 import { HubError } from '../errors.js';
+import { appendAudit, certifiedToolsDigest, launchCommand, pullAndAdmit } from '../runs/run-admission.js';
 import { loadJwks, registriesOf } from './pull-commands.js';
 
 export interface RunFlags {
@@ -64,19 +64,6 @@ export function policyFlags(f: RunFlags): Record<string, unknown> {
   };
 }
 
-/** One JSON line per run in `MCPHUB_HOME/logs/audit.jsonl`: who, what, the decision, the isolation, the outcome. */
-export function appendAudit(home: string, record: Record<string, unknown>): void {
-  const dir = join(home, 'logs');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  appendFileSync(
-    join(dir, 'audit.jsonl'),
-    `${JSON.stringify({ at: new Date().toISOString(), user: userInfo().username, ...record })}\n`,
-    {
-      mode: 0o600,
-    },
-  );
-}
-
 /**
  * `mcphub run <ref>`: pull and verify, decide by policy, then serve the server's MCP stdio through
  * the sandbox (and the tools guard, when the attestation carries a tools digest). Returns the exit code.
@@ -99,39 +86,17 @@ export async function runCommand(
     ...(policyFile ? { file: policyFile } : {}),
     flags: policyFlags(flags) as never,
   });
-  let pulled: Awaited<ReturnType<typeof sbx.pullPackage>>;
-  try {
-    pulled = await sbx.pullPackage(ref, {
-      registries: registriesOf(config),
-      cache: new sbx.PackageCache(join(config.home, 'cache')),
-      jwks: () => loadJwks(config),
-      requireAttestation: policy.requireAttestation || config.client.requireAttestation,
-    });
-  } catch (err) {
-    audit({
-      decision: 'refused',
-      reason: `${(err as { code?: string }).code ?? 'ERROR'}: ${(err as Error).message}`,
-    });
-    throw err;
-  }
-  const evaluation = sbx.evaluatePolicy(policy, {
-    name: pulled.name,
-    digest: pulled.digest,
-    level: pulled.level ?? -1,
-    origin: pulled.registry,
-    attested: pulled.attested,
+  const { pulled, evaluation, base } = await pullAndAdmit(sbx, {
+    ref,
+    policy,
+    registries: registriesOf(config),
+    cacheDir: join(config.home, 'cache'),
+    jwks: () => loadJwks(config),
+    requireAttestation: config.client.requireAttestation,
+    audit,
   });
   for (const line of sbx.formatDenials(evaluation)) log(line);
-  const base = {
-    name: pulled.name,
-    version: pulled.version,
-    digest: pulled.digest,
-    level: pulled.level,
-    limits: policy.limits,
-    network: policy.network.mode,
-  };
   if (!evaluation.allowed) {
-    audit({ ...base, decision: 'denied', denials: evaluation.denials });
     throw new HubError(
       'HUB_ERR_FORBIDDEN',
       `policy denied ${pulled.name}@${pulled.version}: ${sbx.formatDenials(evaluation).join('; ')}`,
@@ -139,19 +104,8 @@ export async function runCommand(
   }
   if (flags.unsafeNoSandbox) log('WARNING: --unsafe-no-sandbox: the server runs with NO isolation, as you');
 
-  const runtime = pulled.manifest.runtime;
-  const command =
-    runtime.type === 'node' ? 'node' : runtime.type === 'python' ? 'python3' : `./${runtime.entrypoint}`;
-  const args =
-    runtime.type === 'node' || runtime.type === 'python'
-      ? [runtime.entrypoint, ...(runtime.args ?? []), ...serverArgs]
-      : [...(runtime.args ?? []), ...serverArgs];
-  if (runtime.type === 'go')
-    throw new HubError(
-      'HUB_ERR_USAGE',
-      'Go packages run from a built binary; publish one with runtime type "binary"',
-    );
-  const toolsDigest = pulled.attestation?.statement.predicate.toolsDigest ?? undefined;
+  const { command, args } = launchCommand(pulled, serverArgs);
+  const toolsDigest = certifiedToolsDigest(pulled);
 
   const result = await sbx.serveOverStdio({
     command,
@@ -189,4 +143,4 @@ export async function doctorCommand(deep: boolean, json: boolean, out: (s: strin
   return 0;
 }
 
-export { registriesOf };
+export { appendAudit, registriesOf };

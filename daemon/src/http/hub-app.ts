@@ -19,6 +19,7 @@ import { VERSION } from '../version.js';
 import { installErrorHandling } from './errors.js';
 import { type OrgRouteDeps, orgRoutes } from './routes/org-routes.js';
 import { type PipelineRouteDeps, pipelineRoutes } from './routes/pipeline-routes.js';
+import { type RunRouteDeps, runRoutes } from './routes/run-routes.js';
 import { hubUiPlugin } from './ui/ui-plugin.js';
 
 export interface HubAppDeps {
@@ -33,6 +34,8 @@ export interface HubAppDeps {
   pipeline?: Omit<PipelineRouteDeps, 'registryUrl' | 'webhookSecret'>;
   /** Organizations, users, members, hub API tokens and usage. */
   orgs?: OrgRouteDeps;
+  /** Running servers (the Run screen); absent when this process runs none. */
+  runs?: RunRouteDeps;
 }
 
 const ErrorBody = Type.Object({ code: Type.String(), message: Type.String(), statusCode: Type.Integer() });
@@ -176,9 +179,11 @@ export async function buildHubApp(deps: HubAppDeps): Promise<FastifyInstance> {
     });
     await app.register(pipelineRoutes, {
       ...deps.pipeline,
+      ...(deps.runs ? { runEvents: deps.runs.runs.events } : {}),
       registryUrl: deps.registryUrl,
       ...(deps.config.hub.webhookSecret ? { webhookSecret: deps.config.hub.webhookSecret } : {}),
     });
   }
+  if (deps.runs) await app.register(runRoutes, deps.runs);
   return app;
 }

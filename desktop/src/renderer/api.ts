@@ -38,6 +38,16 @@ export async function api<T>(path: string, init: RequestInit & { json?: unknown 
 }
 
 type Listener = (t: JobTransition) => void;
+/** A running-server event from the SSE stream (`event: run`). */
+export interface RunEvent {
+  type: 'started' | 'stats' | 'log' | 'exited';
+  org: string;
+  id?: string;
+  run?: { id: string };
+  stats?: { at: string; cpuPercent: number; memoryBytes: number; pids: number };
+  text?: string;
+}
+type RunListener = (e: RunEvent) => void;
 
 /** One EventSource for the whole app; screens subscribe to job transitions through it. */
 class EventHub {
@@ -45,6 +55,13 @@ class EventHub {
   readonly #listeners = new Set<Listener>();
   readonly #status = new Set<(up: boolean) => void>();
   #up = false;
+  readonly #runListeners = new Set<RunListener>();
+
+  subscribeRuns(fn: RunListener): () => void {
+    this.#runListeners.add(fn);
+    this.#open();
+    return () => this.#runListeners.delete(fn);
+  }
 
   subscribe(fn: Listener): () => void {
     this.#listeners.add(fn);
@@ -67,6 +84,10 @@ class EventHub {
       const t = JSON.parse((ev as MessageEvent<string>).data) as JobTransition;
       for (const fn of this.#listeners) fn(t);
     });
+    source.addEventListener('run', (ev) => {
+      const e = JSON.parse((ev as MessageEvent<string>).data) as RunEvent;
+      for (const fn of this.#runListeners) fn(e);
+    });
     source.onopen = () => {
       this.#up = true;
       for (const fn of this.#status) fn(true);
@@ -85,6 +106,13 @@ export function useJobEvents(fn: Listener): void {
   const ref = useRef(fn);
   ref.current = fn;
   useEffect(() => events.subscribe((t) => ref.current(t)), []);
+}
+
+/** Running-server events (started, stats, log, exited) for as long as the component is mounted. */
+export function useRunEvents(fn: RunListener): void {
+  const ref = useRef(fn);
+  ref.current = fn;
+  useEffect(() => events.subscribeRuns((e) => ref.current(e)), []);
 }
 
 export interface Loaded<T> {

@@ -7,7 +7,7 @@ export interface Session {
   hubAdmin: boolean;
   token: { id: string; name: string; scopes: string[]; resources: string[] };
   viaSession: boolean;
-  can: { read: string[]; push: string[]; moderate: string[]; manage: boolean; admin: boolean };
+  can: { read: string[]; push: string[]; moderate: string[]; manage: boolean; admin: boolean; run: boolean };
 }
 
 const NOBODY: Session = {
@@ -16,7 +16,7 @@ const NOBODY: Session = {
   hubAdmin: false,
   token: { id: '', name: '', scopes: [], resources: [] },
   viaSession: false,
-  can: { read: [], push: [], moderate: [], manage: false, admin: false },
+  can: { read: [], push: [], moderate: [], manage: false, admin: false, run: false },
 };
 
 export const SessionContext = createContext<Session>(NOBODY);

@@ -24,6 +24,8 @@ export interface PipelineRouteDeps {
   authorizer: Authorizer;
   registryUrl: string;
   webhookSecret?: string;
+  /** Running-server events (`run`: started, stats, log, exited) to stream beside job transitions. */
+  runEvents?: import('node:events').EventEmitter;
 }
 
 const ErrorBody = Type.Object({ code: Type.String(), message: Type.String(), statusCode: Type.Integer() });
@@ -355,7 +357,12 @@ export async function pipelineRoutes(app: FastifyInstance, deps: PipelineRouteDe
   app.get(
     '/api/v1/events',
     {
-      schema: { tags: ['jobs'], summary: 'Server-Sent Events: job transitions', security: [{ bearer: [] }] },
+      schema: {
+        tags: ['jobs'],
+        summary:
+          'Server-Sent Events: job transitions (`job`) and running servers (`run`: started, stats, log, exited)',
+        security: [{ bearer: [] }],
+      },
     },
     async (req, reply) => {
       const readable = await authorizer.readableOrgs(await authorizer.authorize(req, 'read'));
@@ -372,10 +379,15 @@ export async function pipelineRoutes(app: FastifyInstance, deps: PipelineRouteDe
         (readable === '*' || readable.includes(t.org)) &&
         res.write(`event: job\ndata: ${JSON.stringify(t)}\n\n`);
       jobs.events.on('transition', send);
+      const sendRun = (e: { org: string }) =>
+        (readable === '*' || readable.includes(e.org)) &&
+        res.write(`event: run\ndata: ${JSON.stringify(e)}\n\n`);
+      deps.runEvents?.on('run', sendRun);
       const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
       const close = () => {
         clearInterval(ping);
         jobs.events.off('transition', send);
+        deps.runEvents?.off('run', sendRun);
         streams.delete(end);
       };
       const end = () => {

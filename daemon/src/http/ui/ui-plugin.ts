@@ -4,7 +4,7 @@ import fastifyStatic from '@fastify/static';
 import { type ObjectStore, verifyAttestation } from '@mcphub/registry';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { redactConfig } from '../../adapters.js';
-import { rbacAuthorizer, tokenAllows } from '../../auth/rbac-authorizer.js';
+import { RUN_SCOPE, rbacAuthorizer, tokenAllows } from '../../auth/rbac-authorizer.js';
 import type { Config } from '../../config/schema.js';
 import type { HubDb } from '../../db/database.js';
 import { HubError } from '../../errors.js';
@@ -13,7 +13,7 @@ import { jwksOf, loadOrCreateAdminToken, type SigningKey } from '../../keys/sign
 import { readObjectBytes } from '../../object-bytes.js';
 import { OrgDirectory } from '../../orgs/org-directory.js';
 import { RESULTS_BUCKET } from '../../pipeline/messages.js';
-import { authenticate, issueRegistryToken } from '../../tokens/token-service.js';
+import { authenticate, hasScope, issueRegistryToken } from '../../tokens/token-service.js';
 import {
   bindHostName,
   CONTENT_SECURITY_POLICY,
@@ -102,7 +102,10 @@ async function hubUiPluginImpl(app: FastifyInstance, deps: HubUiDeps): Promise<v
         `Host ${JSON.stringify(req.headers.host ?? '')} is not this daemon's name (DNS rebinding defence)`,
       );
     }
-    if (!originAllowed(req.method, req.headers, p)) {
+    // A WebSocket upgrade is a GET that opens a channel able to change state (the run terminal):
+    // its Origin is checked like a POST's (cross-site WebSocket hijacking defence).
+    const ws = req.headers.upgrade?.toLowerCase() === 'websocket';
+    if (!originAllowed(ws ? 'POST' : req.method, req.headers, p)) {
       throw new HubError(
         'HUB_ERR_FORBIDDEN',
         `Origin ${JSON.stringify(req.headers.origin ?? '')} may not change state here (CSRF defence)`,
@@ -281,7 +284,15 @@ async function hubUiPluginImpl(app: FastifyInstance, deps: HubUiDeps): Promise<v
       token: { id: p.id, name: p.name, scopes: p.scopes, resources: p.resources },
       viaSession: (req as FastifyRequest & { uiSession?: boolean }).uiSession === true,
       // manage: create organizations and tokens (within the token's own reach; the routes check the rest).
-      can: { read: orgs, push, moderate, manage: p.hubAdmin || tokenAllows(p, 'manage'), admin: p.hubAdmin },
+      // run: start and drive servers (the run routes check the same scopes).
+      can: {
+        read: orgs,
+        push,
+        moderate,
+        manage: p.hubAdmin || tokenAllows(p, 'manage'),
+        admin: p.hubAdmin,
+        run: hasScope(p, RUN_SCOPE) || hasScope(p, 'hub:admin'),
+      },
     };
   });
 

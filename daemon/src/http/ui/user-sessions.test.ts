@@ -99,7 +99,7 @@ describe('per-user UI sessions', () => {
       hubAdmin: false,
       viaSession: true,
       token: { scopes: ['hub:read'] },
-      can: { read: ['acme'], push: [], moderate: [], manage: false, admin: false },
+      can: { read: ['acme'], push: [], moderate: [], manage: false, admin: false, run: false },
     });
     const max = await browser(await loginAs(tokens.max!.secret), 'GET', '/api/v1/ui/session');
     expect(max.json()).toMatchObject({ name: 'max', can: { push: ['acme'], moderate: [] } });
