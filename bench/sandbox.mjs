@@ -413,7 +413,7 @@ export async function run(args = []) {
           'p90 (ms)',
           'overhead (ms)',
           '× bare',
-          'tree peak RSS (MB)',
+          'tree peak RSS (MiB)',
           'reads planted ~/ file',
           'writes its package dir',
         ],
