@@ -53,8 +53,8 @@ class BootCrash extends Error {
  * never takes the daemon down.
  *
  * A thread is used for one scan and thrown away; so that a scan does not wait for a thread to load
- * the scanner (most of a cold start), the next thread is started when a scan begins, and waits,
- * unreferenced, for its job. One that dies while waiting is replaced.
+ * the scanner, the next thread is started ahead (when a scan ends, or when it begins if jobs are
+ * queued behind it) and waits, unreferenced, for its job. One that dies while waiting is replaced.
  */
 export class ScanPool {
   private active = 0;
@@ -84,6 +84,7 @@ export class ScanPool {
       return result;
     } finally {
       this.active -= 1;
+      this.refill();
       this.waiting.shift()?.();
     }
   }
@@ -96,7 +97,9 @@ export class ScanPool {
   private async runScan(dir: string, mode: string): Promise<string> {
     const taken = this.takeWarm();
     const worker = taken ?? this.spawn();
-    this.refill();
+    // With jobs queued behind this one, start the next thread now, beside this scan; otherwise
+    // after it, so that loading the next thread does not compete with this scan for the CPU.
+    if (this.waiting.length > 0) this.refill();
     this.options.onScanThread?.(worker.threadId, taken !== null);
     try {
       return await this.runJob(worker, dir, mode);
