@@ -14,9 +14,13 @@ const queued = Number(process.argv[3] ?? 5);
 const IDLE_MS = 4000; // between scans: long enough for a warm thread to load, as between pushes
 
 const dir = mkdtempSync(join(tmpdir(), 'scan-pool-warmth-'));
-cpSync(fileURLToPath(new URL('../../node_modules/@modelcontextprotocol/server-memory', import.meta.url)), dir, {
-  recursive: true,
-});
+cpSync(
+  fileURLToPath(new URL('../../node_modules/@modelcontextprotocol/server-memory', import.meta.url)),
+  dir,
+  {
+    recursive: true,
+  },
+);
 const cold = new ScanPool(1, undefined, { warmThreads: 0 });
 const warm = new ScanPool(1);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
