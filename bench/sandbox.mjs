@@ -376,6 +376,13 @@ export async function run(args = []) {
         : {}),
     };
 
+    // The same split per iteration (sides back to back), then the median: steadier than medians' differences.
+    const perIterationDiff = (a, b) => median(samples[a].map((x, k) => x.ms - samples[b][k].ms));
+    const split = {
+      cli: perIterationDiff('unsandboxed', 'bare'),
+      sandbox: perIterationDiff('mcphub', 'unsandboxed'),
+    };
+    const ms = (value) => Math.round(value).toLocaleString('en-US');
     const host = machine();
     const yesNo = (probe) => (probe ? `${probe.value ? 'yes' : 'no'}: ${probe.detail}` : '—');
     const rows = SIDES.map((side) => {
@@ -425,10 +432,9 @@ export async function run(args = []) {
           `ratio of medians ${formatRatio(stats.mcphub.medianMs / stats.srt.medianMs)})`
         : 'mcphub run / srt: — (srt not measured)',
       '× bare is the median of per-iteration ratios; overhead is the difference of the medians.',
-      `Where mcphub run's overhead goes (differences of medians): the CLI, the resolve on the registry, ` +
-        `the digest and attestation checks and the tools guard ${formatNumber(stats.unsandboxed.medianMs - stats.bare.medianMs)} ms ` +
-        `(--unsafe-no-sandbox − bare); the sandbox itself ${formatNumber(stats.mcphub.medianMs - stats.unsandboxed.medianMs)} ms ` +
-        '(mcphub run − --unsafe-no-sandbox).',
+      `Where mcphub run's overhead goes (medians of per-iteration differences): the CLI, the resolve on the ` +
+        `registry, the digest and attestation checks and the tools guard ${ms(split.cli)} ms ` +
+        `(--unsafe-no-sandbox − bare); the sandbox itself ${ms(split.sandbox)} ms (mcphub run − --unsafe-no-sandbox).`,
       "Tree peak RSS: Σ of each process's peak RSS (VmHWM) over the spawned process tree at the initialize answer (MiB):",
       ...active.map((side) => `  ${LABELS[side]}: ${stats[side].processes.join(', ')}`),
       ...active.map(
@@ -464,6 +470,7 @@ export async function run(args = []) {
           srt: srtStatus,
           stats,
           ratios,
+          split,
           probes,
         },
         null,
