@@ -151,6 +151,8 @@ export class ScanPool {
         worker.off('error', died);
         worker.off('exit', died);
       };
+      // Whatever happens to it later, its 'error' event is never unheard (that would throw).
+      worker.on('error', () => {});
       worker.on('error', died);
       worker.on('exit', died);
       this.warm.push({ worker, detach });
