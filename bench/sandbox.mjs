@@ -273,6 +273,14 @@ export async function run(args = []) {
       { mode: 0o600 },
     );
     cleanups.push(async () => rmSync(planted, { force: true }));
+    // Even if the run dies before its clean-up (a closed stdout, an uncaught error), neither the
+    // home dir nor the temporary folder keeps anything of ours.
+    const removePlanted = () => {
+      rmSync(planted, { force: true });
+      rmSync(tmp, { recursive: true, force: true });
+    };
+    process.once('exit', removePlanted);
+    cleanups.push(async () => process.removeListener('exit', removePlanted));
 
     const srtCli = SRT_CANDIDATES.find((p) => existsSync(p)) ?? null;
     const srtVersion = srtCli
