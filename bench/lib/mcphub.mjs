@@ -3,10 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { runNode, startNodeProcess } from './processes.mjs';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = fileURLToPath(new URL('../../daemon/dist/cli/main.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../daemon/dist/cli/main.js', import.meta.url));
 
 // The daemon layers config from MCPHUB_* variables; a developer's own settings must not leak in.
-function cleanEnv() {
+export function cleanEnv() {
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MCPHUB_')));
 }
 
