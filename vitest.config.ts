@@ -7,12 +7,16 @@ const src = (pkg: string) => fileURLToPath(new URL(`./${pkg}/src/index.ts`, impo
 // test run never depends on a stale dist/. (The built CLI is still used by tests that spawn it.)
 export default defineConfig({
   resolve: {
-    alias: {
-      '@mcphub/registry': src('registry'),
-      '@mcphub/scanner': src('scanner'),
-      '@mcphub/sandbox': src('sandbox'),
-      '@mcphub/daemon': src('daemon'),
-    },
+    alias: [
+      {
+        find: /^@mcphub\/registry\/client$/,
+        replacement: fileURLToPath(new URL('./registry/src/consumer.ts', import.meta.url)),
+      },
+      { find: /^@mcphub\/registry$/, replacement: src('registry') },
+      { find: /^@mcphub\/scanner$/, replacement: src('scanner') },
+      { find: /^@mcphub\/sandbox$/, replacement: src('sandbox') },
+      { find: /^@mcphub\/daemon$/, replacement: src('daemon') },
+    ],
   },
   test: {
     include: ['{registry,scanner,sandbox,daemon,desktop}/src/**/*.test.ts', 'tests/**/*.test.ts'],

@@ -9,7 +9,7 @@ import {
   type ResolvedVersion,
   type VerifiedAttestation,
   verifyAttestation,
-} from '@mcphub/registry';
+} from '@mcphub/registry/client';
 import type { JWK } from 'jose';
 import { safeExtractTarGz } from '../archive/safe-extract.js';
 import type { CacheEntry, PackageCache } from './package-cache.js';
