@@ -28,7 +28,12 @@ export function createObjectStore(config: Config): ObjectStore {
 /** The embedded SQLite queue by default; AMQP when `amqpUrl` is set (required without a database). */
 export function createJobQueue(config: Config, db: HubDb | null): JobQueue {
   if (config.amqpUrl)
-    return new AmqpJobQueue({ url: config.amqpUrl, retry: { maxAttempts: config.queue.maxAttempts } });
+    return new AmqpJobQueue({
+      url: config.amqpUrl,
+      retry: { maxAttempts: config.queue.maxAttempts },
+      ...(config.sync.queuePrefix ? { prefix: config.sync.queuePrefix } : {}),
+      connectTimeoutMs: config.sync.dispatchTimeoutMs,
+    });
   if (!db)
     throw new HubError(
       'HUB_ERR_CONFIG_INVALID',
@@ -48,5 +53,6 @@ export function redactConfig(config: Config): Config {
     ...(config.amqpUrl ? { amqpUrl: mask(config.amqpUrl) } : {}),
     ...(config.s3SecretKey ? { s3SecretKey: '***' } : {}),
     ...(config.hub.webhookSecret ? { hub: { ...config.hub, webhookSecret: '***' } } : {}),
+    ...(config.sync.upstreamToken ? { sync: { ...config.sync, upstreamToken: '***' } } : {}),
   };
 }

@@ -21,6 +21,7 @@ import { sandboxRuntimeChecker } from './pipeline/runtime-checker.js';
 import { advisoriesDbPath, DEFAULT_SCAN_BUDGET, ScanPool } from './pipeline/scan-pool.js';
 import { startScanWorker } from './pipeline/scan-worker.js';
 import type { Consumer } from './queue/job-queue.js';
+import { Outbox, outboxDelayMs } from './sync/outbox.js';
 import { ensureAdminToken } from './tokens/token-service.js';
 
 export interface RunningDaemon {
@@ -59,6 +60,46 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
     const queue = createJobQueue(config, db);
     const jobs = new JobStore(db);
     stoppers.push(() => queue.close());
+    const outbox = new Outbox(db, {
+      minDelayMs: config.sync.retryMinMs,
+      maxDelayMs: config.sync.retryMaxMs,
+      attemptTimeoutMs: config.sync.dispatchTimeoutMs,
+      logger: logger.child({ role: 'outbox' }),
+    });
+    stoppers.unshift(() => outbox.stop());
+    /**
+     * Starts a part that needs the broker. A broker that is down does not stop the daemon: the part
+     * is started again with backoff in the background, and work waits in the outbox meanwhile.
+     */
+    const startWhenReachable = async (
+      what: string,
+      start: () => Promise<void>,
+      undo: () => Promise<void>,
+    ) => {
+      let stopped = false;
+      stoppers.unshift(async () => {
+        stopped = true;
+      });
+      const attempt = async (n: number): Promise<boolean> => {
+        try {
+          await start();
+          if (n > 1) logger.info({ what }, 'broker reachable again: started');
+          return true;
+        } catch (err) {
+          await undo().catch(() => undefined);
+          logger.warn({ what, attempt: n, err: (err as Error).message }, 'broker unreachable; retrying');
+          return false;
+        }
+      };
+      if (await attempt(1)) return;
+      void (async () => {
+        for (let n = 2; !stopped; n++) {
+          const delay = outboxDelayMs(n - 1, config.sync.retryMinMs, config.sync.retryMaxMs);
+          await new Promise((r) => setTimeout(r, delay));
+          if (stopped || (await attempt(n))) return;
+        }
+      })();
+    };
 
     let registryUrl = config.registry.url ?? `http://${config.registry.host}:${config.registry.port}`;
     if (config.roles.includes('registry')) {
@@ -74,16 +115,18 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
         maxMemoryMb: config.scanner.maxMemoryMb,
         advisoriesDb: advisoriesDbPath(config.home),
       });
-      const consumer: Consumer = await startScanWorker({
-        queue,
-        store,
-        pool,
-        logger: logger.child({ role: 'scanner' }),
-      });
+      let consumer: Consumer | null = null;
       stoppers.unshift(async () => {
-        await consumer.cancel();
+        await consumer?.cancel();
         await pool.close();
       });
+      await startWhenReachable(
+        'scan worker',
+        async () => {
+          consumer = await startScanWorker({ queue, store, pool, logger: logger.child({ role: 'scanner' }) });
+        },
+        async () => undefined,
+      );
     }
     let hubWorker: HubWorker | null = null;
     if (config.roles.includes('worker')) {
@@ -96,9 +139,17 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
         logger: logger.child({ role: 'worker' }),
         runtimeCheck: sandboxRuntimeChecker(logger.child({ role: 'runtime-check' })),
       });
-      await hubWorker.start();
       const w = hubWorker;
       stoppers.unshift(() => w.stop());
+      outbox.on('dispatch', async (row) => {
+        const job = await jobs.get(row.ref);
+        if (job?.state === 'QUEUED') await w.dispatch(job);
+      });
+      await startWhenReachable(
+        'hub worker',
+        () => w.start(),
+        () => w.stop(),
+      );
     }
     let hubUrl: string | null = null;
     let loginUrl: string | null = null;
@@ -107,9 +158,12 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       const submissions = new Submissions({
         jobs,
         store,
-        // Without a local hub worker the job waits QUEUED until one starts and recovers it.
+        // Without a local hub worker the job waits QUEUED until one starts and recovers it. With
+        // one, the dispatch goes through the outbox: a broker that is down leaves it waiting there.
         dispatch: async (job) => {
-          await worker?.dispatch(job);
+          if (!worker) return;
+          await outbox.enqueue('dispatch', job.id);
+          await outbox.kick();
         },
         limits: { maxSourceBytes: config.hub.maxSourceBytes },
         quota: meter,
@@ -120,7 +174,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
         signingKey,
         logger,
         registryUrl,
-        pipeline: { jobs, submissions, store, authorizer },
+        pipeline: { jobs, submissions, store, authorizer, outbox },
         orgs: { directory: new OrgDirectory(db), authorizer, meter },
       });
       apps.push(hubApp);
@@ -128,6 +182,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       hubUrl = urlOf(hubApp);
       loginUrl = `${hubUrl}/login?token=${hubApp.issueLoginToken()}`;
     }
+    outbox.start();
     const runtimeFile = join(config.home, 'daemon.json');
     writeFileSync(runtimeFile, `${JSON.stringify({ pid: process.pid, hubUrl, registryUrl }, null, 2)}\n`, {
       mode: 0o600,

@@ -50,7 +50,7 @@ export function Overview() {
                           <a href={href('jobs', j.id)}>
                             {j.name}@{j.version}
                           </a>{' '}
-                          <StateBadge state={j.state} />
+                          <StateBadge state={j.state} waiting={Boolean(j.waiting)} />
                         </li>
                       ))}
                     </ul>

@@ -1,0 +1,65 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type HubDb, migrateTo, openMemoryDatabase } from '../db/database.js';
+import { hubMigrations } from '../db/migrations/index.js';
+import { createLogger } from '../logger.js';
+import { Outbox, outboxDelayMs } from './outbox.js';
+
+const logger = createLogger('silent');
+
+describe('Outbox', () => {
+  let db: HubDb;
+  afterEach(async () => {
+    await db?.destroy();
+  });
+  const open = async () => {
+    db = openMemoryDatabase();
+    await migrateTo(db, 'hub_migrations', hubMigrations);
+    return new Outbox(db, { minDelayMs: 10, maxDelayMs: 40, attemptTimeoutMs: 1000, logger });
+  };
+
+  it('keeps failed work with its error, blocks what comes after it, and flushes in order once the remote is back', async () => {
+    const outbox = await open();
+    let up = false;
+    const done: string[] = [];
+    outbox.on('dispatch', async (row) => {
+      if (!up) throw new Error('ECONNREFUSED');
+      done.push(row.ref);
+    });
+    for (const ref of ['a', 'b', 'c']) await outbox.enqueue('dispatch', ref);
+    await outbox.kick();
+    const waiting = await outbox.pending('dispatch');
+    expect(waiting.map((r) => r.ref)).toEqual(['a', 'b', 'c']);
+    expect(waiting[0]).toMatchObject({ attempts: 1, last_error: 'ECONNREFUSED' });
+    // b and c were not tried: they wait behind a, so order is kept.
+    expect(waiting[1]!.attempts).toBe(0);
+    expect(done).toEqual([]);
+
+    up = true;
+    for (let i = 0; i < 50 && (await outbox.pending()).length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      await outbox.kick();
+    }
+    expect(done).toEqual(['a', 'b', 'c']);
+    expect(await outbox.pending()).toEqual([]);
+  });
+
+  it('a hanging remote counts as a failed attempt after the attempt timeout', async () => {
+    db = openMemoryDatabase();
+    await migrateTo(db, 'hub_migrations', hubMigrations);
+    const outbox = new Outbox(db, { minDelayMs: 10, maxDelayMs: 40, attemptTimeoutMs: 50, logger });
+    outbox.on('upstream', () => new Promise(() => undefined));
+    await outbox.enqueue('upstream', 'x');
+    await outbox.kick();
+    const [row] = await outbox.pending();
+    expect(row!.attempts).toBe(1);
+    expect(row!.last_error).toMatch(/longer than 50 ms/);
+  });
+
+  it('backoff is jittered and bounded', () => {
+    expect(outboxDelayMs(1, 100, 1000, () => 0)).toBe(50);
+    expect(outboxDelayMs(1, 100, 1000, () => 1)).toBe(100);
+    expect(outboxDelayMs(3, 100, 1000, () => 1)).toBe(400);
+    expect(outboxDelayMs(30, 100, 1000, () => 1)).toBe(1000);
+    expect(outboxDelayMs(30, 100, 1000, () => 0)).toBe(500);
+  });
+});
