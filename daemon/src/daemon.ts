@@ -22,6 +22,8 @@ import { advisoriesDbPath, DEFAULT_SCAN_BUDGET, ScanPool } from './pipeline/scan
 import { startScanWorker } from './pipeline/scan-worker.js';
 import type { Consumer } from './queue/job-queue.js';
 import { Outbox, outboxDelayMs } from './sync/outbox.js';
+import { RevocationBus } from './sync/revocation-bus.js';
+import { nodeIdOf, type Revocation, RevocationList } from './sync/revocation-list.js';
 import { ensureAdminToken } from './tokens/token-service.js';
 
 export interface RunningDaemon {
@@ -101,9 +103,58 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       })();
     };
 
+    // Revocations: recorded in this home's list (pull and run refuse them) and, with a broker,
+    // announced to every connected daemon (through the outbox while the broker is down).
+    const revocations = new RevocationList(config.home);
+    let bus: RevocationBus | null = null;
+    if (config.amqpUrl) {
+      const b = new RevocationBus({
+        url: config.amqpUrl,
+        ...(config.sync.queuePrefix ? { prefix: config.sync.queuePrefix } : {}),
+        nodeId: nodeIdOf(config.home),
+        connectTimeoutMs: config.sync.dispatchTimeoutMs,
+        reconnect: { minDelayMs: config.sync.retryMinMs, maxDelayMs: config.sync.retryMaxMs },
+        logger: logger.child({ role: 'revocations' }),
+      });
+      bus = b;
+      stoppers.push(() => b.close());
+      b.subscribe((r) => {
+        if (revocations.add([r]) > 0)
+          logger.warn(
+            { name: r.name, version: r.version, digest: r.digest, origin: r.origin, reason: r.reason },
+            'revocation received: pull and run refuse this digest from now on',
+          );
+      });
+      outbox.on('revocation', (row) => b.publish(JSON.parse(row.payload) as Revocation));
+    }
+
     let registryUrl = config.registry.url ?? `http://${config.registry.host}:${config.registry.port}`;
     if (config.roles.includes('registry')) {
-      const registryApp = await buildRegistryServer({ config, db, store, jwks: jwksOf(signingKey), logger });
+      const registryApp = await buildRegistryServer({
+        config,
+        db,
+        store,
+        jwks: jwksOf(signingKey),
+        logger,
+        onStatusChange: async (change) => {
+          if (change.to !== 'revoked') return;
+          const r: Revocation = {
+            schemaVersion: 1,
+            name: change.name,
+            version: change.version,
+            digest: change.digest,
+            bundleDigest: change.bundleDigest,
+            reason: change.reason ?? 'revoked',
+            revokedAt: change.at,
+            origin: registryUrl,
+          };
+          revocations.add([r]);
+          if (bus) {
+            await outbox.enqueue('revocation', r.digest, r);
+            void outbox.kick();
+          }
+        },
+      });
       apps.push(registryApp);
       await registryApp.listen({ host: config.registry.host, port: config.registry.port });
       registryUrl = config.registry.url ?? urlOf(registryApp);

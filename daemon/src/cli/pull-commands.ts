@@ -2,6 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { HubError } from '../errors.js';
+import { RevocationList } from '../sync/revocation-list.js';
+
+/** Looks digests up in this home's revocation list (revoked here, announced by a hub, or mirrored). */
+export function revokedCheck(config: Config) {
+  const list = new RevocationList(config.home);
+  return (digests: string[]) => list.find(digests);
+}
 
 /** The registries `pull` uses: the configured list, or the local registry. */
 export function registriesOf(config: Config): string[] {
@@ -46,6 +53,7 @@ export async function pullCommand(
     cache: new PackageCache(join(config.home, 'cache')),
     jwks: () => loadJwks(config),
     requireAttestation: config.client.requireAttestation,
+    revoked: revokedCheck(config),
   });
   progress(
     `${pulled.downloaded ? 'pulled' : 'cached'} ${pulled.name}@${pulled.version} ${pulled.digest} · ${

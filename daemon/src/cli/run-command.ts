@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { HubError } from '../errors.js';
-import { loadJwks, registriesOf } from './pull-commands.js';
+import { loadJwks, registriesOf, revokedCheck } from './pull-commands.js';
 
 export interface RunFlags {
   policy?: string;
@@ -101,6 +101,7 @@ export async function runCommand(
       cache: new sbx.PackageCache(join(config.home, 'cache')),
       jwks: () => loadJwks(config),
       requireAttestation: policy.requireAttestation || config.client.requireAttestation,
+      revoked: revokedCheck(config),
     });
   } catch (err) {
     audit({

@@ -1,6 +1,11 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { type ObjectStore, REGISTRY_MAX_PARAM_LENGTH, registryPlugin } from '@mcphub/registry';
+import {
+  type ObjectStore,
+  REGISTRY_MAX_PARAM_LENGTH,
+  registryPlugin,
+  type StatusChange,
+} from '@mcphub/registry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createLocalJWKSet } from 'jose';
 import type { Config } from '../config/schema.js';
@@ -16,6 +21,8 @@ export interface RegistryAppDeps {
   store: ObjectStore;
   jwks: Jwks;
   logger: Logger;
+  /** After a version's status changed (revocations are announced to connected daemons). */
+  onStatusChange?: (change: StatusChange) => Promise<void>;
 }
 
 /** The registry role: the @mcphub/registry plugin on its own port, with its OpenAPI at /docs. */
@@ -45,6 +52,7 @@ export async function buildRegistryServer(deps: RegistryAppDeps): Promise<Fastif
       maxTokenTtlSeconds: registry.tokenMaxTtlSeconds,
     },
     limits: { maxManifestBytes: registry.maxManifestBytes, maxBundleBytes: registry.maxBundleBytes },
+    ...(deps.onStatusChange ? { onStatusChange: deps.onStatusChange } : {}),
   });
   return app;
 }

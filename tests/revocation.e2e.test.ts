@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RegistryClient } from '@mcphub/registry';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildBundle } from './helpers/bundle.js';
+import {
+  createPublishToken,
+  type DaemonProcess,
+  publishWithCli,
+  runCli,
+  startDaemonProcess,
+} from './helpers/daemon-process.js';
+
+const AMQP = process.env.MCPHUB_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+describe('revocations reach connected daemons over the broker', () => {
+  const daemons: DaemonProcess[] = [];
+  afterAll(async () => {
+    for (const d of daemons) await d.stop('SIGKILL');
+  });
+
+  it('running a revoked package: hub A revokes, daemon B hears it and `mcphub run` refuses the digest even though B still serves and caches it', async () => {
+    const env = {
+      MCPHUB_AMQP_URL: AMQP,
+      MCPHUB_SYNC_QUEUE_PREFIX: `t${randomUUID().slice(0, 8)}.`,
+      MCPHUB_SCANNER_THREADS: '1',
+      MCPHUB_CLIENT_REQUIRE_ATTESTATION: 'false',
+    };
+    const a = await startDaemonProcess({ env });
+    daemons.push(a);
+    const b = await startDaemonProcess({ env });
+    daemons.push(b);
+
+    // The same package in both registries (B as a mirror of A would have it).
+    const bundle = await buildBundle('acme/notes', '1.0.0');
+    for (const d of [a, b]) {
+      const tok = await createPublishToken(d.home, 'acme/*');
+      const pub = await publishWithCli(bundle.file, bundle.manifestFile, d.registryUrl, tok.stdout.trim());
+      expect(pub.code, pub.stderr).toBe(0);
+    }
+    const bEnv = { ...env, MCPHUB_CLIENT_REGISTRIES: b.registryUrl };
+    const pulled = await runCli(['pull', 'acme/notes@1.0.0', '--home', b.home], bEnv);
+    expect(pulled.code, pulled.stderr).toBe(0);
+
+    const admin = await runCli([
+      'token',
+      'create',
+      '--home',
+      a.home,
+      '--scope',
+      'registry:admin',
+      '--resource',
+      'acme/*',
+    ]);
+    await new RegistryClient({ baseUrl: a.registryUrl, token: admin.stdout.trim() }).setStatus(
+      'acme/notes',
+      '1.0.0',
+      'revoked',
+      'maintainer key stolen',
+    );
+
+    const list = join(b.home, 'revocations.json');
+    const end = Date.now() + 30_000;
+    while (Date.now() < end && !(existsSync(list) && readFileSync(list, 'utf8').includes(bundle.digest)))
+      await new Promise((r) => setTimeout(r, 200));
+    expect(readFileSync(list, 'utf8'), b.stderr()).toContain(bundle.digest);
+
+    // B's own registry still says active: only the revocation message can refuse it.
+    const onB = await new RegistryClient({ baseUrl: b.registryUrl }).resolve('acme/notes', '1.0.0');
+    expect(onB.status).toBe('active');
+    const run = await runCli(['run', 'acme/notes@1.0.0', '--home', b.home], bEnv);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('SBX_ERR_PULL_REVOKED');
+    expect(run.stderr).toContain('maintainer key stolen');
+    const again = await runCli(['pull', 'acme/notes@1.0.0', '--home', b.home], bEnv);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('SBX_ERR_PULL_REVOKED');
+  }, 120_000);
+});
