@@ -318,6 +318,27 @@ function buildProgram(): Command {
     out(JSON.stringify(redactConfig(configFromOptions(opts)), null, 2));
   });
 
+  const registryCmd = program.command('registry').description('Registry sync with a remote hub');
+  addConfigOptions(
+    registryCmd
+      .command('mirror')
+      .description(
+        "Copy a remote registry's packages here, verifying digests and attestations (resumable, idempotent)",
+      )
+      .argument('<remote-url>', 'the remote registry, e.g. https://hub.example.com:8081')
+      .requiredOption(
+        '--trust-jwks <url|file>',
+        "the remote hub's JWKS: only attestations it signed are copied",
+      )
+      .option('--org <org>', 'only this organization')
+      .option('--token <jwt>', 'registry:read token for the remote (or env MCPHUB_REMOTE_TOKEN)')
+      .option('--max-versions <n>', 'stop after copying this many versions (the next run continues)'),
+  ).action(async (remoteUrl: string, opts: Record<string, unknown>) => {
+    const config = configFromOptions(opts);
+    const { mirrorCommand } = await import('./mirror-command.js');
+    await mirrorCommand(config, remoteUrl, opts as never, out, (s) => process.stderr.write(`${s}\n`));
+  });
+
   addConfigOptions(
     program
       .command('worker')
