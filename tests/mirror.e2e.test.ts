@@ -11,6 +11,7 @@ import {
   runCli,
   startDaemonProcess,
 } from './helpers/daemon-process.js';
+import { switchableProxy } from './helpers/tcp-proxy.js';
 
 const CLEAN = fileURLToPath(new URL('./fixtures/clean-clock-server', import.meta.url));
 
@@ -157,4 +158,62 @@ describe('registry mirror between two hubs', () => {
     const listing = await new RegistryClient({ baseUrl: fresh.registryUrl }).listPackages();
     expect(listing.packages).toEqual([]);
   }, 120_000);
+});
+
+describe('upstream forwarding', () => {
+  const daemons: DaemonProcess[] = [];
+  afterAll(async () => {
+    for (const d of daemons) await d.stop('SIGKILL');
+  });
+
+  it('a local publish is forwarded upstream with the same digests, waiting in the outbox while the upstream is down', async () => {
+    const upstream = await startDaemonProcess({ env: { MCPHUB_SCANNER_THREADS: '1' } });
+    daemons.push(upstream);
+    const proxy = await switchableProxy({
+      host: '127.0.0.1',
+      port: Number(new URL(upstream.registryUrl).port),
+    }); // down
+    const tok = await createPublishToken(upstream.home, 'fwd/*');
+    const env = {
+      MCPHUB_SCANNER_THREADS: '1',
+      MCPHUB_SYNC_UPSTREAM_URL: `http://127.0.0.1:${proxy.port}`,
+      MCPHUB_SYNC_UPSTREAM_TOKEN: tok.stdout.trim(),
+      MCPHUB_SYNC_RETRY_MIN_MS: '200',
+      MCPHUB_SYNC_RETRY_MAX_MS: '1000',
+    };
+    const edge = await startDaemonProcess({ env });
+    daemons.push(edge);
+    const r = await runCli(
+      [
+        'push',
+        CLEAN,
+        '--home',
+        edge.home,
+        '--name',
+        'fwd/clock',
+        '--version',
+        '2.0.0',
+        '--mode',
+        'fast',
+        '--wait',
+      ],
+      env,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const upstreamClient = new RegistryClient({ baseUrl: upstream.registryUrl });
+    await expect(upstreamClient.resolve('fwd/clock', '2.0.0')).rejects.toThrow();
+
+    await proxy.up();
+    const end = Date.now() + 30_000;
+    let found = null as Awaited<ReturnType<RegistryClient['resolve']>> | null;
+    while (!found && Date.now() < end) {
+      found = await upstreamClient.resolve('fwd/clock', '2.0.0').catch(() => null);
+      if (!found) await new Promise((res) => setTimeout(res, 200));
+    }
+    expect(found, edge.stderr()).not.toBeNull();
+    const mine = await new RegistryClient({ baseUrl: edge.registryUrl }).resolve('fwd/clock', '2.0.0');
+    expect(found!.digest).toBe(mine.digest);
+    expect(found!.manifest.attestation?.digest).toBe(mine.manifest.attestation?.digest);
+    await proxy.down();
+  }, 180_000);
 });

@@ -23,6 +23,7 @@ import { startScanWorker } from './pipeline/scan-worker.js';
 import type { Consumer } from './queue/job-queue.js';
 import { Outbox, outboxDelayMs } from './sync/outbox.js';
 import { RevocationBus } from './sync/revocation-bus.js';
+import { type UpstreamForward, upstreamForwarder } from './sync/upstream.js';
 import { nodeIdOf, type Revocation, RevocationList } from './sync/revocation-list.js';
 import { ensureAdminToken } from './tokens/token-service.js';
 
@@ -232,6 +233,27 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       await hubApp.listen({ host: config.hub.host, port: config.hub.port });
       hubUrl = urlOf(hubApp);
       loginUrl = `${hubUrl}/login?token=${hubApp.issueLoginToken()}`;
+    }
+    const upstreamUrl = config.sync.upstreamUrl;
+    if (upstreamUrl && hubWorker) {
+      // Every version this hub publishes is forwarded upstream, through the outbox (so it waits
+      // while the upstream is down, survives a restart and goes out in order).
+      const forward = upstreamForwarder({
+        localUrl: () => registryUrl,
+        upstreamUrl,
+        ...(config.sync.upstreamToken ? { upstreamToken: config.sync.upstreamToken } : {}),
+        signingKey,
+        logger: logger.child({ role: 'upstream' }),
+      });
+      outbox.on('upstream', (row) => forward(JSON.parse(row.payload) as UpstreamForward));
+      jobs.events.on('transition', (t) => {
+        if (t.to !== 'PUBLISHED') return;
+        const item: UpstreamForward = { name: `${t.org}/${t.name}`, version: t.version };
+        outbox
+          .enqueue('upstream', `${item.name}@${item.version}`, item)
+          .then(() => outbox.kick())
+          .catch((err: unknown) => logger.error({ err, ...item }, 'cannot queue the upstream forward'));
+      });
     }
     outbox.start();
     const runtimeFile = join(config.home, 'daemon.json');
