@@ -23,8 +23,8 @@ import { startScanWorker } from './pipeline/scan-worker.js';
 import type { Consumer } from './queue/job-queue.js';
 import { Outbox, outboxDelayMs } from './sync/outbox.js';
 import { RevocationBus } from './sync/revocation-bus.js';
-import { type UpstreamForward, upstreamForwarder } from './sync/upstream.js';
 import { nodeIdOf, type Revocation, RevocationList } from './sync/revocation-list.js';
+import { type UpstreamForward, upstreamForwarder } from './sync/upstream.js';
 import { ensureAdminToken } from './tokens/token-service.js';
 
 export interface RunningDaemon {

@@ -43,7 +43,10 @@ export function upstreamForwarder(deps: {
         ...(attestation ? { attestation } : {}),
         ...(snapshot ? { snapshot } : {}),
       });
-      deps.logger.info({ name, version, digest: res.digest, upstream: deps.upstreamUrl }, 'forwarded upstream');
+      deps.logger.info(
+        { name, version, digest: res.digest, upstream: deps.upstreamUrl },
+        'forwarded upstream',
+      );
     } catch (err) {
       if (
         err instanceof RegistryClientError &&
