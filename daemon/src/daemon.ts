@@ -13,10 +13,16 @@ import { Submissions } from './ingest/submissions.js';
 import { JobStore } from './jobs/job-store.js';
 import { jwksOf, loadOrCreateSigningKey } from './keys/signing-key.js';
 import type { Logger } from './logger.js';
+import { Metrics } from './metrics/metrics.js';
 import { bootstrapOrganizations, OrgDirectory } from './orgs/org-directory.js';
 import { UsageMeter } from './orgs/usage.js';
-import { HubWorker } from './pipeline/hub-worker.js';
-import { RESULTS_BUCKET, SOURCES_BUCKET } from './pipeline/messages.js';
+import { HubWorker, type RuntimeChecker } from './pipeline/hub-worker.js';
+import {
+  ANALYZE_COMPLETE_QUEUE,
+  ANALYZE_QUEUE,
+  RESULTS_BUCKET,
+  SOURCES_BUCKET,
+} from './pipeline/messages.js';
 import { sandboxRuntimeChecker } from './pipeline/runtime-checker.js';
 import { advisoriesDbPath, DEFAULT_SCAN_BUDGET, ScanPool } from './pipeline/scan-pool.js';
 import { startScanWorker } from './pipeline/scan-worker.js';
@@ -45,6 +51,20 @@ const urlOf = (app: FastifyInstance) => {
   return `http://${host}:${addr.port}`;
 };
 
+/** Counts sandboxed runtime checks by outcome for /metrics. */
+function countedRuntimeCheck(check: RuntimeChecker, metrics?: Metrics): RuntimeChecker {
+  return async (...args) => {
+    try {
+      const r = await check(...args);
+      metrics?.countSandboxRun('runtime_check', r.passed ? 'passed' : 'failed');
+      return r;
+    } catch (err) {
+      metrics?.countSandboxRun('runtime_check', 'error');
+      throw err;
+    }
+  };
+}
+
 /** The composition root of `mcphub daemon`: builds every dependency once and passes it down. */
 export async function startDaemon(config: Config, logger: Logger): Promise<RunningDaemon> {
   const db: HubDb = openSqliteDatabase(config.home);
@@ -70,6 +90,12 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       logger: logger.child({ role: 'outbox' }),
     });
     stoppers.unshift(() => outbox.stop());
+    const metrics = new Metrics({
+      role: 'daemon',
+      queue: { queue, names: [ANALYZE_QUEUE, ANALYZE_COMPLETE_QUEUE] },
+      jobs,
+      outbox,
+    });
     /**
      * Starts a part that needs the broker. A broker that is down does not stop the daemon: the part
      * is started again with backoff in the background, and work waits in the outbox meanwhile.
@@ -137,6 +163,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
         store,
         jwks: jwksOf(signingKey),
         logger,
+        metrics,
         onStatusChange: async (change) => {
           if (change.to !== 'revoked') return;
           const r: Revocation = {
@@ -175,7 +202,13 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       await startWhenReachable(
         'scan worker',
         async () => {
-          consumer = await startScanWorker({ queue, store, pool, logger: logger.child({ role: 'scanner' }) });
+          consumer = await startScanWorker({
+            queue,
+            store,
+            pool,
+            logger: logger.child({ role: 'scanner' }),
+            metrics,
+          });
         },
         async () => undefined,
       );
@@ -189,7 +222,10 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
         signingKey,
         registryUrl,
         logger: logger.child({ role: 'worker' }),
-        runtimeCheck: sandboxRuntimeChecker(logger.child({ role: 'runtime-check' })),
+        runtimeCheck: countedRuntimeCheck(
+          sandboxRuntimeChecker(logger.child({ role: 'runtime-check' })),
+          metrics,
+        ),
       });
       const w = hubWorker;
       stoppers.unshift(() => w.stop());
@@ -227,6 +263,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
         logger,
         registryUrl,
         pipeline: { jobs, submissions, store, authorizer, outbox },
+        metrics,
         orgs: { directory: new OrgDirectory(db), authorizer, meter },
       });
       apps.push(hubApp);

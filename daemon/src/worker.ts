@@ -1,7 +1,9 @@
+import { createServer, type Server } from 'node:http';
 import { createJobQueue, createObjectStore } from './adapters.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './logger.js';
-import { RESULTS_BUCKET, SOURCES_BUCKET } from './pipeline/messages.js';
+import { Metrics } from './metrics/metrics.js';
+import { ANALYZE_QUEUE, RESULTS_BUCKET, SOURCES_BUCKET } from './pipeline/messages.js';
 import { advisoriesDbPath, DEFAULT_SCAN_BUDGET, ScanPool } from './pipeline/scan-pool.js';
 import { startScanWorker } from './pipeline/scan-worker.js';
 
@@ -12,7 +14,7 @@ import { startScanWorker } from './pipeline/scan-worker.js';
 export async function startScanWorkers(
   config: Config,
   logger: Logger,
-): Promise<{ threads: number; close(): Promise<void> }> {
+): Promise<{ threads: number; metricsUrl: string | null; close(): Promise<void> }> {
   const store = createObjectStore(config);
   await Promise.all([store.ensureBucket(SOURCES_BUCKET), store.ensureBucket(RESULTS_BUCKET)]);
   const queue = createJobQueue(config, null);
@@ -22,10 +24,40 @@ export async function startScanWorkers(
     maxMemoryMb: config.scanner.maxMemoryMb,
     advisoriesDb: advisoriesDbPath(config.home),
   });
-  const consumer = await startScanWorker({ queue, store, pool, logger: logger.child({ role: 'scanner' }) });
+  const metrics = new Metrics({ role: 'scan-worker', queue: { queue, names: [ANALYZE_QUEUE] } });
+  const consumer = await startScanWorker({
+    queue,
+    store,
+    pool,
+    logger: logger.child({ role: 'scanner' }),
+    metrics,
+  });
+  // Queue depth drives scaling, so every worker can be scraped. Loopback only: no token here.
+  let server: Server | null = null;
+  let metricsUrl: string | null = null;
+  if (config.metricsPort !== undefined) {
+    const s = createServer((req, res) => {
+      if (req.method !== 'GET' || req.url !== '/metrics') {
+        res.writeHead(404).end();
+        return;
+      }
+      metrics.render().then(
+        ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
+        () => res.writeHead(500).end(),
+      );
+    });
+    await new Promise<void>((resolve, reject) => {
+      s.once('error', reject);
+      s.listen(config.metricsPort, '127.0.0.1', () => resolve());
+    });
+    server = s;
+    metricsUrl = `http://127.0.0.1:${(s.address() as { port: number }).port}/metrics`;
+  }
   return {
     threads: pool.size,
+    metricsUrl,
     close: async () => {
+      if (server) await new Promise<void>((r) => server!.close(() => r()));
       await consumer.cancel();
       await pool.close();
       await queue.close();

@@ -350,6 +350,7 @@ function buildProgram(): Command {
     const logger = createLogger(config.log.level);
     const worker = await startScanWorkers(config, logger);
     out(`MCP Hub scan worker running with ${worker.threads} thread(s). Press Ctrl+C to stop.`);
+    if (worker.metricsUrl) out(`  Metrics:      ${worker.metricsUrl}`);
     const stop = () => {
       worker.close().then(
         () => process.exit(0),

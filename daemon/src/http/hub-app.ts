@@ -33,6 +33,8 @@ export interface HubAppDeps {
   pipeline?: Omit<PipelineRouteDeps, 'registryUrl' | 'webhookSecret'>;
   /** Organizations, users, members, hub API tokens and usage. */
   orgs?: OrgRouteDeps;
+  /** Prometheus metrics at GET /metrics (hub admin token required: they span every organization). */
+  metrics?: { render(): Promise<{ contentType: string; body: string }> };
 }
 
 const ErrorBody = Type.Object({ code: Type.String(), message: Type.String(), statusCode: Type.Integer() });
@@ -168,6 +170,24 @@ export async function buildHubApp(deps: HubAppDeps): Promise<FastifyInstance> {
       return reply.status(201).send(issued);
     },
   );
+
+  const metrics = deps.metrics;
+  if (metrics)
+    app.get(
+      '/metrics',
+      {
+        schema: {
+          tags: ['system'],
+          summary: 'Prometheus metrics: queue depth, jobs by state, scans, registry requests, sandbox runs',
+          security: [{ bearer: [] }],
+        },
+      },
+      async (req, reply) => {
+        await requireScope(req, 'hub:admin');
+        const { contentType, body } = await metrics.render();
+        return reply.type(contentType).send(body);
+      },
+    );
 
   if (deps.orgs) await app.register(orgRoutes, deps.orgs);
   if (deps.pipeline) {

@@ -21,6 +21,8 @@ export interface RegistryAppDeps {
   store: ObjectStore;
   jwks: Jwks;
   logger: Logger;
+  /** Counts requests by method, route and status for /metrics. */
+  metrics?: { countRegistryRequest(method: string, route: string, status: number): void };
   /** After a version's status changed (revocations are announced to connected daemons). */
   onStatusChange?: (change: StatusChange) => Promise<void>;
 }
@@ -42,6 +44,12 @@ export async function buildRegistryServer(deps: RegistryAppDeps): Promise<Fastif
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  const metrics = deps.metrics;
+  if (metrics)
+    app.addHook('onResponse', async (req, reply) => {
+      // The route template, never the raw URL: names and digests would explode the label set.
+      metrics.countRegistryRequest(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode);
+    });
   await app.register(registryPlugin, {
     db: deps.db,
     store: deps.store,
