@@ -8,7 +8,7 @@ import { Outbox } from '../sync/outbox.js';
 import { Metrics } from './metrics.js';
 
 /** The sample of `series` (labels in any order) in a Prometheus text exposition. */
-const valueOf = (text: string, series: string) => {
+const sampleOf = (text: string, series: string) => {
   const norm = (s: string) => {
     const m = /^([^{\s]+)(?:\{(.*)\})?$/.exec(s)!;
     return `${m[1]}{${(m[2] ?? '').split(',').filter(Boolean).sort().join(',')}}`;
@@ -36,8 +36,8 @@ describe('Metrics', () => {
     const m = new Metrics({ role: 'test', queue: { queue, names: ['q.scan'] }, jobs, outbox });
 
     let text = (await m.render()).body;
-    expect(valueOf(text, 'mcphub_queue_depth{queue="q.scan",state="ready",role="test"}')).toBe(0);
-    expect(valueOf(text, 'mcphub_jobs{state="QUEUED",role="test"}')).toBe(0);
+    expect(sampleOf(text, 'mcphub_queue_depth{queue="q.scan",state="ready",role="test"}')).toBe(0);
+    expect(sampleOf(text, 'mcphub_jobs{state="QUEUED",role="test"}')).toBe(0);
 
     for (let i = 0; i < 3; i++) await queue.publish('q.scan', { i });
     await jobs.create({
@@ -57,21 +57,21 @@ describe('Metrics', () => {
     m.countSandboxRun('runtime_check', 'passed');
 
     text = (await m.render()).body;
-    expect(valueOf(text, 'mcphub_queue_depth{queue="q.scan",state="ready",role="test"}')).toBe(3);
-    expect(valueOf(text, 'mcphub_queue_up{role="test"}')).toBe(1);
-    expect(valueOf(text, 'mcphub_jobs{state="QUEUED",role="test"}')).toBe(1);
-    expect(valueOf(text, 'mcphub_outbox_pending{topic="dispatch",role="test"}')).toBe(1);
-    expect(valueOf(text, 'mcphub_scan_duration_seconds_count{outcome="succeeded",role="test"}')).toBe(1);
-    expect(valueOf(text, 'mcphub_scan_lines_total{role="test"}')).toBe(1000);
-    expect(valueOf(text, 'mcphub_scan_lines_per_second_sum{role="test"}')).toBe(500);
+    expect(sampleOf(text, 'mcphub_queue_depth{queue="q.scan",state="ready",role="test"}')).toBe(3);
+    expect(sampleOf(text, 'mcphub_queue_up{role="test"}')).toBe(1);
+    expect(sampleOf(text, 'mcphub_jobs{state="QUEUED",role="test"}')).toBe(1);
+    expect(sampleOf(text, 'mcphub_outbox_pending{topic="dispatch",role="test"}')).toBe(1);
+    expect(sampleOf(text, 'mcphub_scan_duration_seconds_count{outcome="succeeded",role="test"}')).toBe(1);
+    expect(sampleOf(text, 'mcphub_scan_lines_total{role="test"}')).toBe(1000);
+    expect(sampleOf(text, 'mcphub_scan_lines_per_second_sum{role="test"}')).toBe(500);
     expect(
-      valueOf(
+      sampleOf(
         text,
         'mcphub_registry_requests_total{method="GET",route="/v1/resolve/:org/:name/:version",status="200",role="test"}',
       ),
     ).toBe(1);
     expect(
-      valueOf(text, 'mcphub_sandbox_runs_total{kind="runtime_check",outcome="passed",role="test"}'),
+      sampleOf(text, 'mcphub_sandbox_runs_total{kind="runtime_check",outcome="passed",role="test"}'),
     ).toBe(1);
     await queue.close();
     await db.destroy();
@@ -85,6 +85,6 @@ describe('Metrics', () => {
     } as never;
     const m = new Metrics({ role: 'test', queue: { queue: broken, names: ['q'] } });
     const text = (await m.render()).body;
-    expect(valueOf(text, 'mcphub_queue_up{role="test"}')).toBe(0);
+    expect(sampleOf(text, 'mcphub_queue_up{role="test"}')).toBe(0);
   });
 });
