@@ -3,18 +3,23 @@ import { FsObjectStore, type ObjectStore, S3ObjectStore } from '@mcphub/registry
 import type { Config } from './config/schema.js';
 import type { HubDb } from './db/database.js';
 import { HubError } from './errors.js';
+import type { Logger } from './logger.js';
+import { RetryingObjectStore } from './object-store/retrying-object-store.js';
 import { AmqpJobQueue } from './queue/amqp-job-queue.js';
 import type { JobQueue } from './queue/job-queue.js';
 import { SqliteJobQueue } from './queue/sqlite-job-queue.js';
 
-/** Files under `objects/` by default; S3 (MinIO, AWS) when `s3Endpoint` is set. */
-export function createObjectStore(config: Config): ObjectStore {
+/**
+ * Files under `objects/` by default; S3 (MinIO, AWS) when `s3Endpoint` is set, retried with
+ * jittered backoff when a logger is given (a store down for a while delays jobs, not fails them).
+ */
+export function createObjectStore(config: Config, logger?: Logger): ObjectStore {
   if (!config.s3Endpoint) return new FsObjectStore({ root: join(config.home, 'objects') });
   if (!config.s3AccessKey || !config.s3SecretKey) {
     throw new HubError('HUB_ERR_CONFIG_INVALID', 's3Endpoint needs s3AccessKey and s3SecretKey');
   }
   const url = new URL(config.s3Endpoint);
-  return new S3ObjectStore({
+  const s3 = new S3ObjectStore({
     endPoint: url.hostname,
     port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
     useSSL: url.protocol === 'https:',
@@ -23,6 +28,7 @@ export function createObjectStore(config: Config): ObjectStore {
     ...(config.s3Region ? { region: config.s3Region } : {}),
     ...(config.s3BucketPrefix ? { bucketPrefix: config.s3BucketPrefix } : {}),
   });
+  return logger ? new RetryingObjectStore(s3, logger.child({ role: 'object-store' })) : s3;
 }
 
 /** The embedded SQLite queue by default; AMQP when `amqpUrl` is set (required without a database). */

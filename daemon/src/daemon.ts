@@ -78,7 +78,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
     await bootstrapOrganizations(db);
     const authorizer = rbacAuthorizer(db);
     const meter = new UsageMeter(db);
-    const store = createObjectStore(config);
+    const store = createObjectStore(config, logger);
     await Promise.all([store.ensureBucket(SOURCES_BUCKET), store.ensureBucket(RESULTS_BUCKET)]);
     const queue = createJobQueue(config, db);
     const jobs = new JobStore(db);

@@ -15,7 +15,7 @@ export async function startScanWorkers(
   config: Config,
   logger: Logger,
 ): Promise<{ threads: number; metricsUrl: string | null; close(): Promise<void> }> {
-  const store = createObjectStore(config);
+  const store = createObjectStore(config, logger);
   await Promise.all([store.ensureBucket(SOURCES_BUCKET), store.ensureBucket(RESULTS_BUCKET)]);
   const queue = createJobQueue(config, null);
   const pool = new ScanPool(config.scanner.threads || undefined, {
