@@ -11,6 +11,7 @@ import {
   runCli,
   startDaemonProcess,
 } from './helpers/daemon-process.js';
+import { switchableProxy } from './helpers/tcp-proxy.js';
 
 const AMQP = process.env.MCPHUB_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -76,5 +77,60 @@ describe('revocations reach connected daemons over the broker', () => {
     const again = await runCli(['pull', 'acme/notes@1.0.0', '--home', b.home], bEnv);
     expect(again.code).not.toBe(0);
     expect(again.stderr).toContain('SBX_ERR_PULL_REVOKED');
+  }, 120_000);
+
+  it('a revocation made while the broker is unreachable waits in the outbox and reaches the other daemon once the broker is back', async () => {
+    const proxy = await switchableProxy({ host: '127.0.0.1', port: 5672 });
+    await proxy.up();
+    const prefix = `t${randomUUID().slice(0, 8)}.`;
+    const common = { MCPHUB_SYNC_QUEUE_PREFIX: prefix, MCPHUB_SCANNER_THREADS: '1' };
+    const a = await startDaemonProcess({
+      env: {
+        ...common,
+        MCPHUB_AMQP_URL: `amqp://guest:guest@127.0.0.1:${proxy.port}`,
+        MCPHUB_SYNC_RETRY_MIN_MS: '200',
+        MCPHUB_SYNC_RETRY_MAX_MS: '1000',
+      },
+    });
+    daemons.push(a);
+    const b = await startDaemonProcess({ env: { ...common, MCPHUB_AMQP_URL: AMQP } });
+    daemons.push(b);
+    const bundle = await buildBundle('acme/offline', '1.0.0');
+    const tok = await createPublishToken(a.home, 'acme/*');
+    expect(
+      (await publishWithCli(bundle.file, bundle.manifestFile, a.registryUrl, tok.stdout.trim())).code,
+    ).toBe(0);
+
+    await proxy.down();
+    const admin = await runCli([
+      'token',
+      'create',
+      '--home',
+      a.home,
+      '--scope',
+      'registry:admin',
+      '--resource',
+      'acme/*',
+    ]);
+    await new RegistryClient({ baseUrl: a.registryUrl, token: admin.stdout.trim() }).setStatus(
+      'acme/offline',
+      '1.0.0',
+      'revoked',
+      'revoked while offline',
+    );
+    // Recorded locally at once; B cannot have heard of it.
+    expect(readFileSync(join(a.home, 'revocations.json'), 'utf8')).toContain(bundle.digest);
+    await new Promise((r) => setTimeout(r, 1500));
+    const listB = join(b.home, 'revocations.json');
+    expect(existsSync(listB) && readFileSync(listB, 'utf8').includes(bundle.digest)).toBe(false);
+
+    await proxy.up();
+    const end = Date.now() + 30_000;
+    while (Date.now() < end && !(existsSync(listB) && readFileSync(listB, 'utf8').includes(bundle.digest)))
+      await new Promise((r) => setTimeout(r, 200));
+    expect(existsSync(listB) ? readFileSync(listB, 'utf8') : '', a.stderr()).toContain(
+      'revoked while offline',
+    );
+    await proxy.down();
   }, 120_000);
 });
