@@ -179,7 +179,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
           revocations.add([r]);
           if (bus) {
             await outbox.enqueue('revocation', r.digest, r);
-            void outbox.kick();
+            void outbox.kick('revocation');
           }
         },
       });
@@ -251,7 +251,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
         dispatch: async (job) => {
           if (!worker) return;
           await outbox.enqueue('dispatch', job.id);
-          await outbox.kick();
+          await outbox.kick('dispatch');
         },
         limits: { maxSourceBytes: config.hub.maxSourceBytes },
         quota: meter,
@@ -288,7 +288,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
         const item: UpstreamForward = { name: `${t.org}/${t.name}`, version: t.version };
         outbox
           .enqueue('upstream', `${item.name}@${item.version}`, item)
-          .then(() => outbox.kick())
+          .then(() => outbox.kick('upstream'))
           .catch((err: unknown) => logger.error({ err, ...item }, 'cannot queue the upstream forward'));
       });
     }

@@ -55,6 +55,26 @@ describe('Outbox', () => {
     expect(row!.last_error).toMatch(/longer than 50 ms/);
   });
 
+  it('topics flush independently: a hanging upstream does not hold back a dispatch', async () => {
+    db = openMemoryDatabase();
+    await migrateTo(db, 'hub_migrations', hubMigrations);
+    const outbox = new Outbox(db, { minDelayMs: 10, maxDelayMs: 40, attemptTimeoutMs: 5000, logger });
+    let release = () => undefined as void;
+    outbox.on('upstream', () => new Promise<void>((r) => (release = r)));
+    const dispatched: string[] = [];
+    outbox.on('dispatch', async (row) => {
+      dispatched.push(row.ref);
+    });
+    await outbox.enqueue('upstream', 'slow');
+    const slow = outbox.kick('upstream');
+    await outbox.enqueue('dispatch', 'job');
+    await outbox.kick('dispatch');
+    expect(dispatched).toEqual(['job']);
+    release();
+    await slow;
+    expect(await outbox.pending()).toEqual([]);
+  });
+
   it('backoff is jittered and bounded', () => {
     expect(outboxDelayMs(1, 100, 1000, () => 0)).toBe(50);
     expect(outboxDelayMs(1, 100, 1000, () => 1)).toBe(100);

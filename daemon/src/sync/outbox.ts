@@ -45,8 +45,8 @@ const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> => 
  */
 export class Outbox {
   private readonly handlers = new Map<string, OutboxHandler>();
-  private running: Promise<void> | null = null;
-  private again = false;
+  /** One flush at a time per topic; `again` asks the running one to look once more. */
+  private readonly running = new Map<string, { promise: Promise<void>; again: boolean }>();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
 
@@ -122,43 +122,50 @@ export class Outbox {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
+    await Promise.allSettled([...this.running.values()].map((r) => r.promise));
   }
 
-  /** Flushes now (or right after the flush in progress); resolves when that flush is done. */
-  kick(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
+  /**
+   * Flushes one topic now (or right after its flush in progress), or every topic without an
+   * argument; resolves when that is done. Topics flush independently, so a slow upstream never
+   * delays a dispatch.
+   */
+  async kick(topic?: OutboxTopic): Promise<void> {
+    if (!topic) {
+      await Promise.all([...this.handlers.keys()].map((t) => this.kick(t as OutboxTopic)));
+      return;
     }
-    this.running = (async () => {
+    const current = this.running.get(topic);
+    if (current) {
+      current.again = true;
+      return current.promise;
+    }
+    const state = { promise: Promise.resolve(), again: false };
+    state.promise = (async () => {
       try {
         do {
-          this.again = false;
-          await this.flushOnce();
-        } while (this.again && !this.stopped);
+          state.again = false;
+          await this.flushTopic(topic);
+        } while (state.again && !this.stopped);
       } finally {
-        this.running = null;
+        this.running.delete(topic);
       }
     })();
-    return this.running;
+    this.running.set(topic, state);
+    return state.promise;
   }
 
-  private async flushOnce(): Promise<void> {
-    const blocked = new Set<string>();
-    for (const row of await this.pending()) {
+  private async flushTopic(topic: OutboxTopic): Promise<void> {
+    const handler = this.handlers.get(topic);
+    if (!handler) return;
+    for (const row of await this.pending(topic)) {
       if (this.stopped) return;
-      if (blocked.has(row.topic)) continue;
-      const handler = this.handlers.get(row.topic);
-      if (!handler || row.next_attempt_at > new Date().toISOString()) {
-        blocked.add(row.topic);
-        continue;
-      }
+      // In order: a row that is not due yet holds back the ones behind it.
+      if (row.next_attempt_at > new Date().toISOString()) return;
       try {
         await withTimeout(handler(row), this.opts.attemptTimeoutMs, `${row.topic} ${row.ref}`);
         await this.db.deleteFrom('outbox').where('id', '=', row.id).execute();
       } catch (err) {
-        blocked.add(row.topic);
         const attempts = row.attempts + 1;
         const delay = outboxDelayMs(attempts, this.opts.minDelayMs, this.opts.maxDelayMs, this.opts.random);
         const message = err instanceof Error ? err.message : String(err);
@@ -175,6 +182,7 @@ export class Outbox {
           { topic: row.topic, ref: row.ref, attempts, retryInMs: delay, err: message },
           'remote unreachable: work waits in the outbox',
         );
+        return;
       }
     }
   }
