@@ -59,7 +59,7 @@ describe('Outbox', () => {
     db = openMemoryDatabase();
     await migrateTo(db, 'hub_migrations', hubMigrations);
     const outbox = new Outbox(db, { minDelayMs: 10, maxDelayMs: 40, attemptTimeoutMs: 5000, logger });
-    let release = () => undefined as void;
+    let release: () => void = () => undefined;
     outbox.on('upstream', () => new Promise<void>((r) => (release = r)));
     const dispatched: string[] = [];
     outbox.on('dispatch', async (row) => {
@@ -81,5 +81,45 @@ describe('Outbox', () => {
     expect(outboxDelayMs(3, 100, 1000, () => 1)).toBe(400);
     expect(outboxDelayMs(30, 100, 1000, () => 1)).toBe(1000);
     expect(outboxDelayMs(30, 100, 1000, () => 0)).toBe(500);
+  });
+});
+
+describe('Outbox on PostgreSQL (127.0.0.1:5432, database test)', () => {
+  it('the migration and the flush run unchanged; parallel enqueues (hub replicas) get distinct, ordered seq', async () => {
+    const pg = (await import('pg')).default;
+    const { Kysely, PostgresDialect } = await import('kysely');
+    const { up } = await import('../db/migrations/0005-sync.js');
+    const schema = `outbox_test_${Date.now()}_${process.pid}`;
+    const conn = {
+      host: process.env.PGHOST ?? '127.0.0.1',
+      user: process.env.PGUSER ?? 'postgres',
+      database: 'test',
+    };
+    const admin = new pg.Client(conn);
+    await admin.connect().catch((err: Error) => {
+      throw new Error(`PostgreSQL is needed on ${conn.host}:5432 (database test): ${err.message}`);
+    });
+    await admin.query(`create schema ${schema}`);
+    const pool = new pg.Pool({ ...conn, options: `-c search_path=${schema}`, max: 8 });
+    const pgDb = new Kysely<never>({ dialect: new PostgresDialect({ pool }) }) as unknown as HubDb;
+    try {
+      await up(pgDb as never);
+      const outbox = new Outbox(pgDb, { minDelayMs: 10, maxDelayMs: 20, attemptTimeoutMs: 1000, logger });
+      const refs = Array.from({ length: 20 }, (_, i) => `job-${i}`);
+      await Promise.all(refs.map((r) => outbox.enqueue('dispatch', r)));
+      const rows = await outbox.pending('dispatch');
+      expect(new Set(rows.map((r) => Number(r.seq))).size).toBe(20);
+      const done: string[] = [];
+      outbox.on('dispatch', async (row) => {
+        done.push(row.ref);
+      });
+      await outbox.kick('dispatch');
+      expect(done).toEqual(rows.map((r) => r.ref));
+      expect(await outbox.pending()).toEqual([]);
+    } finally {
+      await pgDb.destroy();
+      await admin.query(`drop schema ${schema} cascade`);
+      await admin.end();
+    }
   });
 });

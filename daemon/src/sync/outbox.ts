@@ -83,8 +83,12 @@ export class Outbox {
           return row;
         });
       } catch (err) {
-        // Two writers took the same seq (PostgreSQL replicas): the unique index refused one; retry.
-        if (tries >= 5) throw err;
+        // Two writers took the same seq (PostgreSQL replicas): the unique index refused one; retry
+        // after a short random pause so the contenders spread out.
+        const code = (err as { code?: unknown }).code;
+        const duplicate = code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+        if (!duplicate || tries >= 30) throw err;
+        await new Promise((r) => setTimeout(r, Math.random() * 5 * (tries + 1)));
       }
     }
   }
