@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, type DaemonProcess, runCli, startDaemonProcess } from './helpers/daemon-process.js';
-import { freePort } from './helpers/tcp-proxy.js';
+import { freePort, switchableProxy } from './helpers/tcp-proxy.js';
 
 const CLEAN = fileURLToPath(new URL('./fixtures/clean-clock-server', import.meta.url));
 const AMQP = process.env.MCPHUB_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -139,4 +139,45 @@ describe('a scan worker killed (SIGKILL) mid-job', () => {
         new RegExp(`mcphub_queue_depth\\{queue="mcphub.analyze",state="${state}"[^}]*\\} 0\\n`),
       );
   }, 300_000);
+
+  it('a worker started while the broker is unreachable waits for it and attaches when it is back', async () => {
+    const proxy = await switchableProxy({ host: '127.0.0.1', port: 5672 });
+    const w = spawn(
+      process.execPath,
+      [CLI, 'worker', '--home', mkdtempSync(join(tmpdir(), 'mcphub-worker-')), '--log-level', 'warn'],
+      {
+        env: {
+          ...process.env,
+          ...env,
+          MCPHUB_AMQP_URL: `amqp://guest:guest@127.0.0.1:${proxy.port}`,
+          MCPHUB_SYNC_RETRY_MIN_MS: '100',
+          MCPHUB_SYNC_RETRY_MAX_MS: '500',
+          MCPHUB_SCANNER_THREADS: '1',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    workers.push(w);
+    let out = '';
+    w.stdout!.on('data', (d) => {
+      out += d;
+    });
+    w.stderr!.on('data', (d) => {
+      out += d;
+    });
+    const waitFor = async (text: string) => {
+      const end = Date.now() + 30_000;
+      while (!out.includes(text) && w.exitCode === null && Date.now() < end)
+        await new Promise((r) => setTimeout(r, 100));
+    };
+    await waitFor('attempt":3');
+    expect(w.exitCode, out).toBeNull();
+    expect(out).toContain('broker unreachable; retrying');
+    expect(out).not.toContain('worker running');
+    await proxy.up();
+    await waitFor('worker running');
+    expect(out).toContain('worker running');
+    w.kill('SIGKILL');
+    await proxy.down();
+  }, 60_000);
 });

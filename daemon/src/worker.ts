@@ -6,6 +6,7 @@ import { Metrics } from './metrics/metrics.js';
 import { ANALYZE_QUEUE, RESULTS_BUCKET, SOURCES_BUCKET } from './pipeline/messages.js';
 import { advisoriesDbPath, DEFAULT_SCAN_BUDGET, ScanPool } from './pipeline/scan-pool.js';
 import { startScanWorker } from './pipeline/scan-worker.js';
+import { outboxDelayMs } from './sync/outbox.js';
 
 /**
  * `mcphub worker`: scan workers only, against a shared broker and object store, on any machine.
@@ -25,13 +26,23 @@ export async function startScanWorkers(
     advisoriesDb: advisoriesDbPath(config.home),
   });
   const metrics = new Metrics({ role: 'scan-worker', queue: { queue, names: [ANALYZE_QUEUE] } });
-  const consumer = await startScanWorker({
-    queue,
-    store,
-    pool,
-    logger: logger.child({ role: 'scanner' }),
-    metrics,
-  });
+  // A broker that is down at start is waited for (with backoff), not a reason to exit.
+  let consumer: Awaited<ReturnType<typeof startScanWorker>> | null = null;
+  for (let attempt = 1; !consumer; attempt++) {
+    try {
+      consumer = await startScanWorker({
+        queue,
+        store,
+        pool,
+        logger: logger.child({ role: 'scanner' }),
+        metrics,
+      });
+    } catch (err) {
+      const delay = outboxDelayMs(attempt, config.sync.retryMinMs, config.sync.retryMaxMs);
+      logger.warn({ attempt, retryInMs: delay, err: (err as Error).message }, 'broker unreachable; retrying');
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
   // Queue depth drives scaling, so every worker can be scraped. Loopback only: no token here.
   let server: Server | null = null;
   let metricsUrl: string | null = null;
@@ -58,7 +69,7 @@ export async function startScanWorkers(
     metricsUrl,
     close: async () => {
       if (server) await new Promise<void>((r) => server!.close(() => r()));
-      await consumer.cancel();
+      await consumer?.cancel();
       await pool.close();
       await queue.close();
     },
