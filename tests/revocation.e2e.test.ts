@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RegistryClient } from '@mcphub/registry';
+import { RegistryClient, signEnvelope } from '@mcphub/registry';
+import amqp from 'amqplib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildBundle } from './helpers/bundle.js';
 import {
@@ -21,7 +22,7 @@ describe('revocations reach connected daemons over the broker', () => {
     for (const d of daemons) await d.stop('SIGKILL');
   });
 
-  it('running a revoked package: hub A revokes, daemon B hears it and `mcphub run` refuses the digest even though B still serves and caches it', async () => {
+  it('running a revoked package: hub A revokes, daemon B (trusting A) hears it and `mcphub run` refuses the digest even though B still serves and caches it; forged revocations (unsigned, unknown key) are ignored', async () => {
     const env = {
       MCPHUB_AMQP_URL: AMQP,
       MCPHUB_SYNC_QUEUE_PREFIX: `t${randomUUID().slice(0, 8)}.`,
@@ -43,6 +44,43 @@ describe('revocations reach connected daemons over the broker', () => {
     const bEnv = { ...env, MCPHUB_CLIENT_REGISTRIES: b.registryUrl };
     const pulled = await runCli(['pull', 'acme/notes@1.0.0', '--home', b.home], bEnv);
     expect(pulled.code, pulled.stderr).toBe(0);
+    // B accepts revocations signed by A's key only because it was told to trust A.
+    const trust = await runCli(['registry', 'trust', `${a.hubUrl}/.well-known/jwks.json`, '--home', b.home]);
+    expect(trust.code, trust.stderr).toBe(0);
+
+    // Forged revocations first: anyone with access to the broker can publish to the exchange.
+    const forged = {
+      schemaVersion: 1,
+      name: 'acme/notes',
+      version: '1.0.0',
+      digest: `sha256:${'f'.repeat(64)}`,
+      bundleDigest: bundle.digest,
+      reason: 'forged',
+      revokedAt: new Date().toISOString(),
+      origin: 'attacker',
+    };
+    const stranger = generateKeyPairSync('ed25519');
+    const conn = await amqp.connect(AMQP);
+    const ch = await conn.createConfirmChannel();
+    for (const body of [
+      forged,
+      signEnvelope(
+        Buffer.from(JSON.stringify(forged)),
+        'application/vnd.mcphub.revocation.v1+json',
+        stranger.privateKey,
+        'stranger',
+      ),
+    ]) {
+      ch.publish(`${env.MCPHUB_SYNC_QUEUE_PREFIX}mcphub.revocations`, '', Buffer.from(JSON.stringify(body)));
+    }
+    await ch.waitForConfirms();
+    await conn.close();
+    const refusedTwice = () => (b.stderr().match(/revocation message refused/g) ?? []).length >= 2;
+    for (let end = Date.now() + 20_000; !refusedTwice() && Date.now() < end; )
+      await new Promise((r) => setTimeout(r, 100));
+    expect(refusedTwice(), b.stderr()).toBe(true);
+    expect(existsSync(join(b.home, 'revocations.json'))).toBe(false);
+    expect((await runCli(['pull', 'acme/notes@1.0.0', '--home', b.home], bEnv)).code).toBe(0);
 
     const admin = await runCli([
       'token',
@@ -95,6 +133,9 @@ describe('revocations reach connected daemons over the broker', () => {
     daemons.push(a);
     const b = await startDaemonProcess({ env: { ...common, MCPHUB_AMQP_URL: AMQP } });
     daemons.push(b);
+    expect(
+      (await runCli(['registry', 'trust', `${a.hubUrl}/.well-known/jwks.json`, '--home', b.home])).code,
+    ).toBe(0);
     const bundle = await buildBundle('acme/offline', '1.0.0');
     const tok = await createPublishToken(a.home, 'acme/*');
     expect(

@@ -27,8 +27,9 @@ import { sandboxRuntimeChecker } from './pipeline/runtime-checker.js';
 import { advisoriesDbPath, DEFAULT_SCAN_BUDGET, ScanPool } from './pipeline/scan-pool.js';
 import { startScanWorker } from './pipeline/scan-worker.js';
 import type { Consumer } from './queue/job-queue.js';
+import { readTrustedKeys } from './sync/mirror.js';
 import { Outbox, outboxDelayMs } from './sync/outbox.js';
-import { RevocationBus } from './sync/revocation-bus.js';
+import { RevocationBus, signRevocation } from './sync/revocation-bus.js';
 import { nodeIdOf, type Revocation, RevocationList } from './sync/revocation-list.js';
 import { type UpstreamForward, upstreamForwarder } from './sync/upstream.js';
 import { ensureAdminToken } from './tokens/token-service.js';
@@ -139,20 +140,29 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
         url: config.amqpUrl,
         ...(config.sync.queuePrefix ? { prefix: config.sync.queuePrefix } : {}),
         nodeId: nodeIdOf(config.home),
+        // Only revocations signed by this hub or a hub trusted in trusted-jwks.json are accepted.
+        trusted: () => ({ keys: [...jwksOf(signingKey).keys, ...readTrustedKeys(config.home).keys] }),
         connectTimeoutMs: config.sync.dispatchTimeoutMs,
         reconnect: { minDelayMs: config.sync.retryMinMs, maxDelayMs: config.sync.retryMaxMs },
         logger: logger.child({ role: 'revocations' }),
       });
       bus = b;
       stoppers.push(() => b.close());
-      b.subscribe((r) => {
+      b.subscribe(({ signedBy, ...r }) => {
         if (revocations.add([r]) > 0)
           logger.warn(
-            { name: r.name, version: r.version, digest: r.digest, origin: r.origin, reason: r.reason },
+            {
+              name: r.name,
+              version: r.version,
+              digest: r.digest,
+              origin: r.origin,
+              reason: r.reason,
+              signedBy,
+            },
             'revocation received: pull and run refuse this digest from now on',
           );
       });
-      outbox.on('revocation', (row) => b.publish(JSON.parse(row.payload) as Revocation));
+      outbox.on('revocation', (row) => b.publish(JSON.parse(row.payload)));
     }
 
     let registryUrl = config.registry.url ?? `http://${config.registry.host}:${config.registry.port}`;
@@ -178,7 +188,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
           };
           revocations.add([r]);
           if (bus) {
-            await outbox.enqueue('revocation', r.digest, r);
+            await outbox.enqueue('revocation', r.digest, signRevocation(r, signingKey));
             void outbox.kick('revocation');
           }
         },

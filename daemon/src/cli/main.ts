@@ -340,6 +340,21 @@ function buildProgram(): Command {
   });
 
   addConfigOptions(
+    registryCmd
+      .command('trust')
+      .description(
+        "Trust a remote hub's keys (JWKS URL or file): its attestations verify on pull and its signed revocations are accepted",
+      )
+      .argument('<jwks>', 'e.g. https://hub.example.com/.well-known/jwks.json'),
+  ).action(async (source: string, opts: Record<string, unknown>) => {
+    const config = configFromOptions(opts);
+    const { addTrustedKeys, loadJwksFrom, trustedKeysFile } = await import('../sync/mirror.js');
+    const jwks = await loadJwksFrom(source);
+    addTrustedKeys(config.home, jwks);
+    out(`trusted ${jwks.keys.map((k) => k.kid).join(', ')} in ${trustedKeysFile(config.home)}`);
+  });
+
+  addConfigOptions(
     program
       .command('worker')
       .description('Run scan workers only, against a shared broker (--amqp-url) and store (--s3-endpoint)'),

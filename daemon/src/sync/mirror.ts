@@ -212,16 +212,23 @@ export async function loadJwksFrom(source: string): Promise<Jwks> {
 }
 
 /**
- * Keys trusted for attestations besides the local hub's (`MCPHUB_HOME/trusted-jwks.json`): a
- * mirror adds the remote hub's keys so mirrored packages verify on pull.
+ * Keys of remote hubs trusted besides the local hub's (`MCPHUB_HOME/trusted-jwks.json`): their
+ * attestations verify on pull and their signed revocations are accepted. `registry mirror
+ * --trust-jwks` and `registry trust` add to it.
  */
 export function trustedKeysFile(home: string): string {
   return join(home, 'trusted-jwks.json');
 }
 
+/** The keys in `trusted-jwks.json` (none when it does not exist). */
+export function readTrustedKeys(home: string): Jwks {
+  const file = trustedKeysFile(home);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Jwks) : { keys: [] };
+}
+
 export function addTrustedKeys(home: string, jwks: Jwks): void {
   const file = trustedKeysFile(home);
-  const current: Jwks = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Jwks) : { keys: [] };
+  const current = readTrustedKeys(home);
   const kids = new Set(current.keys.map((k) => k.kid));
   // Public halves only, whatever the source file held.
   const publicKeys = jwks.keys.map(

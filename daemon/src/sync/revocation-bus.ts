@@ -1,8 +1,26 @@
+import { type DsseEnvelope, signEnvelope, verifyEnvelope } from '@mcphub/registry';
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
+import type { Jwks, SigningKey } from '../keys/signing-key.js';
 import type { Logger } from '../logger.js';
 import type { Revocation } from './revocation-list.js';
 
 export const REVOCATIONS_EXCHANGE = 'mcphub.revocations';
+export const REVOCATION_PAYLOAD_TYPE = 'application/vnd.mcphub.revocation.v1+json';
+
+/** A revocation travels as a DSSE envelope signed with the revoking hub's key. */
+export function signRevocation(r: Revocation, key: SigningKey): DsseEnvelope {
+  return signEnvelope(Buffer.from(JSON.stringify(r)), REVOCATION_PAYLOAD_TYPE, key.privateKey, key.kid);
+}
+
+/** The revocation inside an envelope signed by a trusted key; throws saying why not. */
+export function openRevocation(envelope: unknown, trusted: Jwks): Revocation & { signedBy: string } {
+  const v = verifyEnvelope<Revocation>(envelope, trusted as never);
+  if (v.payloadType !== REVOCATION_PAYLOAD_TYPE) throw new Error(`not a revocation: ${v.payloadType}`);
+  const r = v.payload;
+  if (r?.schemaVersion !== 1 || typeof r.digest !== 'string' || typeof r.bundleDigest !== 'string')
+    throw new Error('malformed revocation');
+  return { ...r, signedBy: v.keyid };
+}
 
 export interface RevocationBusOptions {
   url: string;
@@ -10,6 +28,8 @@ export interface RevocationBusOptions {
   prefix?: string;
   /** This daemon's stable id: its subscription queue is durable, so revocations sent while it was away wait for it. */
   nodeId: string;
+  /** Keys whose revocations are accepted (this hub's and the remote hubs it trusts), read per message. */
+  trusted: () => Jwks;
   connectTimeoutMs?: number;
   reconnect?: { minDelayMs: number; maxDelayMs: number };
   logger: Logger;
@@ -24,7 +44,7 @@ export class RevocationBus {
   private conn: ChannelModel | null = null;
   private pub: ConfirmChannel | null = null;
   private connecting: Promise<ConfirmChannel> | null = null;
-  private handler: ((r: Revocation) => Promise<void> | void) | null = null;
+  private handler: ((r: Revocation & { signedBy: string }) => Promise<void> | void) | null = null;
   private closed = false;
 
   constructor(private readonly opts: RevocationBusOptions) {}
@@ -74,16 +94,22 @@ export class RevocationBus {
     await ch.consume(queue, (msg) => {
       if (!msg) return;
       void (async () => {
+        let r: Revocation & { signedBy: string };
         try {
-          const body = JSON.parse(msg.content.toString('utf8')) as Revocation;
-          if (body.schemaVersion !== 1 || typeof body.digest !== 'string')
-            throw new Error('not a revocation');
-          await this.handler?.(body);
+          r = openRevocation(JSON.parse(msg.content.toString('utf8')), this.opts.trusted());
+        } catch (err) {
+          // Unsigned, signed by an unknown key, or malformed: anyone with broker access could send
+          // it, so it changes nothing.
+          this.opts.logger.warn({ err: (err as Error).message }, 'revocation message refused');
+          ch.nack(msg, false, false);
+          return;
+        }
+        try {
+          await this.handler?.(r);
           ch.ack(msg);
         } catch (err) {
-          this.opts.logger.warn({ err: (err as Error).message }, 'revocation message dropped');
-          // A malformed message is dropped; a failing handler gets it again after a reconnect.
-          ch.nack(msg, false, false);
+          this.opts.logger.error({ err }, 'cannot record a revocation; it will be delivered again');
+          ch.nack(msg, false, true);
         }
       })();
     });
@@ -103,22 +129,22 @@ export class RevocationBus {
     }
   }
 
-  /** Announces a revocation; resolves once the broker confirmed it. */
-  async publish(r: Revocation): Promise<void> {
+  /** Announces a signed revocation; resolves once the broker confirmed it. */
+  async publish(r: DsseEnvelope): Promise<void> {
     const ch = await this.ready();
     await new Promise<void>((resolve, reject) => {
       ch.publish(
         this.exchange,
         '',
         Buffer.from(JSON.stringify(r)),
-        { persistent: true, contentType: 'application/json', messageId: `revoked:${r.digest}` },
+        { persistent: true, contentType: 'application/json' },
         (err) => (err ? reject(err) : resolve()),
       );
     });
   }
 
   /** Records every announced revocation with `handler`; keeps trying to connect in the background. */
-  subscribe(handler: (r: Revocation) => Promise<void> | void): void {
+  subscribe(handler: (r: Revocation & { signedBy: string }) => Promise<void> | void): void {
     this.handler = handler;
     if (this.conn) void this.attach(this.conn).catch(() => undefined);
     else void this.ready().catch(() => this.reconnectLoop());
