@@ -80,6 +80,12 @@ describe('Prometheus /metrics', () => {
     ).toBe(1);
     expect(sample(after, 'mcphub_sandbox_runs_total', { kind: 'runtime_check' })).toBe(1);
     expect(sample(after, 'mcphub_outbox_pending', { topic: 'dispatch' })).toBe(0);
+
+    // A `mcphub run` on this machine is counted by its decision (here refused: no such package).
+    const run = await runCli(['run', 'metrics/nothing@1.0.0', '--home', d.home], {});
+    expect(run.code).not.toBe(0);
+    const later = await scrape();
+    expect(sample(later, 'mcphub_sandbox_runs_total', { kind: 'run', outcome: 'refused' })).toBe(1);
   }, 120_000);
 
   it('`mcphub worker --metrics-port` serves queue depth on loopback', async () => {

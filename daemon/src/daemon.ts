@@ -96,6 +96,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       queue: { queue, names: [ANALYZE_QUEUE, ANALYZE_COMPLETE_QUEUE] },
       jobs,
       outbox,
+      auditFile: join(config.home, 'logs', 'audit.jsonl'),
     });
     /**
      * Starts a part that needs the broker. A broker that is down does not stop the daemon: the part

@@ -1,3 +1,6 @@
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { migrateTo, openMemoryDatabase } from '../db/database.js';
 import { hubMigrations } from '../db/migrations/index.js';
@@ -86,5 +89,22 @@ describe('Metrics', () => {
     const m = new Metrics({ role: 'test', queue: { queue: broken, names: ['q'] } });
     const text = (await m.render()).body;
     expect(sampleOf(text, 'mcphub_queue_up{role="test"}')).toBe(0);
+  });
+
+  it('counts `mcphub run` decisions from the audit log, reading only what was appended since the last scrape', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'mcphub-audit-')), 'audit.jsonl');
+    writeFileSync(file, '{"decision":"allowed"}\n{"decision":"denied"}\n{"decis');
+    const m = new Metrics({ role: 'test', auditFile: file });
+    const run = async (outcome: string) =>
+      sampleOf(
+        (await m.render()).body,
+        `mcphub_sandbox_runs_total{kind="run",outcome="${outcome}",role="test"}`,
+      );
+    expect(await run('allowed')).toBe(1);
+    expect(await run('denied')).toBe(1);
+    appendFileSync(file, 'ion":"allowed"}\nnot json\n{"decision":"refused"}\n');
+    expect(await run('allowed')).toBe(2);
+    expect(await run('refused')).toBe(1);
+    expect(await run('denied')).toBe(1);
   });
 });

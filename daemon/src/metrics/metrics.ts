@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { JOB_STATES, type JobStore } from '../jobs/job-store.js';
 import type { JobQueue } from '../queue/job-queue.js';
@@ -31,6 +32,8 @@ export class Metrics {
     queue?: { queue: JobQueue; names: readonly string[] };
     jobs?: JobStore;
     outbox?: Outbox;
+    /** `MCPHUB_HOME/logs/audit.jsonl`: each `mcphub run` on this machine appends its decision there. */
+    auditFile?: string;
   }) {
     this.registry.setDefaultLabels({ role: sources.role });
     collectDefaultMetrics({ register: this.registry, prefix: 'mcphub_process_' });
@@ -127,11 +130,15 @@ export class Metrics {
       labelNames: ['method', 'route', 'status'],
       registers: [this.registry],
     });
+    const audit = sources.auditFile ? auditTail(sources.auditFile) : null;
     this.sandboxRuns = new Counter({
       name: 'mcphub_sandbox_runs_total',
-      help: 'Sandboxed runs started by this process (the certification runtime check) by outcome',
+      help: 'Sandboxed runs: kind="runtime_check" (certification, by outcome) and kind="run" (`mcphub run` on this machine, by the decision in the audit log)',
       labelNames: ['kind', 'outcome'],
       registers: [this.registry],
+      collect() {
+        for (const decision of audit?.() ?? []) this.inc({ kind: 'run', outcome: decision });
+      },
     });
   }
 
@@ -155,4 +162,46 @@ export class Metrics {
     this.newScrape();
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
+}
+
+/**
+ * Reads the lines appended to an audit log since the last call and returns their `decision`s
+ * (allowed, allowed-with-warnings, denied, refused). A file that shrank was rotated: read it anew.
+ */
+export function auditTail(file: string): () => string[] {
+  let offset = 0;
+  let partial = '';
+  return () => {
+    let size: number;
+    try {
+      size = statSync(file).size;
+    } catch {
+      return [];
+    }
+    if (size < offset) {
+      offset = 0;
+      partial = '';
+    }
+    if (size === offset) return [];
+    const buf = Buffer.alloc(size - offset);
+    const fd = openSync(file, 'r');
+    try {
+      readSync(fd, buf, 0, buf.length, offset);
+    } finally {
+      closeSync(fd);
+    }
+    offset = size;
+    const lines = (partial + buf.toString('utf8')).split('\n');
+    partial = lines.pop() ?? '';
+    const out: string[] = [];
+    for (const line of lines) {
+      try {
+        const decision = (JSON.parse(line) as { decision?: unknown }).decision;
+        if (typeof decision === 'string') out.push(decision);
+      } catch {
+        // A line that is not JSON is not a run.
+      }
+    }
+    return out;
+  };
 }
