@@ -22,6 +22,7 @@ interface Counts {
   skipped: number;
   statusSynced: number;
   revoked: number;
+  refused: number;
   bytes: number;
 }
 
@@ -155,6 +156,7 @@ describe('registry mirror between two hubs', () => {
     const r = await mirror(fresh, jwksOf(fresh));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('HUB_ERR_MIRROR_UNTRUSTED');
+    expect(JSON.parse(r.stdout) as Counts).toMatchObject({ transferred: 0, refused: 1 });
     const listing = await new RegistryClient({ baseUrl: fresh.registryUrl }).listPackages();
     expect(listing.packages).toEqual([]);
   }, 120_000);

@@ -52,4 +52,13 @@ export async function mirrorCommand(
     `${counts.transferred} transferred (${counts.bytes} bytes), ${counts.skipped} already here, ${counts.statusSynced} status change(s), ${counts.revoked} revocation(s) recorded`,
   );
   out(JSON.stringify(counts));
+  if (counts.refused > 0) {
+    const first = counts.refusals[0]!;
+    throw new HubError(
+      first.code,
+      `${counts.refused} version(s) refused, nothing copied for them: ${counts.refusals
+        .map((r) => `${r.name}@${r.version} (${r.code})`)
+        .join(', ')}`,
+    );
+  }
 }

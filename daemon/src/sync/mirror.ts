@@ -10,7 +10,7 @@ import {
   verifyBytes,
 } from '@mcphub/registry';
 import type { JWK } from 'jose';
-import { HubError } from '../errors.js';
+import { HubError, type HubErrorCode } from '../errors.js';
 import type { RevocationList } from './revocation-list.js';
 
 export type Jwks = { keys: JWK[] };
@@ -26,6 +26,9 @@ export interface MirrorCounts {
   statusSynced: number;
   /** Revoked versions recorded in the revocation list (bytes never copied). */
   revoked: number;
+  /** Versions refused (no attestation by a trusted key, digest mismatch, conflict): listed in `refusals`. */
+  refused: number;
+  refusals: { name: string; version: string; code: HubErrorCode; message: string }[];
   bytes: number;
 }
 
@@ -76,7 +79,17 @@ export async function mirrorRegistry(deps: MirrorDeps): Promise<MirrorCounts> {
     skipped: 0,
     statusSynced: 0,
     revoked: 0,
+    refused: 0,
+    refusals: [],
     bytes: 0,
+  };
+  // A refused version is skipped, not fatal: the others are still mirrored, and the command fails
+  // at the end naming each refusal.
+  const refuse = (name: string, version: string, err: unknown) => {
+    if (!(err instanceof HubError)) throw err;
+    counts.refused += 1;
+    counts.refusals.push({ name, version, code: err.code, message: err.message });
+    progress(`refused ${name}@${version}: ${err.code}: ${err.message}`);
   };
   for (const name of await listRemoteNames(remote, deps.org)) {
     counts.packages += 1;
@@ -113,11 +126,17 @@ export async function mirrorRegistry(deps: MirrorDeps): Promise<MirrorCounts> {
         continue;
       }
       if (here) {
-        if (here.digest !== v.digest)
-          throw new HubError(
-            'HUB_ERR_MIRROR_CONFLICT',
-            `${name}@${v.version} is ${here.digest} here but ${v.digest} at ${deps.remoteUrl}`,
+        if (here.digest !== v.digest) {
+          refuse(
+            name,
+            v.version,
+            new HubError(
+              'HUB_ERR_MIRROR_CONFLICT',
+              `${name}@${v.version} is ${here.digest} here but ${v.digest} at ${deps.remoteUrl}`,
+            ),
           );
+          continue;
+        }
         counts.skipped += 1;
         await syncStatus(local, name, v, here, deps.remoteUrl, counts);
         continue;
@@ -126,7 +145,12 @@ export async function mirrorRegistry(deps: MirrorDeps): Promise<MirrorCounts> {
         progress(`stopping after ${counts.transferred} transfer(s) (--max-versions); run again to continue`);
         return counts;
       }
-      counts.bytes += await transfer(deps, name, v);
+      try {
+        counts.bytes += await transfer(deps, name, v);
+      } catch (err) {
+        refuse(name, v.version, err);
+        continue;
+      }
       counts.transferred += 1;
       progress(`mirrored ${name}@${v.version} ${v.digest}`);
       await syncStatus(local, name, v, { status: 'active' } as VersionSummary, deps.remoteUrl, counts);
