@@ -13,10 +13,10 @@ import { Submissions } from './ingest/submissions.js';
 import { JobStore } from './jobs/job-store.js';
 import { jwksOf, loadOrCreateSigningKey } from './keys/signing-key.js';
 import type { Logger } from './logger.js';
-import { Metrics } from './metrics/metrics.js';
+import { countedRuntimeCheck, Metrics } from './metrics/metrics.js';
 import { bootstrapOrganizations, OrgDirectory } from './orgs/org-directory.js';
 import { UsageMeter } from './orgs/usage.js';
-import { HubWorker, type RuntimeChecker } from './pipeline/hub-worker.js';
+import { HubWorker } from './pipeline/hub-worker.js';
 import {
   ANALYZE_COMPLETE_QUEUE,
   ANALYZE_QUEUE,
@@ -27,11 +27,8 @@ import { sandboxRuntimeChecker } from './pipeline/runtime-checker.js';
 import { advisoriesDbPath, DEFAULT_SCAN_BUDGET, ScanPool } from './pipeline/scan-pool.js';
 import { startScanWorker } from './pipeline/scan-worker.js';
 import type { Consumer } from './queue/job-queue.js';
-import { readTrustedKeys } from './sync/mirror.js';
-import { Outbox, outboxDelayMs } from './sync/outbox.js';
-import { RevocationBus, signRevocation } from './sync/revocation-bus.js';
-import { nodeIdOf, type Revocation, RevocationList } from './sync/revocation-list.js';
-import { type UpstreamForward, upstreamForwarder } from './sync/upstream.js';
+import { Outbox } from './sync/outbox.js';
+import { setupRevocations, setupUpstreamForwarding, startWhenReachable } from './sync/remote-sync.js';
 import { ensureAdminToken } from './tokens/token-service.js';
 
 export interface RunningDaemon {
@@ -51,20 +48,6 @@ const urlOf = (app: FastifyInstance) => {
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   return `http://${host}:${addr.port}`;
 };
-
-/** Counts sandboxed runtime checks by outcome for /metrics. */
-function countedRuntimeCheck(check: RuntimeChecker, metrics?: Metrics): RuntimeChecker {
-  return async (...args) => {
-    try {
-      const r = await check(...args);
-      metrics?.countSandboxRun('runtime_check', r.passed ? 'passed' : 'failed');
-      return r;
-    } catch (err) {
-      metrics?.countSandboxRun('runtime_check', 'error');
-      throw err;
-    }
-  };
-}
 
 /** The composition root of `mcphub daemon`: builds every dependency once and passes it down. */
 export async function startDaemon(config: Config, logger: Logger): Promise<RunningDaemon> {
@@ -98,73 +81,15 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       outbox,
       auditFile: join(config.home, 'logs', 'audit.jsonl'),
     });
-    /**
-     * Starts a part that needs the broker. A broker that is down does not stop the daemon: the part
-     * is started again with backoff in the background, and work waits in the outbox meanwhile.
-     */
-    const startWhenReachable = async (
-      what: string,
-      start: () => Promise<void>,
-      undo: () => Promise<void>,
-    ) => {
-      let stopped = false;
-      stoppers.unshift(async () => {
-        stopped = true;
-      });
-      const attempt = async (n: number): Promise<boolean> => {
-        try {
-          await start();
-          if (n > 1) logger.info({ what }, 'broker reachable again: started');
-          return true;
-        } catch (err) {
-          await undo().catch(() => undefined);
-          logger.warn({ what, attempt: n, err: (err as Error).message }, 'broker unreachable; retrying');
-          return false;
-        }
-      };
-      if (await attempt(1)) return;
-      void (async () => {
-        for (let n = 2; !stopped; n++) {
-          const delay = outboxDelayMs(n - 1, config.sync.retryMinMs, config.sync.retryMaxMs);
-          await new Promise((r) => setTimeout(r, delay));
-          if (stopped || (await attempt(n))) return;
-        }
-      })();
-    };
-
-    // Revocations: recorded in this home's list (pull and run refuse them) and, with a broker,
-    // announced to every connected daemon (through the outbox while the broker is down).
-    const revocations = new RevocationList(config.home);
-    let bus: RevocationBus | null = null;
-    if (config.amqpUrl) {
-      const b = new RevocationBus({
-        url: config.amqpUrl,
-        ...(config.sync.queuePrefix ? { prefix: config.sync.queuePrefix } : {}),
-        nodeId: nodeIdOf(config.home),
-        // Only revocations signed by this hub or a hub trusted in trusted-jwks.json are accepted.
-        trusted: () => ({ keys: [...jwksOf(signingKey).keys, ...readTrustedKeys(config.home).keys] }),
-        connectTimeoutMs: config.sync.dispatchTimeoutMs,
-        reconnect: { minDelayMs: config.sync.retryMinMs, maxDelayMs: config.sync.retryMaxMs },
-        logger: logger.child({ role: 'revocations' }),
-      });
-      bus = b;
-      stoppers.push(() => b.close());
-      b.subscribe(({ signedBy, ...r }) => {
-        if (revocations.add([r]) > 0)
-          logger.warn(
-            {
-              name: r.name,
-              version: r.version,
-              digest: r.digest,
-              origin: r.origin,
-              reason: r.reason,
-              signedBy,
-            },
-            'revocation received: pull and run refuse this digest from now on',
-          );
-      });
-      outbox.on('revocation', (row) => b.publish(JSON.parse(row.payload)));
-    }
+    const sync = { config, logger };
+    const revocations = setupRevocations({
+      config,
+      signingKey,
+      outbox,
+      logger,
+      registryUrl: () => registryUrl,
+    });
+    stoppers.push(revocations.close);
 
     let registryUrl = config.registry.url ?? `http://${config.registry.host}:${config.registry.port}`;
     if (config.roles.includes('registry')) {
@@ -175,24 +100,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
         jwks: jwksOf(signingKey),
         logger,
         metrics,
-        onStatusChange: async (change) => {
-          if (change.to !== 'revoked') return;
-          const r: Revocation = {
-            schemaVersion: 1,
-            name: change.name,
-            version: change.version,
-            digest: change.digest,
-            bundleDigest: change.bundleDigest,
-            reason: change.reason ?? 'revoked',
-            revokedAt: change.at,
-            origin: registryUrl,
-          };
-          revocations.add([r]);
-          if (bus) {
-            await outbox.enqueue('revocation', r.digest, signRevocation(r, signingKey));
-            void outbox.kick('revocation');
-          }
-        },
+        onStatusChange: revocations.onStatusChange,
       });
       apps.push(registryApp);
       await registryApp.listen({ host: config.registry.host, port: config.registry.port });
@@ -210,18 +118,21 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
         await consumer?.cancel();
         await pool.close();
       });
-      await startWhenReachable(
-        'scan worker',
-        async () => {
-          consumer = await startScanWorker({
-            queue,
-            store,
-            pool,
-            logger: logger.child({ role: 'scanner' }),
-            metrics,
-          });
-        },
-        async () => undefined,
+      stoppers.unshift(
+        await startWhenReachable(
+          'scan worker',
+          async () => {
+            consumer = await startScanWorker({
+              queue,
+              store,
+              pool,
+              logger: logger.child({ role: 'scanner' }),
+              metrics,
+            });
+          },
+          async () => undefined,
+          sync,
+        ),
       );
     }
     let hubWorker: HubWorker | null = null;
@@ -244,10 +155,13 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
         const job = await jobs.get(row.ref);
         if (job?.state === 'QUEUED') await w.dispatch(job);
       });
-      await startWhenReachable(
-        'hub worker',
-        () => w.start(),
-        () => w.stop(),
+      stoppers.unshift(
+        await startWhenReachable(
+          'hub worker',
+          () => w.start(),
+          () => w.stop(),
+          sync,
+        ),
       );
     }
     let hubUrl: string | null = null;
@@ -282,27 +196,8 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       hubUrl = urlOf(hubApp);
       loginUrl = `${hubUrl}/login?token=${hubApp.issueLoginToken()}`;
     }
-    const upstreamUrl = config.sync.upstreamUrl;
-    if (upstreamUrl && hubWorker) {
-      // Every version this hub publishes is forwarded upstream, through the outbox (so it waits
-      // while the upstream is down, survives a restart and goes out in order).
-      const forward = upstreamForwarder({
-        localUrl: () => registryUrl,
-        upstreamUrl,
-        ...(config.sync.upstreamToken ? { upstreamToken: config.sync.upstreamToken } : {}),
-        signingKey,
-        logger: logger.child({ role: 'upstream' }),
-      });
-      outbox.on('upstream', (row) => forward(JSON.parse(row.payload) as UpstreamForward));
-      jobs.events.on('transition', (t) => {
-        if (t.to !== 'PUBLISHED') return;
-        const item: UpstreamForward = { name: `${t.org}/${t.name}`, version: t.version };
-        outbox
-          .enqueue('upstream', `${item.name}@${item.version}`, item)
-          .then(() => outbox.kick('upstream'))
-          .catch((err: unknown) => logger.error({ err, ...item }, 'cannot queue the upstream forward'));
-      });
-    }
+    if (hubWorker)
+      setupUpstreamForwarding({ config, jobs, signingKey, outbox, logger, registryUrl: () => registryUrl });
     outbox.start();
     const runtimeFile = join(config.home, 'daemon.json');
     writeFileSync(runtimeFile, `${JSON.stringify({ pid: process.pid, hubUrl, registryUrl }, null, 2)}\n`, {

@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { JOB_STATES, type JobStore } from '../jobs/job-store.js';
+import type { RuntimeChecker } from '../pipeline/hub-worker.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { Outbox } from '../sync/outbox.js';
 
@@ -203,5 +204,19 @@ export function auditTail(file: string): () => string[] {
       }
     }
     return out;
+  };
+}
+
+/** Counts sandboxed runtime checks by outcome for /metrics. */
+export function countedRuntimeCheck(check: RuntimeChecker, metrics?: Metrics): RuntimeChecker {
+  return async (...args) => {
+    try {
+      const r = await check(...args);
+      metrics?.countSandboxRun('runtime_check', r.passed ? 'passed' : 'failed');
+      return r;
+    } catch (err) {
+      metrics?.countSandboxRun('runtime_check', 'error');
+      throw err;
+    }
   };
 }
