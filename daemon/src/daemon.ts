@@ -82,6 +82,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       auditFile: join(config.home, 'logs', 'audit.jsonl'),
     });
     const sync = { config, logger };
+    let registryUrl = config.registry.url ?? `http://${config.registry.host}:${config.registry.port}`;
     const revocations = setupRevocations({
       config,
       signingKey,
@@ -91,7 +92,6 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
     });
     stoppers.push(revocations.close);
 
-    let registryUrl = config.registry.url ?? `http://${config.registry.host}:${config.registry.port}`;
     if (config.roles.includes('registry')) {
       const registryApp = await buildRegistryServer({
         config,
