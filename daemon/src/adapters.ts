@@ -3,18 +3,23 @@ import { FsObjectStore, type ObjectStore, S3ObjectStore } from '@mcphub/registry
 import type { Config } from './config/schema.js';
 import type { HubDb } from './db/database.js';
 import { HubError } from './errors.js';
+import type { Logger } from './logger.js';
+import { RetryingObjectStore } from './object-store/retrying-object-store.js';
 import { AmqpJobQueue } from './queue/amqp-job-queue.js';
 import type { JobQueue } from './queue/job-queue.js';
 import { SqliteJobQueue } from './queue/sqlite-job-queue.js';
 
-/** Files under `objects/` by default; S3 (MinIO, AWS) when `s3Endpoint` is set. */
-export function createObjectStore(config: Config): ObjectStore {
+/**
+ * Files under `objects/` by default; S3 (MinIO, AWS) when `s3Endpoint` is set, retried with
+ * jittered backoff when a logger is given (a store down for a while delays jobs, not fails them).
+ */
+export function createObjectStore(config: Config, logger?: Logger): ObjectStore {
   if (!config.s3Endpoint) return new FsObjectStore({ root: join(config.home, 'objects') });
   if (!config.s3AccessKey || !config.s3SecretKey) {
     throw new HubError('HUB_ERR_CONFIG_INVALID', 's3Endpoint needs s3AccessKey and s3SecretKey');
   }
   const url = new URL(config.s3Endpoint);
-  return new S3ObjectStore({
+  const s3 = new S3ObjectStore({
     endPoint: url.hostname,
     port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
     useSSL: url.protocol === 'https:',
@@ -23,12 +28,18 @@ export function createObjectStore(config: Config): ObjectStore {
     ...(config.s3Region ? { region: config.s3Region } : {}),
     ...(config.s3BucketPrefix ? { bucketPrefix: config.s3BucketPrefix } : {}),
   });
+  return logger ? new RetryingObjectStore(s3, logger.child({ role: 'object-store' })) : s3;
 }
 
 /** The embedded SQLite queue by default; AMQP when `amqpUrl` is set (required without a database). */
 export function createJobQueue(config: Config, db: HubDb | null): JobQueue {
   if (config.amqpUrl)
-    return new AmqpJobQueue({ url: config.amqpUrl, retry: { maxAttempts: config.queue.maxAttempts } });
+    return new AmqpJobQueue({
+      url: config.amqpUrl,
+      retry: { maxAttempts: config.queue.maxAttempts },
+      ...(config.sync.queuePrefix ? { prefix: config.sync.queuePrefix } : {}),
+      connectTimeoutMs: config.sync.dispatchTimeoutMs,
+    });
   if (!db)
     throw new HubError(
       'HUB_ERR_CONFIG_INVALID',
@@ -48,5 +59,6 @@ export function redactConfig(config: Config): Config {
     ...(config.amqpUrl ? { amqpUrl: mask(config.amqpUrl) } : {}),
     ...(config.s3SecretKey ? { s3SecretKey: '***' } : {}),
     ...(config.hub.webhookSecret ? { hub: { ...config.hub, webhookSecret: '***' } } : {}),
+    ...(config.sync.upstreamToken ? { sync: { ...config.sync, upstreamToken: '***' } } : {}),
   };
 }

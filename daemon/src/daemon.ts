@@ -4,7 +4,7 @@ import { migrateRegistry } from '@mcphub/registry';
 import type { FastifyInstance } from 'fastify';
 import { createJobQueue, createObjectStore } from './adapters.js';
 import { rbacAuthorizer } from './auth/rbac-authorizer.js';
-import { loadJwks } from './cli/pull-commands.js';
+import { loadJwks, revokedCheck } from './cli/pull-commands.js';
 import type { Config } from './config/schema.js';
 import { type HubDb, migrateTo, openSqliteDatabase } from './db/database.js';
 import { hubMigrations } from './db/migrations/index.js';
@@ -14,15 +14,23 @@ import { Submissions } from './ingest/submissions.js';
 import { JobStore } from './jobs/job-store.js';
 import { jwksOf, loadOrCreateSigningKey } from './keys/signing-key.js';
 import type { Logger } from './logger.js';
+import { countedRuntimeCheck, Metrics } from './metrics/metrics.js';
 import { bootstrapOrganizations, OrgDirectory } from './orgs/org-directory.js';
 import { UsageMeter } from './orgs/usage.js';
 import { HubWorker } from './pipeline/hub-worker.js';
-import { RESULTS_BUCKET, SOURCES_BUCKET } from './pipeline/messages.js';
+import {
+  ANALYZE_COMPLETE_QUEUE,
+  ANALYZE_QUEUE,
+  RESULTS_BUCKET,
+  SOURCES_BUCKET,
+} from './pipeline/messages.js';
 import { sandboxRuntimeChecker } from './pipeline/runtime-checker.js';
 import { advisoriesDbPath, DEFAULT_SCAN_BUDGET, ScanPool } from './pipeline/scan-pool.js';
 import { startScanWorker } from './pipeline/scan-worker.js';
 import type { Consumer } from './queue/job-queue.js';
 import { RunManager } from './runs/run-manager.js';
+import { Outbox } from './sync/outbox.js';
+import { setupRevocations, setupUpstreamForwarding, startWhenReachable } from './sync/remote-sync.js';
 import { ensureAdminToken } from './tokens/token-service.js';
 
 export interface RunningDaemon {
@@ -56,15 +64,46 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
     await bootstrapOrganizations(db);
     const authorizer = rbacAuthorizer(db);
     const meter = new UsageMeter(db);
-    const store = createObjectStore(config);
+    const store = createObjectStore(config, logger);
     await Promise.all([store.ensureBucket(SOURCES_BUCKET), store.ensureBucket(RESULTS_BUCKET)]);
     const queue = createJobQueue(config, db);
     const jobs = new JobStore(db);
     stoppers.push(() => queue.close());
-
+    const outbox = new Outbox(db, {
+      minDelayMs: config.sync.retryMinMs,
+      maxDelayMs: config.sync.retryMaxMs,
+      attemptTimeoutMs: config.sync.dispatchTimeoutMs,
+      logger: logger.child({ role: 'outbox' }),
+    });
+    stoppers.unshift(() => outbox.stop());
+    const metrics = new Metrics({
+      role: 'daemon',
+      queue: { queue, names: [ANALYZE_QUEUE, ANALYZE_COMPLETE_QUEUE] },
+      jobs,
+      outbox,
+      auditFile: join(config.home, 'logs', 'audit.jsonl'),
+    });
+    const sync = { config, logger };
     let registryUrl = config.registry.url ?? `http://${config.registry.host}:${config.registry.port}`;
+    const revocations = setupRevocations({
+      config,
+      signingKey,
+      outbox,
+      logger,
+      registryUrl: () => registryUrl,
+    });
+    stoppers.push(revocations.close);
+
     if (config.roles.includes('registry')) {
-      const registryApp = await buildRegistryServer({ config, db, store, jwks: jwksOf(signingKey), logger });
+      const registryApp = await buildRegistryServer({
+        config,
+        db,
+        store,
+        jwks: jwksOf(signingKey),
+        logger,
+        metrics,
+        onStatusChange: revocations.onStatusChange,
+      });
       apps.push(registryApp);
       await registryApp.listen({ host: config.registry.host, port: config.registry.port });
       registryUrl = config.registry.url ?? urlOf(registryApp);
@@ -76,16 +115,27 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
         maxMemoryMb: config.scanner.maxMemoryMb,
         advisoriesDb: advisoriesDbPath(config.home),
       });
-      const consumer: Consumer = await startScanWorker({
-        queue,
-        store,
-        pool,
-        logger: logger.child({ role: 'scanner' }),
-      });
+      let consumer: Consumer | null = null;
       stoppers.unshift(async () => {
-        await consumer.cancel();
+        await consumer?.cancel();
         await pool.close();
       });
+      stoppers.unshift(
+        await startWhenReachable(
+          'scan worker',
+          async () => {
+            consumer = await startScanWorker({
+              queue,
+              store,
+              pool,
+              logger: logger.child({ role: 'scanner' }),
+              metrics,
+            });
+          },
+          async () => undefined,
+          sync,
+        ),
+      );
     }
     let hubWorker: HubWorker | null = null;
     if (config.roles.includes('worker')) {
@@ -96,11 +146,25 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
         signingKey,
         registryUrl,
         logger: logger.child({ role: 'worker' }),
-        runtimeCheck: sandboxRuntimeChecker(logger.child({ role: 'runtime-check' })),
+        runtimeCheck: countedRuntimeCheck(
+          sandboxRuntimeChecker(logger.child({ role: 'runtime-check' })),
+          metrics,
+        ),
       });
-      await hubWorker.start();
       const w = hubWorker;
       stoppers.unshift(() => w.stop());
+      outbox.on('dispatch', async (row) => {
+        const job = await jobs.get(row.ref);
+        if (job?.state === 'QUEUED') await w.dispatch(job);
+      });
+      stoppers.unshift(
+        await startWhenReachable(
+          'hub worker',
+          () => w.start(),
+          () => w.stop(),
+          sync,
+        ),
+      );
     }
     let hubUrl: string | null = null;
     let loginUrl: string | null = null;
@@ -109,9 +173,12 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       const submissions = new Submissions({
         jobs,
         store,
-        // Without a local hub worker the job waits QUEUED until one starts and recovers it.
+        // Without a local hub worker the job waits QUEUED until one starts and recovers it. With
+        // one, the dispatch goes through the outbox: a broker that is down leaves it waiting there.
         dispatch: async (job) => {
-          await worker?.dispatch(job);
+          if (!worker) return;
+          await outbox.enqueue('dispatch', job.id);
+          await outbox.kick('dispatch');
         },
         limits: { maxSourceBytes: config.hub.maxSourceBytes },
         quota: meter,
@@ -122,6 +189,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
         logger: logger.child({ role: 'runs' }),
         jwks: config.client.jwks ? () => loadJwks(config) : jwksOf(signingKey),
         registries: config.client.registries.length > 0 ? config.client.registries : [registryUrl],
+        revoked: revokedCheck(config),
       });
       stoppers.unshift(() => runs.close());
       const hubApp = await buildHubApp({
@@ -130,7 +198,8 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
         signingKey,
         logger,
         registryUrl,
-        pipeline: { jobs, submissions, store, authorizer },
+        pipeline: { jobs, submissions, store, authorizer, outbox },
+        metrics,
         orgs: { directory: new OrgDirectory(db), authorizer, meter },
         runs: { runs, authorizer, quota: meter },
       });
@@ -139,6 +208,9 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       hubUrl = urlOf(hubApp);
       loginUrl = `${hubUrl}/login?token=${hubApp.issueLoginToken()}`;
     }
+    if (hubWorker)
+      setupUpstreamForwarding({ config, jobs, signingKey, outbox, logger, registryUrl: () => registryUrl });
+    outbox.start();
     const runtimeFile = join(config.home, 'daemon.json');
     writeFileSync(runtimeFile, `${JSON.stringify({ pid: process.pid, hubUrl, registryUrl }, null, 2)}\n`, {
       mode: 0o600,

@@ -35,6 +35,15 @@ export const HUB_ERRORS = {
     message: 'The scan result is missing or does not match its digest',
   },
   HUB_ERR_PUBLISH_FAILED: { statusCode: 502, message: 'Publishing to the registry failed' },
+  HUB_ERR_MIRROR_UNTRUSTED: {
+    statusCode: 422,
+    message: 'A mirrored package has no attestation signed by a trusted key',
+  },
+  HUB_ERR_MIRROR_CONFLICT: {
+    statusCode: 409,
+    message: 'A mirrored version exists locally with another digest',
+  },
+  HUB_ERR_MIRROR_DIGEST: { statusCode: 502, message: 'Mirrored bytes do not match their digest' },
   HUB_ERR_CLIENT_CONFIG: { statusCode: 400, message: 'The MCP client configuration cannot be edited safely' },
   HUB_ERR_RUN_DENIED: { statusCode: 403, message: 'The policy refused to run this package' },
   HUB_ERR_RUN_UNVERIFIED: {

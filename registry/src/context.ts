@@ -45,6 +45,23 @@ export interface RegistryPluginOptions {
   /** Bucket holding the content-addressed blobs (default `artifacts`). */
   bucket?: string;
   now?: () => Date;
+  /**
+   * Called after a version's status changed (the host announces revocations, e.g. over a broker).
+   * The change is already committed; a throwing hook is logged, it does not undo it.
+   */
+  onStatusChange?: (change: StatusChange) => Promise<void> | void;
+}
+
+export interface StatusChange {
+  name: string;
+  version: string;
+  from: string;
+  to: string;
+  reason: string | null;
+  /** Manifest digest. */
+  digest: string;
+  bundleDigest: string;
+  at: string;
 }
 
 /** Everything a route needs, built once per plugin registration (no module-level state). */
@@ -59,6 +76,7 @@ export interface RegistryContext {
   /** Admission control for concurrent uploads. */
   publishSlots: PublishSlots;
   now: () => Date;
+  onStatusChange?: RegistryPluginOptions['onStatusChange'];
 }
 
 export const ARTIFACTS_BUCKET = 'artifacts';
@@ -84,5 +102,6 @@ export function createRegistryContext(options: RegistryPluginOptions): RegistryC
     publishLock: new KeyedLock(),
     publishSlots: new PublishSlots(limits.maxConcurrentPublishes),
     now: options.now ?? (() => new Date()),
+    ...(options.onStatusChange ? { onStatusChange: options.onStatusChange } : {}),
   };
 }

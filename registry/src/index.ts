@@ -50,6 +50,7 @@ export {
   type RegistryAuthOptions,
   type RegistryLimits,
   type RegistryPluginOptions,
+  type StatusChange,
 } from './context.js';
 export { createRegistryMigrator, migrateRegistry, REGISTRY_MIGRATIONS } from './db/migrations.js';
 export type { BlobRecord, VersionRecord } from './db/registry-index.js';

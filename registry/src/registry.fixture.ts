@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { type CryptoKey, generateKeyPair } from 'jose';
 import { Kysely, SqliteDialect } from 'kysely';
 import { mintRegistryToken } from './auth.js';
-import type { RegistryLimits } from './context.js';
+import type { RegistryLimits, RegistryPluginOptions } from './context.js';
 import { sha256Digest } from './digest.js';
 import type { Manifest } from './manifest.js';
 import { FsObjectStore } from './object-store/fs-object-store.js';
@@ -41,6 +41,7 @@ export async function createRegistryFixture(
     reads?: ReadPolicy;
     /** Wraps the store the app uses (to inject failures); the fixture still inspects the real one. */
     wrapStore?: (store: ObjectStore) => ObjectStore;
+    onStatusChange?: RegistryPluginOptions['onStatusChange'];
   } = {},
 ): Promise<RegistryFixture> {
   const root = await mkdtemp(path.join(tmpdir(), 'registry-test-'));
@@ -53,6 +54,7 @@ export async function createRegistryFixture(
     store: options.wrapStore ? options.wrapStore(store) : store,
     auth: { getKey: publicKey, issuer: ISSUER, reads: options.reads ?? 'open' },
     limits: options.limits,
+    ...(options.onStatusChange ? { onStatusChange: options.onStatusChange } : {}),
   });
   await app.ready();
   return {

@@ -357,6 +357,42 @@ function buildProgram(): Command {
     out(JSON.stringify(redactConfig(configFromOptions(opts)), null, 2));
   });
 
+  const registryCmd = program.command('registry').description('Registry sync with a remote hub');
+  addConfigOptions(
+    registryCmd
+      .command('mirror')
+      .description(
+        "Copy a remote registry's packages here, verifying digests and attestations (resumable, idempotent)",
+      )
+      .argument('<remote-url>', 'the remote registry, e.g. https://hub.example.com:8081')
+      .requiredOption(
+        '--trust-jwks <url|file>',
+        "the remote hub's JWKS: only attestations it signed are copied",
+      )
+      .option('--org <org>', 'only this organization')
+      .option('--token <jwt>', 'registry:read token for the remote (or env MCPHUB_REMOTE_TOKEN)')
+      .option('--max-versions <n>', 'stop after copying this many versions (the next run continues)'),
+  ).action(async (remoteUrl: string, opts: Record<string, unknown>) => {
+    const config = configFromOptions(opts);
+    const { mirrorCommand } = await import('./mirror-command.js');
+    await mirrorCommand(config, remoteUrl, opts as never, out, (s) => process.stderr.write(`${s}\n`));
+  });
+
+  addConfigOptions(
+    registryCmd
+      .command('trust')
+      .description(
+        "Trust a remote hub's keys (JWKS URL or file): its attestations verify on pull and its signed revocations are accepted",
+      )
+      .argument('<jwks>', 'e.g. https://hub.example.com/.well-known/jwks.json'),
+  ).action(async (source: string, opts: Record<string, unknown>) => {
+    const config = configFromOptions(opts);
+    const { addTrustedKeys, loadJwksFrom, trustedKeysFile } = await import('../sync/mirror.js');
+    const jwks = await loadJwksFrom(source);
+    addTrustedKeys(config.home, jwks);
+    out(`trusted ${jwks.keys.map((k) => k.kid).join(', ')} in ${trustedKeysFile(config.home)}`);
+  });
+
   addConfigOptions(
     program
       .command('worker')
@@ -368,6 +404,7 @@ function buildProgram(): Command {
     const logger = createLogger(config.log.level);
     const worker = await startScanWorkers(config, logger);
     out(`MCP Hub scan worker running with ${worker.threads} thread(s). Press Ctrl+C to stop.`);
+    if (worker.metricsUrl) out(`  Metrics:      ${worker.metricsUrl}`);
     const stop = () => {
       worker.close().then(
         () => process.exit(0),

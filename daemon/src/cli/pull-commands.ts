@@ -2,11 +2,29 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { HubError } from '../errors.js';
+import { RevocationList } from '../sync/revocation-list.js';
+
+/** Looks digests up in this home's revocation list (revoked here, announced by a hub, or mirrored). */
+export function revokedCheck(config: Config) {
+  const list = new RevocationList(config.home);
+  return (digests: string[]) => list.find(digests);
+}
 
 /** The registries `pull` uses: the configured list, or the local registry. */
 export function registriesOf(config: Config): string[] {
   if (config.client.registries.length > 0) return config.client.registries;
-  return [config.registry.url ?? `http://${config.registry.host}:${config.registry.port}`];
+  return [localRegistryUrl(config)];
+}
+
+/** The local registry: configured, else the running daemon's (daemon.json), else the default port. */
+export function localRegistryUrl(config: Config): string {
+  if (config.registry.url) return config.registry.url;
+  const runtime = join(config.home, 'daemon.json');
+  if (existsSync(runtime)) {
+    const url = (JSON.parse(readFileSync(runtime, 'utf8')) as { registryUrl?: string }).registryUrl;
+    if (url) return url;
+  }
+  return `http://${config.registry.host}:${config.registry.port}`;
 }
 
 /** Loads the trusted JWKS from a URL or a file; by default from the local hub. */
@@ -20,12 +38,18 @@ export async function loadJwks(config: Config): Promise<{ keys: never[] }> {
     source = `${hubUrl ?? `http://${config.hub.host}:${config.hub.port}`}/.well-known/jwks.json`;
   }
   try {
-    if (/^https?:\/\//.test(source)) {
-      const res = await fetch(source);
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      return (await res.json()) as { keys: never[] };
-    }
-    return JSON.parse(readFileSync(source, 'utf8')) as { keys: never[] };
+    const jwks = /^https?:\/\//.test(source)
+      ? await (async () => {
+          const res = await fetch(source);
+          if (!res.ok) throw new Error(`HTTP ${res.status}`);
+          return (await res.json()) as { keys: never[] };
+        })()
+      : (JSON.parse(readFileSync(source, 'utf8')) as { keys: never[] });
+    // Keys of remote hubs trusted by `mcphub registry mirror --trust-jwks` (mirrored packages).
+    const extra = join(config.home, 'trusted-jwks.json');
+    if (existsSync(extra))
+      jwks.keys.push(...(JSON.parse(readFileSync(extra, 'utf8')) as { keys: never[] }).keys);
+    return jwks;
   } catch (err) {
     throw new HubError(
       'HUB_ERR_USAGE',
@@ -46,6 +70,7 @@ export async function pullCommand(
     cache: new PackageCache(join(config.home, 'cache')),
     jwks: () => loadJwks(config),
     requireAttestation: config.client.requireAttestation,
+    revoked: revokedCheck(config),
   });
   progress(
     `${pulled.downloaded ? 'pulled' : 'cached'} ${pulled.name}@${pulled.version} ${pulled.digest} · ${

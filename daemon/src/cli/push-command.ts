@@ -13,7 +13,14 @@ interface JobView {
   certification: { levelName: string; blockedBy: string[] } | null;
   reference: string | null;
   error: { code: string; message: string } | null;
+  /** Set while the dispatch waits in the outbox because the broker (remote) is unreachable. */
+  waiting?: { attempts: number; lastError: string | null; nextAttemptAt: string } | null;
 }
+
+const waitingNote = (job: JobView) =>
+  job.waiting
+    ? ` — waiting for the remote (attempt ${job.waiting.attempts}, next at ${job.waiting.nextAttemptAt}: ${job.waiting.lastError ?? ''})`
+    : '';
 
 const TERMINAL = new Set(['PUBLISHED', 'FAILED', 'REJECTED']);
 const STATES = ['QUEUED', 'DISPATCHED', 'ANALYZING', 'ANALYZED', 'SCORED', 'CERTIFIED', 'PUBLISHED'];
@@ -58,20 +65,21 @@ export async function push(
     form.append('source', new Blob([new Uint8Array(bytes)], { type: 'application/gzip' }), 'source.tar.gz');
     job = await hubFetch<JobView>(hub, '/api/v1/servers', { method: 'POST', body: form });
   }
-  io.progress(`submitted ${job.name}@${job.version} as job ${job.id} (${job.state})`);
+  io.progress(`submitted ${job.name}@${job.version} as job ${job.id} (${job.state})${waitingNote(job)}`);
   if (!opts.wait) {
-    io.out(JSON.stringify({ jobId: job.id, state: job.state }));
+    io.out(JSON.stringify({ jobId: job.id, state: job.state, waiting: Boolean(job.waiting) }));
     return 0;
   }
   let last = '';
   while (!TERMINAL.has(job.state)) {
     await new Promise((r) => setTimeout(r, 300));
     job = await hubFetch<JobView>(hub, `/api/v1/jobs/${job.id}`);
-    if (job.state !== last) {
+    const now = `${job.state}${job.waiting ? ' (waiting for the remote)' : ''}`;
+    if (now !== last) {
       const step = STATES.indexOf(job.state);
       const bar = STATES.map((_, i) => (i <= step ? '█' : '░')).join('');
-      io.progress(`[${bar}] ${job.state}`);
-      last = job.state;
+      io.progress(`[${bar}] ${job.state}${waitingNote(job)}`);
+      last = now;
     }
   }
   if (job.state !== 'PUBLISHED') {

@@ -4,7 +4,7 @@ import { defaultPolicyFileOf } from '../config/config-file.js';
 import type { Config } from '../config/schema.js';
 import { HubError } from '../errors.js';
 import { appendAudit, certifiedToolsDigest, launchCommand, pullAndAdmit } from '../runs/run-admission.js';
-import { loadJwks, registriesOf } from './pull-commands.js';
+import { loadJwks, registriesOf, revokedCheck } from './pull-commands.js';
 
 export interface RunFlags {
   policy?: string;
@@ -94,6 +94,7 @@ export async function runCommand(
     jwks: () => loadJwks(config),
     requireAttestation: config.client.requireAttestation,
     audit,
+    revoked: revokedCheck(config),
   });
   for (const line of sbx.formatDenials(evaluation)) log(line);
   if (!evaluation.allowed) {

@@ -98,3 +98,23 @@ describe('loadConfig layering', () => {
     expect(keys).toContain('MCPHUB_LOG_LEVEL');
   });
 });
+
+describe('sync settings', () => {
+  it('are set from env and flags, validated, and the upstream token is masked when printed', async () => {
+    const { redactConfig } = await import('../adapters.js');
+    const cfg = loadConfig({
+      env: {
+        MCPHUB_SYNC_UPSTREAM_URL: 'https://hub.example/registry',
+        MCPHUB_SYNC_UPSTREAM_TOKEN: 'eyJ.secret',
+      },
+      flags: { 'sync-queue-prefix': 'team-a.', 'sync-retry-max-ms': '2000' },
+      homeDir: tempHome(),
+    });
+    expect(cfg.sync).toMatchObject({ queuePrefix: 'team-a.', retryMaxMs: 2000, retryMinMs: 500 });
+    expect(JSON.stringify(redactConfig(cfg))).not.toContain('eyJ.secret');
+    expect(redactConfig(cfg).sync.upstreamToken).toBe('***');
+    expect(
+      codeOf(() => loadConfig({ env: { MCPHUB_SYNC_QUEUE_PREFIX: 'Bad Prefix' }, homeDir: tempHome() })).code,
+    ).toBe('HUB_ERR_CONFIG_INVALID');
+  });
+});

@@ -79,6 +79,44 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    sync: Type.Object(
+      {
+        queuePrefix: Type.Optional(
+          Type.String({
+            pattern: '^[a-z0-9][a-z0-9._-]*$',
+            maxLength: 64,
+            description: 'Prefix of every AMQP queue and exchange name (several hubs on one broker)',
+          }),
+        ),
+        retryMinMs: Type.Integer({
+          minimum: 10,
+          description: 'First retry delay of the outbox (waiting work for an unreachable remote)',
+        }),
+        retryMaxMs: Type.Integer({ minimum: 100, description: 'Longest retry delay of the outbox' }),
+        dispatchTimeoutMs: Type.Integer({
+          minimum: 100,
+          description:
+            'How long one attempt to reach the broker may take before the work waits in the outbox',
+        }),
+        upstreamUrl: Type.Optional(
+          Type.String({
+            pattern: '^https?://',
+            description: 'Upstream registry every local publish is forwarded to (outbox when down)',
+          }),
+        ),
+        upstreamToken: Type.Optional(
+          Type.String({ minLength: 1, description: 'registry:publish token of the upstream; secret' }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    metricsPort: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 65535,
+        description: 'Port of a loopback-only Prometheus /metrics listener (`mcphub worker`)',
+      }),
+    ),
     log: Type.Object(
       {
         level: Type.Union(
@@ -132,6 +170,7 @@ export function defaultConfig(home: string): Config {
     scanner: { threads: 0, timeoutMs: 5 * 60_000, maxMemoryMb: 1024 },
     client: { registries: [], requireAttestation: true },
     queue: { visibilityTimeoutMs: 30_000, maxAttempts: 5 },
+    sync: { retryMinMs: 500, retryMaxMs: 30_000, dispatchTimeoutMs: 5_000 },
     log: { level: 'info' },
     shutdownGraceMs: 10_000,
   };

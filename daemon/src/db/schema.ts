@@ -93,7 +93,23 @@ export interface JobHistoryTable {
   reason: string | null;
 }
 
+export interface OutboxTable {
+  id: string;
+  seq: number;
+  /** What kind of work: `dispatch` (ANALYZE to the broker), `upstream` (publish), `revocation`. */
+  topic: string;
+  /** The job id, package reference or digest the work is about. */
+  ref: string;
+  /** JSON. */
+  payload: string;
+  attempts: number;
+  next_attempt_at: string;
+  last_error: string | null;
+  created_at: string;
+}
+
 export interface HubDatabase {
+  outbox: OutboxTable;
   jobs: JobsTable;
   job_history: JobHistoryTable;
   api_tokens: ApiTokensTable;

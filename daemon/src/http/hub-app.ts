@@ -36,6 +36,8 @@ export interface HubAppDeps {
   orgs?: OrgRouteDeps;
   /** Running servers (the Run screen); absent when this process runs none. */
   runs?: RunRouteDeps;
+  /** Prometheus metrics at GET /metrics (hub admin token required: they span every organization). */
+  metrics?: { render(): Promise<{ contentType: string; body: string }> };
 }
 
 const ErrorBody = Type.Object({ code: Type.String(), message: Type.String(), statusCode: Type.Integer() });
@@ -171,6 +173,24 @@ export async function buildHubApp(deps: HubAppDeps): Promise<FastifyInstance> {
       return reply.status(201).send(issued);
     },
   );
+
+  const metrics = deps.metrics;
+  if (metrics)
+    app.get(
+      '/metrics',
+      {
+        schema: {
+          tags: ['system'],
+          summary: 'Prometheus metrics: queue depth, jobs by state, scans, registry requests, sandbox runs',
+          security: [{ bearer: [] }],
+        },
+      },
+      async (req, reply) => {
+        await requireScope(req, 'hub:admin');
+        const { contentType, body } = await metrics.render();
+        return reply.type(contentType).send(body);
+      },
+    );
 
   if (deps.orgs) await app.register(orgRoutes, deps.orgs);
   if (deps.pipeline) {

@@ -1,6 +1,11 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { type ObjectStore, REGISTRY_MAX_PARAM_LENGTH, registryPlugin } from '@mcphub/registry';
+import {
+  type ObjectStore,
+  REGISTRY_MAX_PARAM_LENGTH,
+  registryPlugin,
+  type StatusChange,
+} from '@mcphub/registry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createLocalJWKSet } from 'jose';
 import type { Config } from '../config/schema.js';
@@ -16,6 +21,10 @@ export interface RegistryAppDeps {
   store: ObjectStore;
   jwks: Jwks;
   logger: Logger;
+  /** Counts requests by method, route and status for /metrics. */
+  metrics?: { countRegistryRequest(method: string, route: string, status: number): void };
+  /** After a version's status changed (revocations are announced to connected daemons). */
+  onStatusChange?: (change: StatusChange) => Promise<void>;
 }
 
 /** The registry role: the @mcphub/registry plugin on its own port, with its OpenAPI at /docs. */
@@ -35,6 +44,12 @@ export async function buildRegistryServer(deps: RegistryAppDeps): Promise<Fastif
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  const metrics = deps.metrics;
+  if (metrics)
+    app.addHook('onResponse', async (req, reply) => {
+      // The route template, never the raw URL: names and digests would explode the label set.
+      metrics.countRegistryRequest(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode);
+    });
   await app.register(registryPlugin, {
     db: deps.db,
     store: deps.store,
@@ -45,6 +60,7 @@ export async function buildRegistryServer(deps: RegistryAppDeps): Promise<Fastif
       maxTokenTtlSeconds: registry.tokenMaxTtlSeconds,
     },
     limits: { maxManifestBytes: registry.maxManifestBytes, maxBundleBytes: registry.maxBundleBytes },
+    ...(deps.onStatusChange ? { onStatusChange: deps.onStatusChange } : {}),
   });
   return app;
 }

@@ -106,7 +106,9 @@ export class HubWorker {
 
   /** After a restart: dispatch what was queued, finish what was between analysis and publication. */
   async recover(): Promise<void> {
-    for (const job of await this.deps.jobs.list({ state: 'QUEUED', limit: 10_000 })) await this.dispatch(job);
+    // Oldest first, so jobs that waited for the broker go out in the order they were accepted.
+    const queued = await this.deps.jobs.list({ state: 'QUEUED', limit: 10_000 });
+    for (const job of queued.reverse()) await this.dispatch(job);
     for (const state of ['ANALYZED', 'SCORED', 'CERTIFIED'] as const) {
       for (const job of await this.deps.jobs.list({ state, limit: 10_000 })) {
         await this.advance(job.id).catch((err: unknown) =>

@@ -6,6 +6,7 @@ import { type ObjectStore, sha256Digest } from '@mcphub/registry';
 import { ArchiveError, safeExtractTarGz } from '@mcphub/sandbox';
 import { HubError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { ScanObservation } from '../metrics/metrics.js';
 import { readObjectBytes } from '../object-bytes.js';
 import type { Consumer, Delivery, JobQueue } from '../queue/job-queue.js';
 import {
@@ -25,6 +26,25 @@ export interface ScanWorkerDeps {
   store: ObjectStore;
   pool: ScanPool;
   logger: Logger;
+  /** Scan duration and lines per second (Prometheus). */
+  metrics?: { observeScan(o: ScanObservation): void };
+}
+
+/** Source lines of the files the scanner analyzed (the lines/s figure of the metrics). */
+async function linesOf(dir: string, report: string): Promise<number> {
+  let lines = 0;
+  try {
+    const files = (JSON.parse(report) as { files?: { path: string; status: string }[] }).files ?? [];
+    for (const f of files) {
+      if (f.status === 'skipped') continue;
+      const bytes = await fsp.readFile(join(dir, f.path)).catch(() => null);
+      if (!bytes) continue;
+      for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) lines += 1;
+    }
+  } catch {
+    // Metrics never fail a scan.
+  }
+  return lines;
 }
 
 /**
@@ -42,6 +62,9 @@ export async function startScanWorker(deps: ScanWorkerDeps): Promise<Consumer> {
     );
 
   async function handle(d: Delivery<AnalyzeMessage>): Promise<void> {
+    const started = performance.now();
+    const observe = (outcome: ScanObservation['outcome'], lines = 0) =>
+      deps.metrics?.observeScan({ seconds: (performance.now() - started) / 1000, lines, outcome });
     const msg = d.body;
     const log = logger.child({ jobId: msg.jobId, attempt: d.attempt });
     await complete({ jobId: msg.jobId, status: 'started' }, `started:${msg.jobId}:${d.attempt}`);
@@ -60,6 +83,7 @@ export async function startScanWorker(deps: ScanWorkerDeps): Promise<Consumer> {
       } catch (err) {
         if (err instanceof ArchiveError) {
           log.warn({ code: err.code }, 'source refused');
+          observe('rejected');
           await complete(
             { jobId: msg.jobId, status: 'rejected', error: { code: err.code, message: err.message } },
             `complete:${msg.jobId}`,
@@ -74,6 +98,7 @@ export async function startScanWorker(deps: ScanWorkerDeps): Promise<Consumer> {
       } catch (err) {
         if (err instanceof HubError) {
           log.warn({ code: err.code, err: err.message }, 'scan failed');
+          observe('failed');
           await complete(
             { jobId: msg.jobId, status: 'failed', error: { code: err.code, message: err.message } },
             `complete:${msg.jobId}`,
@@ -99,6 +124,7 @@ export async function startScanWorker(deps: ScanWorkerDeps): Promise<Consumer> {
         `complete:${msg.jobId}`,
       );
       log.info({ bytes: report.length }, 'scan complete');
+      if (deps.metrics) observe('succeeded', await linesOf(dir, json));
     } finally {
       await fsp.rm(work, { recursive: true, force: true });
     }

@@ -19,6 +19,10 @@ export interface AmqpJobQueueOptions {
   /** How many recent message ids one producer remembers to drop duplicate publishes. */
   dedupeWindow?: number;
   reconnect?: { minDelayMs: number; maxDelayMs: number };
+  /** Prepended to every queue name, so several hubs (or test runs) share one broker. */
+  prefix?: string;
+  /** How long opening the connection may take (an unreachable broker fails fast instead of hanging). */
+  connectTimeoutMs?: number;
   onEvent?: (event: { kind: 'connected' | 'disconnected' | 'reconnect-failed'; detail?: string }) => void;
 }
 
@@ -29,6 +33,8 @@ const deadQueueOf = (q: string) => `${q}.dead`;
 
 interface ConsumerState {
   queue: string;
+  /** The name the caller used (without the prefix). */
+  logical: string;
   handler: (d: Delivery<unknown>) => Promise<void>;
   prefetch: number;
   channel: Channel | null;
@@ -74,7 +80,10 @@ export class AmqpJobQueue implements JobQueue {
   }
 
   private async connect(): Promise<void> {
-    const conn = await amqp.connect(this.opts.url);
+    const conn = await amqp.connect(
+      this.opts.url,
+      this.opts.connectTimeoutMs ? { timeout: this.opts.connectTimeoutMs } : {},
+    );
     conn.on('error', () => undefined);
     conn.on('close', () => this.onDisconnect(conn));
     this.conn = conn;
@@ -152,7 +161,12 @@ export class AmqpJobQueue implements JobQueue {
     });
   }
 
-  async publish<T>(queue: string, body: T, opts: PublishOptions = {}): Promise<string> {
+  private named(queue: string): string {
+    return `${this.opts.prefix ?? ''}${queue}`;
+  }
+
+  async publish<T>(logical: string, body: T, opts: PublishOptions = {}): Promise<string> {
+    const queue = this.named(logical);
     const id = opts.messageId ?? randomUUID();
     if (this.recentSet.has(id)) return id;
     const ch = await this.ready();
@@ -201,7 +215,7 @@ export class AmqpJobQueue implements JobQueue {
     };
     const delivery: Delivery<unknown> = {
       id,
-      queue: c.queue,
+      queue: c.logical,
       body: JSON.parse(msg.content.toString('utf8')),
       attempt,
       ack: () => settle(async () => undefined),
@@ -227,13 +241,14 @@ export class AmqpJobQueue implements JobQueue {
   }
 
   async consume<T>(
-    queue: string,
+    logical: string,
     handler: (d: Delivery<T>) => Promise<void>,
     opts: ConsumeOptions = {},
   ): Promise<Consumer> {
     await this.ready();
     const state: ConsumerState = {
-      queue,
+      queue: this.named(logical),
+      logical,
       handler: handler as (d: Delivery<unknown>) => Promise<void>,
       prefetch: Math.max(1, opts.prefetch ?? 1),
       channel: null,
@@ -252,7 +267,8 @@ export class AmqpJobQueue implements JobQueue {
     };
   }
 
-  async depth(queue: string): Promise<QueueDepth> {
+  async depth(logical: string): Promise<QueueDepth> {
+    const queue = this.named(logical);
     if (!this.conn) await this.ready();
     const conn = this.conn!;
     const ch = await conn.createChannel();
@@ -274,7 +290,8 @@ export class AmqpJobQueue implements JobQueue {
     }
   }
 
-  async deadLetters<T>(queue: string): Promise<DeadLetter<T>[]> {
+  async deadLetters<T>(logical: string): Promise<DeadLetter<T>[]> {
+    const queue = this.named(logical);
     await this.ready();
     const ch = await this.conn!.createChannel();
     ch.on('error', () => undefined);
@@ -286,7 +303,7 @@ export class AmqpJobQueue implements JobQueue {
         if (!msg) break;
         out.push({
           id: String(msg.properties.messageId),
-          queue,
+          queue: logical,
           body: JSON.parse(msg.content.toString('utf8')) as T,
           attempt: Number(msg.properties.headers?.[ATTEMPT] ?? 0),
           lastError: String(msg.properties.headers?.[LAST_ERROR] ?? ''),
@@ -301,7 +318,8 @@ export class AmqpJobQueue implements JobQueue {
   }
 
   /** Deletes a queue and its retry and dead queues (tests and `mcphub` maintenance). */
-  async purge(queue: string): Promise<void> {
+  async purge(logical: string): Promise<void> {
+    const queue = this.named(logical);
     await this.ready();
     const ch = await this.conn!.createChannel();
     ch.on('error', () => undefined);

@@ -45,6 +45,8 @@ export interface AdmitOptions {
   jwks: Jwks | (() => Promise<Jwks>);
   requireAttestation: boolean;
   audit: (record: Record<string, unknown>) => void;
+  /** The local revocation list: a revoked digest is refused even from the cache. */
+  revoked?: (digests: string[]) => { reason: string; origin: string } | null;
 }
 
 /**
@@ -60,6 +62,7 @@ export async function pullAndAdmit(sbx: Sandbox, o: AdmitOptions): Promise<Admis
       cache: new sbx.PackageCache(o.cacheDir),
       jwks: o.jwks,
       requireAttestation: o.policy.requireAttestation || o.requireAttestation,
+      ...(o.revoked ? { revoked: o.revoked } : {}),
     });
   } catch (err) {
     o.audit({

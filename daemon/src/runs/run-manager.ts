@@ -73,6 +73,8 @@ export interface RunManagerDeps {
   /** Keys the attestation must be signed with (the hub's own JWKS, or client.jwks). */
   jwks: Jwks | (() => Promise<Jwks>);
   registries: string[];
+  /** The local revocation list (MCPHUB_HOME/revocations.json): a revoked digest never starts. */
+  revoked?: (digests: string[]) => { reason: string; origin: string } | null;
   /** The daemon's default policy file (default: MCPHUB_HOME/policy.yaml or policy.json when present). */
   policyFile?: string;
   sampleMs?: number;
@@ -171,6 +173,7 @@ export class RunManager {
         jwks: this.deps.jwks,
         requireAttestation: config.client.requireAttestation,
         audit,
+        ...(this.deps.revoked ? { revoked: this.deps.revoked } : {}),
       });
     } catch (err) {
       const code = (err as { code?: string }).code ?? '';

@@ -52,6 +52,8 @@ export interface Job {
   name: string;
   version: string;
   state: string;
+  /** Set while the job's dispatch waits in the outbox (remote unreachable). */
+  waiting?: { since: string; attempts: number; nextAttemptAt: string; lastError: string | null } | null;
   source: { kind: string; digest: string; bytes: number; git?: { url: string; commit: string } };
   score: Score | null;
   level: number | null;

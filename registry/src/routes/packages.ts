@@ -187,7 +187,24 @@ export function registerPackageRoutes(app: FastifyInstance, ctx: RegistryContext
         },
         'version status changed',
       );
-      return toVersionSummary(updated);
+      const summary = toVersionSummary(updated);
+      if (ctx.onStatusChange) {
+        try {
+          await ctx.onStatusChange({
+            name: `${pkg.org}/${pkg.name}`,
+            version,
+            from: record.status,
+            to: updated.status,
+            reason,
+            digest: summary.digest,
+            bundleDigest: summary.bundle.digest,
+            at: ctx.now().toISOString(),
+          });
+        } catch (err) {
+          request.log.error({ err }, 'status change hook failed');
+        }
+      }
+      return summary;
     },
   );
 }

@@ -205,6 +205,18 @@ describe('pullPackage', () => {
     });
   });
 
+  it('running a revoked package from cache: a digest on the local revocation list is refused with its reason even when cached and served', async () => {
+    const cache = new PackageCache(cacheDir());
+    const first = await pullPackage('acme/files@1.0.0', opts(cache));
+    const list = new Map([[first.digest, { reason: 'key compromised', origin: 'https://hub.example' }]]);
+    const revoked = (digests: string[]) => digests.map((d) => list.get(d)).find(Boolean) ?? null;
+    const refused = pullPackage('acme/files@1.0.0', { ...opts(cache), revoked });
+    await expect(refused).rejects.toMatchObject({ code: 'SBX_ERR_PULL_REVOKED' });
+    await expect(refused).rejects.toThrow(/key compromised/);
+    // Other versions are unaffected.
+    expect((await pullPackage('acme/files@1.1.0', { ...opts(cache), revoked })).version).toBe('1.1.0');
+  });
+
   it('cache rm and prune', async () => {
     const cache = new PackageCache(cacheDir());
     await pullPackage('acme/files@1.0.0', opts(cache));

@@ -50,6 +50,11 @@ export interface PullOptions {
   requireAttestation?: boolean;
   token?: string;
   fetch?: typeof fetch;
+  /**
+   * The local revocation list: a digest (manifest or bundle) listed here is refused even when the
+   * registry still serves it or the bytes are already cached.
+   */
+  revoked?: (digests: string[]) => { reason: string; origin: string } | null;
 }
 
 export interface PulledPackage extends CacheEntry {
@@ -100,6 +105,12 @@ export async function pullPackage(refText: string, opts: PullOptions): Promise<P
   const { client, registry, resolved } = await resolveSomewhere(ref, opts);
   const manifest = resolved.manifest;
   const digest = manifest.bundle.digest;
+  const revocation = opts.revoked?.([resolved.digest, digest]);
+  if (revocation)
+    throw new PullError(
+      'SBX_ERR_PULL_REVOKED',
+      `${ref.name}@${resolved.version} (${digest}) is on the revocation list: ${revocation.reason} (revoked at ${revocation.origin})`,
+    );
   const requireAttestation = opts.requireAttestation ?? true;
   const jwks = typeof opts.jwks === 'function' ? await opts.jwks() : opts.jwks;
 

@@ -16,6 +16,7 @@ import {
 } from '../../jobs/job-store.js';
 import { readObjectBytes } from '../../object-bytes.js';
 import { RESULTS_BUCKET } from '../../pipeline/messages.js';
+import type { Outbox, OutboxRow } from '../../sync/outbox.js';
 
 export interface PipelineRouteDeps {
   jobs: JobStore;
@@ -26,6 +27,8 @@ export interface PipelineRouteDeps {
   webhookSecret?: string;
   /** Running-server events (`run`: started, stats, log, exited) to stream beside job transitions. */
   runEvents?: import('node:events').EventEmitter;
+  /** Work waiting for an unreachable broker: such jobs are shown as waiting, not failed. */
+  outbox?: Outbox;
 }
 
 const ErrorBody = Type.Object({ code: Type.String(), message: Type.String(), statusCode: Type.Integer() });
@@ -54,7 +57,19 @@ const JobView = Type.Object(
   { additionalProperties: true },
 );
 
-export function presentJob(j: Job, registryUrl: string) {
+/** A QUEUED job whose dispatch waits in the outbox (the broker or remote is unreachable). */
+function presentWaiting(row: OutboxRow | undefined) {
+  if (!row) return null;
+  return {
+    reason: 'remote unreachable',
+    since: row.created_at,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    lastError: row.last_error,
+  };
+}
+
+export function presentJob(j: Job, registryUrl: string, waiting?: OutboxRow) {
   return {
     id: j.id,
     name: `${j.org}/${j.name}`,
@@ -73,6 +88,7 @@ export function presentJob(j: Job, registryUrl: string) {
     reference: j.state === 'PUBLISHED' ? `${j.org}/${j.name}@${j.version}` : null,
     registryUrl: j.state === 'PUBLISHED' ? `${registryUrl}/v1/resolve/${j.org}/${j.name}/${j.version}` : null,
     error: j.error_code ? { code: j.error_code, message: j.error_message ?? '' } : null,
+    waiting: j.state === 'QUEUED' ? presentWaiting(waiting) : null,
     createdBy: j.created_by,
     createdAt: j.created_at,
     updatedAt: j.updated_at,
@@ -88,6 +104,10 @@ const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'info'];
 /** Ingest, jobs, findings, score, snapshot and attestation routes, plus the SSE event stream. */
 export async function pipelineRoutes(app: FastifyInstance, deps: PipelineRouteDeps): Promise<void> {
   const { jobs, submissions, store, authorizer } = deps;
+  const waitingOf = async (list: readonly Job[]): Promise<Map<string, OutboxRow>> =>
+    deps.outbox
+      ? deps.outbox.waitingByRef(list.filter((j) => j.state === 'QUEUED').map((j) => j.id))
+      : new Map();
   const streams = new Set<() => void>();
   app.addHook('onClose', async () => {
     for (const end of streams) end();
@@ -177,7 +197,9 @@ export async function pipelineRoutes(app: FastifyInstance, deps: PipelineRouteDe
           { name: body.name, version: body.version, options: body.options ?? {}, createdBy: principal.name },
         );
       }
-      return reply.status(result.created ? 202 : 200).send(presentJob(result.job, deps.registryUrl));
+      return reply
+        .status(result.created ? 202 : 200)
+        .send(presentJob(result.job, deps.registryUrl, (await waitingOf([result.job])).get(result.job.id)));
     },
   );
 
@@ -219,7 +241,9 @@ export async function pipelineRoutes(app: FastifyInstance, deps: PipelineRouteDe
         { url, ref: p.after },
         { name, version, createdBy: 'webhook', sourceKind: 'webhook' },
       );
-      return reply.status(result.created ? 202 : 200).send(presentJob(result.job, deps.registryUrl));
+      return reply
+        .status(result.created ? 202 : 200)
+        .send(presentJob(result.job, deps.registryUrl, (await waitingOf([result.job])).get(result.job.id)));
     },
   );
 
@@ -236,10 +260,12 @@ export async function pipelineRoutes(app: FastifyInstance, deps: PipelineRouteDe
       const readable = await authorizer.readableOrgs(await authorizer.authorize(req, 'read'));
       const all = await jobs.list({ limit: 5000, ...(readable === '*' ? {} : { orgs: readable }) });
       const byName = new Map<string, ReturnType<typeof presentJob>[]>();
+      const waiting = await waitingOf(all);
       for (const j of all) {
         const key = `${j.org}/${j.name}`;
         const list = byName.get(key) ?? [];
-        if (!list.some((x) => x.version === j.version)) list.push(presentJob(j, deps.registryUrl));
+        if (!list.some((x) => x.version === j.version))
+          list.push(presentJob(j, deps.registryUrl, waiting.get(j.id)));
         byName.set(key, list);
       }
       return {
@@ -276,8 +302,9 @@ export async function pipelineRoutes(app: FastifyInstance, deps: PipelineRouteDe
         ...(name ? { name } : {}),
         limit: q.limit ?? 100,
       });
+      const waiting = await waitingOf(list);
       return {
-        jobs: list.map((j) => presentJob(j, deps.registryUrl)),
+        jobs: list.map((j) => presentJob(j, deps.registryUrl, waiting.get(j.id))),
         counts: await jobs.countByState(orgs),
       };
     },
@@ -288,7 +315,10 @@ export async function pipelineRoutes(app: FastifyInstance, deps: PipelineRouteDe
     { schema: { tags: ['jobs'], summary: 'One job with its history', security: [{ bearer: [] }] } },
     async (req) => {
       const job = await jobFor((req.params as { id: string }).id, req);
-      return { ...presentJob(job, deps.registryUrl), history: await jobs.history(job.id) };
+      return {
+        ...presentJob(job, deps.registryUrl, (await waitingOf([job])).get(job.id)),
+        history: await jobs.history(job.id),
+      };
     },
   );
 

@@ -9,7 +9,17 @@ export function LevelBadge({ level }: { level: number | null }) {
   );
 }
 
-export function StateBadge({ state }: { state: string }) {
+/** A job's state; a QUEUED job whose dispatch waits for an unreachable remote says so (it has not failed). */
+export function StateBadge({ state, waiting }: { state: string; waiting?: boolean }) {
+  if (waiting)
+    return (
+      <span
+        className="badge state-queued"
+        title="The broker or remote hub is unreachable; it will be sent when it is back"
+      >
+        {state} · waiting for remote
+      </span>
+    );
   return <span className={`badge state-${state.toLowerCase()}`}>{state}</span>;
 }
 

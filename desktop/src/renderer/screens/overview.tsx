@@ -28,7 +28,8 @@ export function Overview() {
       <Async res={jobs} what="jobs">
         {({ jobs: list, counts }) => {
           const sum = (states: string[]) => states.reduce((n, s) => n + (counts[s] ?? 0), 0);
-          const running = list.filter((j) => RUNNING.includes(j.state));
+          // Jobs waiting for an unreachable remote are shown here too, as waiting (not failed).
+          const running = list.filter((j) => RUNNING.includes(j.state) || j.waiting);
           const recent = list.filter((j) => j.state === 'PUBLISHED').slice(0, 8);
           return (
             <>
@@ -50,7 +51,7 @@ export function Overview() {
                           <a href={href('jobs', j.id)}>
                             {j.name}@{j.version}
                           </a>{' '}
-                          <StateBadge state={j.state} />
+                          <StateBadge state={j.state} waiting={Boolean(j.waiting)} />
                         </li>
                       ))}
                     </ul>

@@ -225,7 +225,7 @@ function LiveJob({ id }: { id: string }) {
         {(j) => (
           <>
             <h2>
-              {j.name}@{j.version} <StateBadge state={j.state} />{' '}
+              {j.name}@{j.version} <StateBadge state={j.state} waiting={Boolean(j.waiting)} />{' '}
               {j.level !== null && <LevelBadge level={j.level} />}
             </h2>
             <Timeline state={j.state} history={j.history ?? []} />

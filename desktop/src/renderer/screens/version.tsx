@@ -38,7 +38,8 @@ export function VersionScreen({ id }: { id: string }) {
         {(j) => (
           <>
             <h1 id="version-title">
-              {j.name}@{j.version} <StateBadge state={j.state} /> <LevelBadge level={j.level} />
+              {j.name}@{j.version} <StateBadge state={j.state} waiting={Boolean(j.waiting)} />{' '}
+              <LevelBadge level={j.level} />
             </h1>
             <p className="muted">
               Submitted by {j.createdBy} · {when(j.createdAt)} · source {j.source.kind}{' '}
