@@ -3,6 +3,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RegistryClient } from '@mcphub/registry';
 import WebSocket from 'ws';
 import { type DaemonProcess, runCli, startDaemonProcess } from './helpers/daemon-process.js';
 
@@ -434,6 +435,54 @@ describe.skipIf(process.platform !== 'linux')('running servers through the daemo
     expect(refused.body.code).toBe('HUB_ERR_TOOL_CALL_FAILED');
     expect(((await api(`/api/v1/runs/${id}`)).body as unknown as Run).tools.guard).toBe('mismatch');
     await api(`/api/v1/runs/${id}`, { method: 'DELETE' });
+  }, 120_000);
+
+  it('running a revoked package through the daemon API (cached by an earlier run) is refused with the reason; nothing starts', async () => {
+    const pushed = await runCli([
+      'push',
+      fixture('clean-clock-server'),
+      '--home',
+      d.home,
+      '--name',
+      'local/revoked-clock',
+      '--version',
+      '1.0.0',
+      '--wait',
+    ]);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    // Run it once so its bytes sit in the cache, then revoke it on the registry.
+    const first = await api('/api/v1/runs', { method: 'POST', body: { ref: 'local/revoked-clock@1.0.0' } });
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    await api(`/api/v1/runs/${(first.body as unknown as Run).id}`, { method: 'DELETE' });
+    const registryAdmin = await runCli([
+      'token',
+      'create',
+      '--home',
+      d.home,
+      '--scope',
+      'registry:admin',
+      '--resource',
+      'local/*',
+    ]);
+    expect(registryAdmin.code, registryAdmin.stderr).toBe(0);
+    await new RegistryClient({ baseUrl: d.registryUrl, token: registryAdmin.stdout.trim() }).setStatus(
+      'local/revoked-clock',
+      '1.0.0',
+      'revoked',
+      'leaks credentials (test)',
+    );
+    const before = ((await api('/api/v1/runs')).body as { runs: Run[] }).runs.filter(
+      (r) => r.state === 'running',
+    ).length;
+    const refused = await api('/api/v1/runs', { method: 'POST', body: { ref: 'local/revoked-clock@1.0.0' } });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect(refused.body.code).toBe('HUB_ERR_RUN_UNVERIFIED');
+    expect(String(refused.body.message)).toContain('SBX_ERR_PULL_REVOKED');
+    expect(String(refused.body.message)).toContain('leaks credentials (test)');
+    const after = ((await api('/api/v1/runs')).body as { runs: Run[] }).runs.filter(
+      (r) => r.state === 'running',
+    ).length;
+    expect(after).toBe(before);
   }, 120_000);
 
   it('documents the run endpoints in the OpenAPI document (/docs)', async () => {

@@ -79,7 +79,7 @@ async function resolveSomewhere(
       return { client, registry, resolved: await client.resolve(ref.name, ref.reference) };
     } catch (err) {
       if (err instanceof RegistryClientError && err.code === 'REG_ERR_REVOKED')
-        throw new PullError('SBX_ERR_PULL_REVOKED', `${ref.name}@${ref.reference} at ${registry}`);
+        throw new PullError('SBX_ERR_PULL_REVOKED', `${err.message} (at ${registry})`);
       if (err instanceof RegistryClientError && err.statusCode === 404) {
         problems.push(`${registry}: not found`);
         continue;
