@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { FsObjectStore, type ObjectStore, S3ObjectStore } from '@mcphub/registry';
 import type { Config } from './config/schema.js';
-import type { HubDb } from './db/database.js';
+import { type HubDb, maskUrl } from './db/database.js';
 import { HubError } from './errors.js';
 import { AmqpJobQueue } from './queue/amqp-job-queue.js';
 import type { JobQueue } from './queue/job-queue.js';
@@ -28,7 +28,11 @@ export function createObjectStore(config: Config): ObjectStore {
 /** The embedded SQLite queue by default; AMQP when `amqpUrl` is set (required without a database). */
 export function createJobQueue(config: Config, db: HubDb | null): JobQueue {
   if (config.amqpUrl)
-    return new AmqpJobQueue({ url: config.amqpUrl, retry: { maxAttempts: config.queue.maxAttempts } });
+    return new AmqpJobQueue({
+      url: config.amqpUrl,
+      retry: { maxAttempts: config.queue.maxAttempts },
+      ...(config.queue.prefix ? { queuePrefix: config.queue.prefix } : {}),
+    });
   if (!db)
     throw new HubError(
       'HUB_ERR_CONFIG_INVALID',
@@ -42,10 +46,10 @@ export function createJobQueue(config: Config, db: HubDb | null): JobQueue {
 
 /** The configuration with secrets masked, for `mcphub config` and logs. */
 export function redactConfig(config: Config): Config {
-  const mask = (u: string | undefined) => u?.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
   return {
     ...config,
-    ...(config.amqpUrl ? { amqpUrl: mask(config.amqpUrl) } : {}),
+    ...(config.amqpUrl ? { amqpUrl: maskUrl(config.amqpUrl) } : {}),
+    ...(config.databaseUrl ? { databaseUrl: maskUrl(config.databaseUrl) } : {}),
     ...(config.s3SecretKey ? { s3SecretKey: '***' } : {}),
     ...(config.hub.webhookSecret ? { hub: { ...config.hub, webhookSecret: '***' } } : {}),
   };

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { createJobQueue, createObjectStore } from './adapters.js';
 import { rbacAuthorizer } from './auth/rbac-authorizer.js';
 import type { Config } from './config/schema.js';
-import { type HubDb, migrateTo, openSqliteDatabase } from './db/database.js';
+import { type HubDb, migrateTo, openDatabase } from './db/database.js';
 import { hubMigrations } from './db/migrations/index.js';
 import { buildHubApp } from './http/hub-app.js';
 import { buildRegistryServer } from './http/registry-app.js';
@@ -43,7 +43,7 @@ const urlOf = (app: FastifyInstance) => {
 
 /** The composition root of `mcphub daemon`: builds every dependency once and passes it down. */
 export async function startDaemon(config: Config, logger: Logger): Promise<RunningDaemon> {
-  const db: HubDb = openSqliteDatabase(config.home);
+  const db: HubDb = await openDatabase(config);
   const apps: FastifyInstance[] = [];
   const stoppers: (() => Promise<void>)[] = [];
   try {

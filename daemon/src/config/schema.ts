@@ -76,6 +76,13 @@ export const ConfigSchema = Type.Object(
           maximum: 100,
           description: 'Deliveries before a message is dead-lettered',
         }),
+        prefix: Type.Optional(
+          Type.String({
+            pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+            maxLength: 100,
+            description: 'Prefix of every queue name on the broker (several hubs on one broker)',
+          }),
+        ),
       },
       { additionalProperties: false },
     ),
@@ -92,6 +99,13 @@ export const ConfigSchema = Type.Object(
       Type.String({
         pattern: '^amqps?://',
         description: 'Remote broker (LavinMQ/RabbitMQ) for ANALYZE jobs; default the embedded queue',
+      }),
+    ),
+    databaseUrl: Type.Optional(
+      Type.String({
+        pattern: '^postgres(ql)?://',
+        description:
+          'PostgreSQL (postgres://user:pass@host/db[?schema=name]) shared by hub replicas; default db.sqlite; the password is never printed',
       }),
     ),
     s3Endpoint: Type.Optional(

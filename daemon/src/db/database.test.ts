@@ -14,6 +14,7 @@ describe('hub migrations', () => {
       '0002-queue',
       '0003-jobs',
       '0004-orgs',
+      '0005-job-leases',
     ]);
     expect(await migrateTo(db, 'hub_migrations', hubMigrations)).toEqual([]);
     const tables = (await db.introspection.getTables()).map((t) => t.name);

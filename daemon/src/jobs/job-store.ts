@@ -218,6 +218,31 @@ export class JobStore {
     return j;
   }
 
+  /**
+   * Takes (or renews) the exclusive right to advance `id` for `ttlMs`. True when `owner` holds it;
+   * false while someone else's unexpired lease stands. One row per job, written with conditional
+   * statements only, so two replicas racing for it cannot both win.
+   */
+  async claim(id: string, owner: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    await this.db
+      .insertInto('job_leases')
+      .values({ job_id: id, owner, expires_at: now + ttlMs })
+      .onConflict((oc) => oc.column('job_id').doNothing())
+      .execute();
+    const r = await this.db
+      .updateTable('job_leases')
+      .set({ owner, expires_at: now + ttlMs })
+      .where('job_id', '=', id)
+      .where((eb) => eb.or([eb('owner', '=', owner), eb('expires_at', '<', now)]))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async release(id: string, owner: string): Promise<void> {
+    await this.db.deleteFrom('job_leases').where('job_id', '=', id).where('owner', '=', owner).execute();
+  }
+
   async countByState(orgs?: readonly string[]): Promise<Record<string, number>> {
     if (orgs?.length === 0) return {};
     let q = this.db.selectFrom('jobs').select(['state', (eb) => eb.fn.countAll<number>().as('n')]);

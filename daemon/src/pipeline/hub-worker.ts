@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   buildStatement,
   type CertificationPredicate,
@@ -33,6 +34,9 @@ import type { PackageInfo } from './package-info.js';
 export const SNAPSHOT_MEDIA_TYPE = 'application/vnd.mcphub.snapshot.v1+json';
 export const BUNDLE_MEDIA_TYPE = 'application/vnd.mcphub.bundle.v1.tar+gzip';
 const ACTOR = 'hub-worker';
+/** How long a job lease lasts without renewal (renewed every third of it while the step runs). */
+const LEASE_MS = 10_000;
+const moved = (job: Job | null) => job !== null;
 
 /** Runs the sandboxed runtime check for level 3 (provided by the execution plane when available). */
 export type RuntimeChecker = (
@@ -109,9 +113,11 @@ export class HubWorker {
     for (const job of await this.deps.jobs.list({ state: 'QUEUED', limit: 10_000 })) await this.dispatch(job);
     for (const state of ['ANALYZED', 'SCORED', 'CERTIFIED'] as const) {
       for (const job of await this.deps.jobs.list({ state, limit: 10_000 })) {
-        await this.advance(job.id).catch((err: unknown) =>
-          this.deps.logger.error({ err, jobId: job.id }, 'resume failed'),
-        );
+        await this.advance(job.id).catch((err: unknown) => {
+          // Another replica is advancing it: nothing to resume here.
+          if (err instanceof HubError && err.code === 'HUB_ERR_JOB_BUSY') return;
+          this.deps.logger.error({ err, jobId: job.id }, 'resume failed');
+        });
       }
     }
   }
@@ -169,15 +175,44 @@ export class HubWorker {
     }
   }
 
-  /** Moves a job forward from ANALYZED as far as it can go. Throws on transient failures (the message is retried). */
+  /**
+   * Moves a job forward from ANALYZED as far as it can go, holding the job's lease so no other
+   * replica (or a second delivery of the same message) scores, certifies or publishes it at the
+   * same time. Throws on transient failures (the message is retried) and with HUB_ERR_JOB_BUSY when
+   * another holder is at work (the retry then finds the job moved on and does nothing).
+   */
   async advance(jobId: string): Promise<void> {
-    for (;;) {
-      const job = await this.deps.jobs.get(jobId);
-      if (!job) return;
-      if (job.state === 'ANALYZED') await this.score(job);
-      else if (job.state === 'SCORED') await this.certify(job);
-      else if (job.state === 'CERTIFIED') await this.publish(job);
-      else return;
+    const first = await this.deps.jobs.get(jobId);
+    if (!first || !['ANALYZED', 'SCORED', 'CERTIFIED'].includes(first.state)) return;
+    const owner = `${ACTOR}:${randomUUID()}`;
+    if (!(await this.deps.jobs.claim(jobId, owner, LEASE_MS))) {
+      throw new HubError('HUB_ERR_JOB_BUSY', `job ${jobId} is being advanced by another worker`);
+    }
+    let lost = false;
+    const renew = setInterval(() => {
+      this.deps.jobs.claim(jobId, owner, LEASE_MS).then(
+        (held) => {
+          if (!held) lost = true;
+        },
+        () => undefined,
+      );
+    }, LEASE_MS / 3);
+    renew.unref();
+    try {
+      for (;;) {
+        const job = await this.deps.jobs.get(jobId);
+        if (!job || lost) return;
+        // Each step ends in a compare-and-set transition; a step that loses it stops here.
+        let moved: boolean;
+        if (job.state === 'ANALYZED') moved = await this.score(job);
+        else if (job.state === 'SCORED') moved = await this.certify(job);
+        else if (job.state === 'CERTIFIED') moved = await this.publish(job);
+        else return;
+        if (!moved) return;
+      }
+    } finally {
+      clearInterval(renew);
+      await this.deps.jobs.release(jobId, owner).catch(() => undefined);
     }
   }
 
@@ -216,15 +251,17 @@ export class HubWorker {
     });
   }
 
-  private async score(job: Job): Promise<void> {
+  private async score(job: Job): Promise<boolean> {
     const report = await this.loadReport(job);
     const score = scoreReport(report);
-    await this.deps.jobs.transition(job.id, ['ANALYZED'], 'SCORED', ACTOR, `score ${score.global}`, {
-      score: JSON.stringify(score),
-    });
+    return moved(
+      await this.deps.jobs.transition(job.id, ['ANALYZED'], 'SCORED', ACTOR, `score ${score.global}`, {
+        score: JSON.stringify(score),
+      }),
+    );
   }
 
-  private async certify(job: Job): Promise<void> {
+  private async certify(job: Job): Promise<boolean> {
     const { store, signingKey } = this.deps;
     const report = await this.loadReport(job);
     const score = JSON.parse(job.score!) as ScoreBreakdown;
@@ -311,7 +348,7 @@ export class HubWorker {
       snapshot: { key: snapshotKey, digest: sha256Digest(snapshot), size: snapshot.length },
       attestation: { key: attestationKey, digest: sha256Digest(attestation), size: attestation.length },
     };
-    await this.deps.jobs.transition(
+    const next = await this.deps.jobs.transition(
       job.id,
       ['SCORED'],
       'CERTIFIED',
@@ -322,9 +359,10 @@ export class HubWorker {
         certification: JSON.stringify(certification),
       },
     );
+    return moved(next);
   }
 
-  private async publish(job: Job): Promise<void> {
+  private async publish(job: Job): Promise<boolean> {
     const { store, signingKey, registryUrl } = this.deps;
     const cert = JSON.parse(job.certification!) as Certification;
     const score = JSON.parse(job.score!) as ScoreBreakdown;
@@ -365,7 +403,7 @@ export class HubWorker {
     try {
       const res = await client.publish({ manifest: manifest as never, bundle, snapshot, attestation });
       const digest = res.digest;
-      await this.deps.jobs.transition(
+      const next = await this.deps.jobs.transition(
         job.id,
         ['CERTIFIED'],
         'PUBLISHED',
@@ -375,6 +413,7 @@ export class HubWorker {
           manifest_digest: digest,
         },
       );
+      return moved(next);
     } catch (err) {
       if (err instanceof RegistryClientError && err.statusCode >= 400 && err.statusCode < 500) {
         await this.fail(
@@ -382,7 +421,7 @@ export class HubWorker {
           err.statusCode === 409 ? 'HUB_ERR_VERSION_EXISTS' : 'HUB_ERR_PUBLISH_FAILED',
           `${err.code}: ${err.message}`,
         );
-        return;
+        return false;
       }
       throw err;
     }

@@ -19,6 +19,8 @@ export interface AmqpJobQueueOptions {
   /** How many recent message ids one producer remembers to drop duplicate publishes. */
   dedupeWindow?: number;
   reconnect?: { minDelayMs: number; maxDelayMs: number };
+  /** Prepended to every queue name, so several hubs (or test runs) can share one broker. */
+  queuePrefix?: string;
   onEvent?: (event: { kind: 'connected' | 'disconnected' | 'reconnect-failed'; detail?: string }) => void;
 }
 
@@ -152,7 +154,12 @@ export class AmqpJobQueue implements JobQueue {
     });
   }
 
-  async publish<T>(queue: string, body: T, opts: PublishOptions = {}): Promise<string> {
+  private named(queue: string): string {
+    return `${this.opts.queuePrefix ?? ''}${queue}`;
+  }
+
+  async publish<T>(name: string, body: T, opts: PublishOptions = {}): Promise<string> {
+    const queue = this.named(name);
     const id = opts.messageId ?? randomUUID();
     if (this.recentSet.has(id)) return id;
     const ch = await this.ready();
@@ -227,10 +234,11 @@ export class AmqpJobQueue implements JobQueue {
   }
 
   async consume<T>(
-    queue: string,
+    name: string,
     handler: (d: Delivery<T>) => Promise<void>,
     opts: ConsumeOptions = {},
   ): Promise<Consumer> {
+    const queue = this.named(name);
     await this.ready();
     const state: ConsumerState = {
       queue,
@@ -252,7 +260,8 @@ export class AmqpJobQueue implements JobQueue {
     };
   }
 
-  async depth(queue: string): Promise<QueueDepth> {
+  async depth(name: string): Promise<QueueDepth> {
+    const queue = this.named(name);
     if (!this.conn) await this.ready();
     const conn = this.conn!;
     const ch = await conn.createChannel();
@@ -274,7 +283,8 @@ export class AmqpJobQueue implements JobQueue {
     }
   }
 
-  async deadLetters<T>(queue: string): Promise<DeadLetter<T>[]> {
+  async deadLetters<T>(name: string): Promise<DeadLetter<T>[]> {
+    const queue = this.named(name);
     await this.ready();
     const ch = await this.conn!.createChannel();
     ch.on('error', () => undefined);
@@ -301,7 +311,8 @@ export class AmqpJobQueue implements JobQueue {
   }
 
   /** Deletes a queue and its retry and dead queues (tests and `mcphub` maintenance). */
-  async purge(queue: string): Promise<void> {
+  async purge(name: string): Promise<void> {
+    const queue = this.named(name);
     await this.ready();
     const ch = await this.conn!.createChannel();
     ch.on('error', () => undefined);

@@ -3,6 +3,7 @@ import * as m0001 from './0001-init.js';
 import * as m0002 from './0002-queue.js';
 import * as m0003 from './0003-jobs.js';
 import * as m0004 from './0004-orgs.js';
+import * as m0005 from './0005-job-leases.js';
 
 /** Numbered hub migrations; append only, never edit one that has shipped. */
 export const hubMigrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const hubMigrations: Record<string, Migration> = {
   '0002-queue': m0002,
   '0003-jobs': m0003,
   '0004-orgs': m0004,
+  '0005-job-leases': m0005,
 };

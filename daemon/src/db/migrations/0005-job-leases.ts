@@ -1,0 +1,18 @@
+import type { Kysely } from 'kysely';
+
+/**
+ * Who is advancing a job past ANALYZED (score, certify, publish) and until when. Several hub
+ * replicas, or one message delivered twice, must not run those steps for one job at once.
+ */
+export async function up(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable('job_leases')
+    .addColumn('job_id', 'varchar(64)', (c) => c.primaryKey().references('jobs.id').onDelete('cascade'))
+    .addColumn('owner', 'varchar(200)', (c) => c.notNull())
+    .addColumn('expires_at', 'bigint', (c) => c.notNull())
+    .execute();
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropTable('job_leases').execute();
+}
