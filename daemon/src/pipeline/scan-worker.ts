@@ -122,6 +122,8 @@ export async function startScanWorker(deps: ScanWorkerDeps): Promise<Consumer> {
         }
         throw err;
       }
+      // Another worker finished the same job meanwhile (a duplicate delivered elsewhere): use its result.
+      if (await reuseStored(msg.jobId)) return;
       const info = Buffer.from(JSON.stringify(await detectPackageInfo(dir)));
       const packageInfoKey = resultKeyOf(msg.jobId, 'package-info.json');
       await store.put(RESULTS_BUCKET, packageInfoKey, info);
