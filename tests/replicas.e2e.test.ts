@@ -20,7 +20,7 @@ import {
   resultKeyOf,
 } from '../daemon/src/pipeline/messages.js';
 import { AmqpJobQueue } from '../daemon/src/queue/amqp-job-queue.js';
-import { type DaemonProcess, startDaemonProcess, tempHome } from './helpers/daemon-process.js';
+import { type DaemonProcess, runCli, startDaemonProcess, tempHome } from './helpers/daemon-process.js';
 
 const PG = process.env.MCPHUB_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const AMQP = process.env.MCPHUB_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -393,4 +393,31 @@ describe('two hub replicas sharing PostgreSQL, RabbitMQ and S3', () => {
     process.stderr.write(`[replicas] duplicate ANALYZE left ${reports.length} report object(s)\n`);
     expect(publishesOf('9.0.1')).toEqual([201]);
   }, 300_000);
+});
+
+describe('the database password is never printed', () => {
+  const url = 'postgres://hub:TOPSECRET-pw@127.0.0.1:1/nowhere';
+
+  it('mcphub config masks it; a daemon that cannot reach PostgreSQL says so with the URL masked', async () => {
+    const home = tempHome();
+    const config = await runCli(['config', '--home', home], { MCPHUB_DATABASE_URL: url });
+    expect(config.code).toBe(0);
+    expect(config.stdout).toContain('"databaseUrl": "postgres://hub:***@127.0.0.1:1/nowhere"');
+    expect(config.stdout + config.stderr).not.toContain('TOPSECRET');
+    const daemon = await runCli([
+      'daemon',
+      '--home',
+      home,
+      '--hub-port',
+      '0',
+      '--registry-port',
+      '0',
+      '--database-url',
+      url,
+    ]);
+    expect(daemon.code).not.toBe(0);
+    expect(daemon.stderr).toContain('HUB_ERR_DATABASE_UNAVAILABLE');
+    expect(daemon.stderr).toContain('postgres://hub:***@127.0.0.1:1/nowhere');
+    expect(daemon.stdout + daemon.stderr).not.toContain('TOPSECRET');
+  });
 });

@@ -73,6 +73,7 @@ export interface Certification {
  */
 export class HubWorker {
   private consumer: Consumer | null = null;
+  private stopped = false;
 
   constructor(private readonly deps: HubWorkerDeps) {}
 
@@ -88,6 +89,7 @@ export class HubWorker {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.consumer?.cancel();
   }
 
@@ -113,13 +115,27 @@ export class HubWorker {
     for (const job of await this.deps.jobs.list({ state: 'QUEUED', limit: 10_000 })) await this.dispatch(job);
     for (const state of ['ANALYZED', 'SCORED', 'CERTIFIED'] as const) {
       for (const job of await this.deps.jobs.list({ state, limit: 10_000 })) {
-        await this.advance(job.id).catch((err: unknown) => {
-          // Another replica is advancing it: nothing to resume here.
-          if (err instanceof HubError && err.code === 'HUB_ERR_JOB_BUSY') return;
-          this.deps.logger.error({ err, jobId: job.id }, 'resume failed');
-        });
+        await this.resume(job.id);
       }
     }
+  }
+
+  /**
+   * Advances a job found mid-pipeline. A lease still held (another replica at work, or left by a
+   * process that died) is looked at again once it would have expired.
+   */
+  private async resume(jobId: string, tries = 3): Promise<void> {
+    await this.advance(jobId).catch((err: unknown) => {
+      if (err instanceof HubError && err.code === 'HUB_ERR_JOB_BUSY') {
+        if (tries > 1 && !this.stopped) {
+          setTimeout(() => {
+            if (!this.stopped) void this.resume(jobId, tries - 1);
+          }, LEASE_MS + 500).unref();
+        }
+        return;
+      }
+      this.deps.logger.error({ err, jobId }, 'resume failed');
+    });
   }
 
   private async onComplete(d: Delivery<AnalyzeCompleteMessage>): Promise<void> {
