@@ -175,8 +175,9 @@ export function describeDatabaseContract(name: string, makeHarness: () => Promis
     });
 
     it('creates, verifies and revokes API tokens; organizations, members and usage', async () => {
-      await bootstrapOrganizations(db);
-      await bootstrapOrganizations(second); // idempotent, from a second replica too
+      // Two replicas starting at once both bootstrap; then a restart does it again (idempotent).
+      await Promise.all([bootstrapOrganizations(db), bootstrapOrganizations(second)]);
+      await bootstrapOrganizations(second);
       const dir = new OrgDirectory(db);
       const user = await dir.createUser({ name: 'alice', hubAdmin: false });
       await expect(dir.createUser({ name: 'alice' })).rejects.toMatchObject({ code: 'HUB_ERR_CONFLICT' });
