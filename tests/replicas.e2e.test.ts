@@ -174,6 +174,8 @@ describe('two hub replicas sharing PostgreSQL, RabbitMQ and S3', () => {
 
   afterAll(async () => {
     await Promise.allSettled([a?.stop(), b?.stop()]);
+    // This run's queues (and their retry and dead queues) go with it.
+    if (producers.length === 0) producers.push(new AmqpJobQueue({ url: AMQP, queuePrefix }));
     for (const q of producers) {
       await q.purge(ANALYZE_QUEUE).catch(() => undefined);
       await q.purge(ANALYZE_COMPLETE_QUEUE).catch(() => undefined);
