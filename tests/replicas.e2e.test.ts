@@ -4,7 +4,7 @@ import { createServer, request } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type HubDb, openPostgresDatabase } from '@mcphub/daemon';
+import { type HubDb, hubMigrations, openPostgresDatabase } from '@mcphub/daemon';
 import { S3ObjectStore, sha256Digest } from '@mcphub/registry';
 import { sql } from 'kysely';
 import S3rver from 's3rver';
@@ -421,5 +421,34 @@ describe('the database password is never printed', () => {
     expect(daemon.stderr).toContain('HUB_ERR_DATABASE_UNAVAILABLE');
     expect(daemon.stderr).toContain('postgres://hub:***@127.0.0.1:1/nowhere');
     expect(daemon.stdout + daemon.stderr).not.toContain('TOPSECRET');
+  });
+});
+
+describe('replicas starting at the same moment on an empty PostgreSQL schema', () => {
+  it('both start; every hub and registry migration is applied exactly once', async () => {
+    const schema = `mcphub_start_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+    const db = await openPostgresDatabase(PG, { schema });
+    const env = { MCPHUB_DATABASE_URL: `${PG}?schema=${schema}` };
+    const started: DaemonProcess[] = [];
+    try {
+      const results = await Promise.allSettled([
+        startDaemonProcess({ args: ['--roles', 'hub,registry'], env }),
+        startDaemonProcess({ args: ['--roles', 'hub,registry'], env }),
+      ]);
+      for (const r of results) if (r.status === 'fulfilled') started.push(r.value);
+      expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'started'))).toEqual([
+        'started',
+        'started',
+      ]);
+      const hub = await sql<{ name: string }>`select name from hub_migrations order by name`.execute(db);
+      expect(hub.rows.map((r) => r.name)).toEqual(Object.keys(hubMigrations));
+      const reg = await sql<{ name: string }>`select name from registry_migrations`.execute(db);
+      expect(reg.rows.map((r) => r.name)).toEqual(['0001_registry_index']);
+      for (const d of started) expect((await fetch(`${d.hubUrl}/healthz`)).status).toBe(200);
+    } finally {
+      await Promise.allSettled(started.map((d) => d.stop()));
+      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db);
+      await db.destroy();
+    }
   });
 });
