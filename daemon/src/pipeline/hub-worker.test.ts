@@ -9,9 +9,9 @@ import { hubMigrations } from '../db/migrations/index.js';
 import { JobStore } from '../jobs/job-store.js';
 import { loadOrCreateSigningKey } from '../keys/signing-key.js';
 import { createLogger } from '../logger.js';
-import type { JobQueue } from '../queue/job-queue.js';
+import type { Delivery, JobQueue } from '../queue/job-queue.js';
 import { HubWorker } from './hub-worker.js';
-import { RESULTS_BUCKET, resultKeyOf, SOURCES_BUCKET } from './messages.js';
+import { type AnalyzeCompleteMessage, RESULTS_BUCKET, resultKeyOf, SOURCES_BUCKET } from './messages.js';
 
 describe('hub worker: a job advanced twice at once (two replicas, or one message delivered twice)', () => {
   it('the second caller is refused with HUB_ERR_JOB_BUSY and the job is certified once', async () => {
@@ -87,6 +87,66 @@ describe('hub worker: a job advanced twice at once (two replicas, or one message
     expect(history).toEqual(['QUEUED', 'DISPATCHED', 'ANALYZED', 'SCORED', 'CERTIFIED']);
     // The lease was released with the failure: the retry may take it at once.
     expect(await jobs.claim(job.id, 'retry', 10_000)).toBe(true);
+    await db.destroy();
+  });
+
+  it('a completion that overtakes the record of its dispatch is retried, not dropped', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'mcphub-hubworker-'));
+    const db = openMemoryDatabase();
+    await migrateTo(db, 'hub_migrations', hubMigrations);
+    const store = new FsObjectStore({ root: join(home, 'objects') });
+    await store.ensureBucket(RESULTS_BUCKET);
+    let handler!: (d: Delivery<AnalyzeCompleteMessage>) => Promise<void>;
+    const queue = {
+      consume: async (_q: string, h: typeof handler) => {
+        handler = h;
+        return { cancel: async () => undefined };
+      },
+      publish: async () => 'id',
+    } as unknown as JobQueue;
+    const jobs = new JobStore(db);
+    const worker = new HubWorker({
+      jobs,
+      queue,
+      store,
+      signingKey: await loadOrCreateSigningKey(home),
+      registryUrl: 'http://127.0.0.1:9',
+      logger: createLogger('silent'),
+    });
+    await worker.start();
+    const job = await jobs.create({
+      org: 'acme',
+      name: 'fast',
+      version: '1.0.0',
+      sourceKind: 'upload',
+      sourceKey: 'k',
+      sourceDigest: `sha256:${'0'.repeat(64)}`,
+      sourceBytes: 1,
+      options: {},
+      createdBy: 'test',
+    });
+    const delivery = {
+      id: 'm1',
+      queue: 'q',
+      attempt: 1,
+      ack: async () => undefined,
+      nack: async () => undefined,
+      body: {
+        schemaVersion: 1,
+        jobId: job.id,
+        status: 'failed',
+        error: { code: 'HUB_ERR_SCAN_FAILED', message: 'boom' },
+      },
+    } as Delivery<AnalyzeCompleteMessage>;
+    // Still QUEUED: the hub has published ANALYZE but not yet recorded DISPATCHED.
+    await expect(handler(delivery)).rejects.toMatchObject({ code: 'HUB_ERR_JOB_BUSY' });
+    expect((await jobs.get(job.id))?.state).toBe('QUEUED');
+    await jobs.transition(job.id, ['QUEUED'], 'DISPATCHED', 'hub-worker', 'ANALYZE published');
+    await handler(delivery); // the retry
+    expect((await jobs.get(job.id))?.state).toBe('FAILED');
+    await handler(delivery); // a duplicate after that changes nothing and does not throw
+    expect((await jobs.history(job.id)).map((h) => h.to_state)).toEqual(['QUEUED', 'DISPATCHED', 'FAILED']);
+    await worker.stop();
     await db.destroy();
   });
 });

@@ -138,6 +138,17 @@ export class HubWorker {
     });
   }
 
+  /**
+   * `dispatch` publishes ANALYZE before it records DISPATCHED: a very fast scan can answer first.
+   * Such an answer must not be dropped (the job would wait forever): it is retried a moment later.
+   */
+  private async notBeforeDispatch(jobId: string, moved: Job | null): Promise<void> {
+    if (moved) return;
+    if ((await this.deps.jobs.get(jobId))?.state === 'QUEUED') {
+      throw new HubError('HUB_ERR_JOB_BUSY', `job ${jobId} answered before its dispatch was recorded`);
+    }
+  }
+
   private async onComplete(d: Delivery<AnalyzeCompleteMessage>): Promise<void> {
     const m = d.body;
     const { jobs } = this.deps;
@@ -145,8 +156,8 @@ export class HubWorker {
       case 'started':
         await jobs.transition(m.jobId, ['DISPATCHED'], 'ANALYZING', 'scan-worker', 'scan started');
         return;
-      case 'rejected':
-        await jobs.transition(
+      case 'rejected': {
+        const moved = await jobs.transition(
           m.jobId,
           ['DISPATCHED', 'ANALYZING'],
           'REJECTED',
@@ -157,9 +168,11 @@ export class HubWorker {
             error_message: m.error?.message ?? null,
           },
         );
+        await this.notBeforeDispatch(m.jobId, moved);
         return;
-      case 'failed':
-        await jobs.transition(
+      }
+      case 'failed': {
+        const moved = await jobs.transition(
           m.jobId,
           ['DISPATCHED', 'ANALYZING'],
           'FAILED',
@@ -170,11 +183,13 @@ export class HubWorker {
             error_message: m.error?.message ?? null,
           },
         );
+        await this.notBeforeDispatch(m.jobId, moved);
         return;
+      }
       case 'succeeded': {
         if (!m.resultKey || !m.resultDigest)
           throw new HubError('HUB_ERR_RESULT_INVALID', 'completion without a result');
-        await jobs.transition(
+        const moved = await jobs.transition(
           m.jobId,
           ['DISPATCHED', 'ANALYZING'],
           'ANALYZED',
@@ -185,6 +200,7 @@ export class HubWorker {
             result_digest: m.resultDigest,
           },
         );
+        await this.notBeforeDispatch(m.jobId, moved);
         await this.advance(m.jobId);
         return;
       }
