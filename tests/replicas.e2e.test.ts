@@ -247,9 +247,41 @@ describe('two hub replicas sharing PostgreSQL, RabbitMQ and S3', () => {
     );
   }
 
+  /** Follows `GET /api/v1/events` of one replica; collects `jobId:state` of every transition. */
+  async function followEvents(hubUrl: string) {
+    const seen = new Set<string>();
+    const controller = new AbortController();
+    const res = await fetch(`${hubUrl}/api/v1/events`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: controller.signal,
+    });
+    expect(res.status).toBe(200);
+    void (async () => {
+      let buffer = '';
+      try {
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+          buffer += Buffer.from(chunk).toString('utf8');
+          for (let i = buffer.indexOf('\n\n'); i >= 0; i = buffer.indexOf('\n\n')) {
+            const data = /^data: (.*)$/m.exec(buffer.slice(0, i))?.[1];
+            buffer = buffer.slice(i + 2);
+            if (data) {
+              const t = JSON.parse(data) as { jobId: string; to: string };
+              seen.add(`${t.jobId}:${t.to}`);
+            }
+          }
+        }
+      } catch {
+        // aborted
+      }
+    })();
+    return { seen, close: () => controller.abort() };
+  }
+
   it(
     `${JOBS} jobs submitted across both replicas: each is published exactly once, none lost`,
     async () => {
+      // An event stream on one replica shows the whole hub, including what the other one did.
+      const events = await followEvents(a.hubUrl);
       const t0 = Date.now();
       const ids: string[] = [];
       for (let i = 0; i < JOBS; i += 10) {
@@ -296,6 +328,13 @@ describe('two hub replicas sharing PostgreSQL, RabbitMQ and S3', () => {
         .where('name' as never, '=', 'tiny' as never)
         .executeTakeFirstOrThrow();
       expect(Number((rows as { n: number }).n)).toBe(JOBS);
+      await until(
+        "replica A's event stream shows every job published",
+        async () => ids.filter((id) => !events.seen.has(`${id}:PUBLISHED`)).length,
+        (missing) => missing === 0,
+        30_000,
+      );
+      events.close();
     },
     30 * 60_000,
   );

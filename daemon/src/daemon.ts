@@ -59,6 +59,11 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
     const queue = createJobQueue(config, db);
     const jobs = new JobStore(db);
     stoppers.push(() => queue.close());
+    if (config.databaseUrl) {
+      // Other replicas move jobs too: event streams here show their transitions as well.
+      const unfollow = jobs.followReplicas();
+      stoppers.push(async () => unfollow());
+    }
 
     let registryUrl = config.registry.url ?? `http://${config.registry.host}:${config.registry.port}`;
     if (config.roles.includes('registry')) {

@@ -174,6 +174,28 @@ export function describeDatabaseContract(name: string, makeHarness: () => Promis
       expect(await b.claim(job.id, 'after-expiry', 60_000)).toBe(true);
     });
 
+    it('a replica follows the transitions another replica writes, each once, not its own', async () => {
+      const a = new JobStore(db);
+      const b = new JobStore(second);
+      const seen: string[] = [];
+      // (It also looks a second back: earlier tests' jobs may show up; only 4.0.x is this test's.)
+      b.events.on('replicated', (t) => t.version.startsWith('4.0.') && seen.push(`${t.version} ${t.to}`));
+      const stop = b.followReplicas(20);
+      try {
+        const job = await a.create(newJob({ version: '4.0.0' }));
+        await a.transition(job.id, ['QUEUED'], 'DISPATCHED', 'replica-a', null);
+        const own = await b.create(newJob({ version: '4.0.1' }));
+        await b.transition(own.id, ['QUEUED'], 'FAILED', 'replica-b', null);
+        await a.transition(job.id, ['DISPATCHED'], 'REJECTED', 'replica-a', null);
+        const end = Date.now() + 10_000;
+        while (seen.length < 3 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, 200)); // a few more polls: nothing twice
+        expect(seen).toEqual(['4.0.0 QUEUED', '4.0.0 DISPATCHED', '4.0.0 REJECTED']);
+      } finally {
+        stop();
+      }
+    });
+
     it('creates, verifies and revokes API tokens; organizations, members and usage', async () => {
       // Two replicas starting at once both bootstrap; then a restart does it again (idempotent).
       await Promise.all([bootstrapOrganizations(db), bootstrapOrganizations(second)]);

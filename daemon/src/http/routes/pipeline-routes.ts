@@ -372,10 +372,12 @@ export async function pipelineRoutes(app: FastifyInstance, deps: PipelineRouteDe
         (readable === '*' || readable.includes(t.org)) &&
         res.write(`event: job\ndata: ${JSON.stringify(t)}\n\n`);
       jobs.events.on('transition', send);
+      jobs.events.on('replicated', send);
       const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
       const close = () => {
         clearInterval(ping);
         jobs.events.off('transition', send);
+        jobs.events.off('replicated', send);
         streams.delete(end);
       };
       const end = () => {
