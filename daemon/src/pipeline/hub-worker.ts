@@ -36,7 +36,7 @@ export const BUNDLE_MEDIA_TYPE = 'application/vnd.mcphub.bundle.v1.tar+gzip';
 const ACTOR = 'hub-worker';
 /** How long a job lease lasts without renewal (renewed every third of it while the step runs). */
 const LEASE_MS = 10_000;
-const moved = (job: Job | null) => job !== null;
+const didMove = (job: Job | null) => job !== null;
 
 /** Runs the sandboxed runtime check for level 3 (provided by the execution plane when available). */
 export type RuntimeChecker = (
@@ -286,7 +286,7 @@ export class HubWorker {
   private async score(job: Job): Promise<boolean> {
     const report = await this.loadReport(job);
     const score = scoreReport(report);
-    return moved(
+    return didMove(
       await this.deps.jobs.transition(job.id, ['ANALYZED'], 'SCORED', ACTOR, `score ${score.global}`, {
         score: JSON.stringify(score),
       }),
@@ -391,7 +391,7 @@ export class HubWorker {
         certification: JSON.stringify(certification),
       },
     );
-    return moved(next);
+    return didMove(next);
   }
 
   private async publish(job: Job): Promise<boolean> {
@@ -445,7 +445,7 @@ export class HubWorker {
           manifest_digest: digest,
         },
       );
-      return moved(next);
+      return didMove(next);
     } catch (err) {
       if (err instanceof RegistryClientError && err.statusCode >= 400 && err.statusCode < 500) {
         await this.fail(

@@ -1,4 +1,5 @@
-import { type Kysely, PostgresAdapter } from 'kysely';
+import type { Kysely } from 'kysely';
+import { isPostgres } from '../database.js';
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
@@ -29,7 +30,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createTable('usage_events')
     // SQLite: INTEGER PRIMARY KEY AUTOINCREMENT (as shipped); PostgreSQL has no AUTOINCREMENT: serial.
     .$call((t) =>
-      db.getExecutor().adapter instanceof PostgresAdapter
+      isPostgres(db)
         ? t.addColumn('id', 'serial', (c) => c.primaryKey())
         : t.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement()),
     )
