@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -114,7 +114,7 @@ describe('two hub replicas sharing PostgreSQL, RabbitMQ and S3', () => {
   let a: DaemonProcess;
   let b: DaemonProcess;
   let token: string;
-  let tarball: Buffer;
+  let tiny: string;
   const producers: AmqpJobQueue[] = [];
 
   beforeAll(async () => {
@@ -160,18 +160,8 @@ describe('two hub replicas sharing PostgreSQL, RabbitMQ and S3', () => {
     b = await startDaemonProcess({ home: homeB, args: ['--registry-port', String(pB)], env });
     token = readFileSync(join(homeA, 'keys', 'admin-token'), 'utf8').trim();
 
-    // A tiny server: a scan takes a moment, so 100 jobs stay quick.
-    const src = mkdtempSync(join(tmpdir(), 'mcphub-tiny-'));
-    writeFileSync(
-      join(src, 'package.json'),
-      JSON.stringify({ name: 'tiny', version: '1.0.0', main: 'index.js' }),
-    );
-    writeFileSync(join(src, 'index.js'), "process.stdout.write('tiny\\n');\n");
-    const file = join(src, '..', `tiny-${run}.tar.gz`);
-    await createTar({ gzip: true, cwd: src, file, portable: true }, ['package.json', 'index.js']);
-    tarball = readFileSync(file);
+    tiny = mkdtempSync(join(tmpdir(), 'mcphub-tiny-'));
   });
-
   afterAll(async () => {
     await Promise.allSettled([a?.stop(), b?.stop()]);
     // This run's queues (and their retry and dead queues) go with it.
@@ -189,7 +179,22 @@ describe('two hub replicas sharing PostgreSQL, RabbitMQ and S3', () => {
     await s3?.close();
   });
 
+  /**
+   * A tiny server, so a scan takes a moment and 100 jobs stay quick; its bytes differ per version
+   * (as real releases do), so no two jobs store the same objects.
+   */
+  async function tarballOf(version: string): Promise<Buffer> {
+    const dir = join(tiny, version);
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'tiny', version, main: 'index.js' }));
+    writeFileSync(join(dir, 'index.js'), `process.stdout.write('tiny ${version}\\n');\n`);
+    const file = join(tiny, `${version}.tar.gz`);
+    await createTar({ gzip: true, cwd: dir, file, portable: true }, ['package.json', 'index.js']);
+    return readFileSync(file);
+  }
+
   async function submit(hubUrl: string, version: string): Promise<string> {
+    const tarball = await tarballOf(version);
     const form = new FormData();
     form.append('name', PACKAGE);
     form.append('version', version);
