@@ -161,9 +161,21 @@ describe('two hub replicas sharing PostgreSQL, RabbitMQ and S3', () => {
     token = readFileSync(join(homeA, 'keys', 'admin-token'), 'utf8').trim();
 
     tiny = mkdtempSync(join(tmpdir(), 'mcphub-tiny-'));
+    // s3rver answers a PUT before its file is open and, on DELETE, removes directories that look
+    // empty: with many publishes at once, one staged upload's delete can remove `tmp/` under
+    // another's pending write (ENOENT inside s3rver). A permanent object keeps `tmp/` in place.
+    await store.ensureBucket('artifacts');
+    await store.put('artifacts', 'tmp/.s3rver-keep', Buffer.from('keeps tmp/ for s3rver'));
   });
   afterAll(async () => {
     await Promise.allSettled([a?.stop(), b?.stop()]);
+    for (const [name, d] of [
+      ['A', a],
+      ['B', b],
+    ] as const) {
+      const err = d?.stderr().trim();
+      if (err) process.stderr.write(`[replicas] replica ${name} stderr:\n${err.slice(-4000)}\n`);
+    }
     // This run's queues (and their retry and dead queues) go with it.
     if (producers.length === 0) producers.push(new AmqpJobQueue({ url: AMQP, queuePrefix }));
     for (const q of producers) {
@@ -252,6 +264,20 @@ describe('two hub replicas sharing PostgreSQL, RabbitMQ and S3', () => {
     );
   }
 
+  /** A replica that died fails the test at once, with what it wrote to stderr. */
+  function assertAlive(): void {
+    for (const [name, d] of [
+      ['A', a],
+      ['B', b],
+    ] as const) {
+      if (d.proc.exitCode !== null || d.proc.signalCode !== null) {
+        throw new Error(
+          `replica ${name} exited (${d.proc.exitCode ?? d.proc.signalCode}):\n${d.stderr().slice(-4000)}`,
+        );
+      }
+    }
+  }
+
   /** Follows `GET /api/v1/events` of one replica; collects `jobId:state` of every transition. */
   async function followEvents(hubUrl: string) {
     const seen = new Set<string>();
@@ -298,7 +324,10 @@ describe('two hub replicas sharing PostgreSQL, RabbitMQ and S3', () => {
       expect(new Set(ids).size).toBe(JOBS);
       const states = await until(
         'every job finished',
-        async () => (await jobsOf(ids)).map((j) => j.state),
+        async () => {
+          assertAlive();
+          return (await jobsOf(ids)).map((j) => j.state);
+        },
         (s) => s.every((x) => ['PUBLISHED', 'FAILED', 'REJECTED'].includes(x)),
         20 * 60_000,
       );
