@@ -34,13 +34,31 @@ const NAME = 'bench/server-memory';
 const JOB_TIMEOUT_MS = 10 * 60_000; // a hang guard, not a measurement
 const log = (message) => process.stderr.write(`[bench scale] ${message}\n`);
 
-function settingsFromEnv() {
-  const raw = process.env.BENCH_WORKERS || '1,2,4';
+/** Settings from env (`BENCH_JOBS`, `BENCH_WORKERS`, `BENCH_AMQP_URL`); `--jobs N` and `--workers 1,2` win. */
+function settingsFrom(args) {
+  const flags = {};
+  for (let i = 0; i < args.length; i += 1) {
+    const [flag, inline] = args[i].split('=', 2);
+    if (flag !== '--jobs' && flag !== '--workers')
+      throw new UsageError(
+        `unknown argument ${JSON.stringify(args[i])} (use --jobs N, --workers 1,2,4 or env)`,
+      );
+    const value = inline ?? args[++i];
+    if (value === undefined) throw new UsageError(`${flag} needs a value`);
+    flags[flag.slice(2)] = value;
+  }
+  const raw = flags.workers ?? (process.env.BENCH_WORKERS || '1,2,4');
   const workers = raw.split(',').map((s) => Number(s.trim()));
   if (workers.some((k) => !Number.isInteger(k) || k < 1))
     throw new UsageError(`BENCH_WORKERS must be a comma-separated list of positive integers, got ${raw}`);
+  let jobs = envNumber('BENCH_JOBS', 12, { min: 1 });
+  if (flags.jobs !== undefined) {
+    jobs = Number(flags.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1)
+      throw new UsageError(`--jobs must be an integer ≥ 1, got ${flags.jobs}`);
+  }
   return {
-    jobs: envNumber('BENCH_JOBS', 12, { min: 1 }),
+    jobs,
     workers,
     amqpUrl: process.env.BENCH_AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672',
   };
@@ -108,9 +126,7 @@ async function runEmbedded(tmp, k, settings, warmup, sources) {
 }
 
 export async function run(args = []) {
-  if (args.length > 0)
-    throw new UsageError(`unknown argument ${JSON.stringify(args[0])} (settings are env variables)`);
-  const settings = settingsFromEnv();
+  const settings = settingsFrom(args);
 
   return withCleanup(log, async (cleanups) => {
     const tmp = mkdtempSync(join(tmpdir(), 'mcphub-bench-scale-'));

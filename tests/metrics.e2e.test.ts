@@ -96,7 +96,7 @@ describe('Prometheus /metrics', () => {
         env: {
           ...process.env,
           MCPHUB_AMQP_URL: AMQP,
-          MCPHUB_SYNC_QUEUE_PREFIX: `t${randomUUID().slice(0, 8)}.`,
+          MCPHUB_QUEUE_PREFIX: `t${randomUUID().slice(0, 8)}.`,
           MCPHUB_SCANNER_THREADS: '1',
         },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -27,7 +27,7 @@ describe('outbox: the broker unreachable at submit time', () => {
     const home = tempHome('mcphub-outbox-');
     const env = {
       MCPHUB_AMQP_URL: `amqp://guest:guest@127.0.0.1:${proxy.port}`,
-      MCPHUB_SYNC_QUEUE_PREFIX: `t${randomUUID().slice(0, 8)}.`,
+      MCPHUB_QUEUE_PREFIX: `t${randomUUID().slice(0, 8)}.`,
       MCPHUB_SYNC_RETRY_MIN_MS: '200',
       MCPHUB_SYNC_RETRY_MAX_MS: '1000',
       MCPHUB_SYNC_DISPATCH_TIMEOUT_MS: '3000',

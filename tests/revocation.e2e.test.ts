@@ -25,7 +25,7 @@ describe('revocations reach connected daemons over the broker', () => {
   it('running a revoked package: hub A revokes, daemon B (trusting A) hears it and `mcphub run` refuses the digest even though B still serves and caches it; forged revocations (unsigned, unknown key) are ignored', async () => {
     const env = {
       MCPHUB_AMQP_URL: AMQP,
-      MCPHUB_SYNC_QUEUE_PREFIX: `t${randomUUID().slice(0, 8)}.`,
+      MCPHUB_QUEUE_PREFIX: `t${randomUUID().slice(0, 8)}.`,
       MCPHUB_SCANNER_THREADS: '1',
       MCPHUB_CLIENT_REQUIRE_ATTESTATION: 'false',
     };
@@ -71,7 +71,7 @@ describe('revocations reach connected daemons over the broker', () => {
         'stranger',
       ),
     ]) {
-      ch.publish(`${env.MCPHUB_SYNC_QUEUE_PREFIX}mcphub.revocations`, '', Buffer.from(JSON.stringify(body)));
+      ch.publish(`${env.MCPHUB_QUEUE_PREFIX}mcphub.revocations`, '', Buffer.from(JSON.stringify(body)));
     }
     await ch.waitForConfirms();
     await conn.close();
@@ -121,7 +121,7 @@ describe('revocations reach connected daemons over the broker', () => {
     const proxy = await switchableProxy({ host: '127.0.0.1', port: 5672 });
     await proxy.up();
     const prefix = `t${randomUUID().slice(0, 8)}.`;
-    const common = { MCPHUB_SYNC_QUEUE_PREFIX: prefix, MCPHUB_SCANNER_THREADS: '1' };
+    const common = { MCPHUB_QUEUE_PREFIX: prefix, MCPHUB_SCANNER_THREADS: '1' };
     const a = await startDaemonProcess({
       env: {
         ...common,

@@ -66,7 +66,7 @@ describe('a scan worker killed (SIGKILL) mid-job', () => {
     await s3.run();
     Object.assign(env, {
       MCPHUB_AMQP_URL: AMQP,
-      MCPHUB_SYNC_QUEUE_PREFIX: `t${randomUUID().slice(0, 8)}.`,
+      MCPHUB_QUEUE_PREFIX: `t${randomUUID().slice(0, 8)}.`,
       MCPHUB_S3_ENDPOINT: `http://127.0.0.1:${port}`,
       MCPHUB_S3_ACCESS_KEY: 'S3RVER',
       MCPHUB_S3_SECRET_KEY: 'S3RVER',

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { FsObjectStore, type ObjectStore, S3ObjectStore } from '@mcphub/registry';
 import type { Config } from './config/schema.js';
-import type { HubDb } from './db/database.js';
+import { type HubDb, maskUrl } from './db/database.js';
 import { HubError } from './errors.js';
 import type { Logger } from './logger.js';
 import { RetryingObjectStore } from './object-store/retrying-object-store.js';
@@ -37,7 +37,7 @@ export function createJobQueue(config: Config, db: HubDb | null): JobQueue {
     return new AmqpJobQueue({
       url: config.amqpUrl,
       retry: { maxAttempts: config.queue.maxAttempts },
-      ...(config.sync.queuePrefix ? { prefix: config.sync.queuePrefix } : {}),
+      ...(config.queue.prefix ? { prefix: config.queue.prefix } : {}),
       connectTimeoutMs: config.sync.dispatchTimeoutMs,
     });
   if (!db)
@@ -53,10 +53,10 @@ export function createJobQueue(config: Config, db: HubDb | null): JobQueue {
 
 /** The configuration with secrets masked, for `mcphub config` and logs. */
 export function redactConfig(config: Config): Config {
-  const mask = (u: string | undefined) => u?.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
   return {
     ...config,
-    ...(config.amqpUrl ? { amqpUrl: mask(config.amqpUrl) } : {}),
+    ...(config.amqpUrl ? { amqpUrl: maskUrl(config.amqpUrl) } : {}),
+    ...(config.databaseUrl ? { databaseUrl: maskUrl(config.databaseUrl) } : {}),
     ...(config.s3SecretKey ? { s3SecretKey: '***' } : {}),
     ...(config.hub.webhookSecret ? { hub: { ...config.hub, webhookSecret: '***' } } : {}),
     ...(config.sync.upstreamToken ? { sync: { ...config.sync, upstreamToken: '***' } } : {}),

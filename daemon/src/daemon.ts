@@ -6,7 +6,7 @@ import { createJobQueue, createObjectStore } from './adapters.js';
 import { rbacAuthorizer } from './auth/rbac-authorizer.js';
 import { loadJwks, revokedCheck } from './cli/pull-commands.js';
 import type { Config } from './config/schema.js';
-import { type HubDb, migrateTo, openSqliteDatabase } from './db/database.js';
+import { type HubDb, migrateTo, openDatabase } from './db/database.js';
 import { hubMigrations } from './db/migrations/index.js';
 import { buildHubApp } from './http/hub-app.js';
 import { buildRegistryServer } from './http/registry-app.js';
@@ -53,7 +53,7 @@ const urlOf = (app: FastifyInstance) => {
 
 /** The composition root of `mcphub daemon`: builds every dependency once and passes it down. */
 export async function startDaemon(config: Config, logger: Logger): Promise<RunningDaemon> {
-  const db: HubDb = openSqliteDatabase(config.home);
+  const db: HubDb = await openDatabase(config);
   const apps: FastifyInstance[] = [];
   const stoppers: (() => Promise<void>)[] = [];
   try {
@@ -84,6 +84,12 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Runni
       auditFile: join(config.home, 'logs', 'audit.jsonl'),
     });
     const sync = { config, logger };
+    if (config.databaseUrl) {
+      // Other replicas move jobs too: event streams here show their transitions as well.
+      const unfollow = jobs.followReplicas();
+      stoppers.push(async () => unfollow());
+    }
+
     let registryUrl = config.registry.url ?? `http://${config.registry.host}:${config.registry.port}`;
     const revocations = setupRevocations({
       config,

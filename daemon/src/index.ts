@@ -3,7 +3,14 @@ export { type HubPrincipal, type RbacAuthorizer, rbacAuthorizer } from './auth/r
 export { configKeys, loadConfig } from './config/load.js';
 export { type Config, ConfigSchema, defaultConfig } from './config/schema.js';
 export { type RunningDaemon, startDaemon } from './daemon.js';
-export { migrateTo, openMemoryDatabase, openSqliteDatabase } from './db/database.js';
+export {
+  maskUrl,
+  migrateTo,
+  openDatabase,
+  openMemoryDatabase,
+  openPostgresDatabase,
+  openSqliteDatabase,
+} from './db/database.js';
 export { hubMigrations } from './db/migrations/index.js';
 export { HUB_ERRORS, HubError, type HubErrorCode } from './errors.js';
 export { buildHubApp, type HubAppDeps } from './http/hub-app.js';

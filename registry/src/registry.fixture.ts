@@ -42,12 +42,16 @@ export async function createRegistryFixture(
     /** Wraps the store the app uses (to inject failures); the fixture still inspects the real one. */
     wrapStore?: (store: ObjectStore) => ObjectStore;
     onStatusChange?: RegistryPluginOptions['onStatusChange'];
+    /** Run on this database (e.g. the hub's PostgreSQL) instead of a fresh in-memory SQLite; the caller closes it. */
+    // biome-ignore lint/suspicious/noExplicitAny: the host's database type is unknown to the registry
+    db?: Kysely<any>;
   } = {},
 ): Promise<RegistryFixture> {
   const root = await mkdtemp(path.join(tmpdir(), 'registry-test-'));
   const store = new FsObjectStore({ root });
   // biome-ignore lint/suspicious/noExplicitAny: the host's database type is unknown to the registry
-  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
+  const db =
+    options.db ?? new Kysely<any>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { extractable: true });
   const app = await buildRegistryApp({
     db,
@@ -74,7 +78,7 @@ export async function createRegistryFixture(
       }),
     close: async () => {
       await app.close();
-      await db.destroy();
+      if (!options.db) await db.destroy();
       await rm(root, { recursive: true, force: true });
     },
   };

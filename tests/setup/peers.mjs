@@ -36,4 +36,20 @@ export const PEERS = [
     start: ['rabbitmq-server', ['-detached']],
     startTimeoutSec: 90,
   },
+  {
+    name: 'postgresql',
+    why: 'the PostgreSQL Database adapter, its contract suite and the hub-replica tests',
+    check: ['sh', ['-c', 'ls /usr/lib/postgresql/*/bin/postgres']],
+    apt: 'postgresql',
+    port: 5432,
+    // The Debian cluster (whatever major version apt installed); pg_ctlcluster needs root.
+    start: [
+      'sh',
+      [
+        '-c',
+        'for v in $(ls /usr/lib/postgresql); do pg_ctlcluster --skip-systemctl-redirect $v main start; done',
+      ],
+    ],
+    startTimeoutSec: 60,
+  },
 ];

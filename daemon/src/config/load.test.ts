@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { redactConfig } from '../adapters.js';
 import type { HubError } from '../errors.js';
 import { configKeys, envNameOf, flagNameOf, loadConfig } from './load.js';
 
@@ -97,6 +98,33 @@ describe('loadConfig layering', () => {
     expect(keys).toContain('MCPHUB_HUB_PORT');
     expect(keys).toContain('MCPHUB_LOG_LEVEL');
   });
+
+  it('reads databaseUrl from config.json, MCPHUB_DATABASE_URL and --database-url, and never prints its password', () => {
+    const home = tempHome({ databaseUrl: 'postgres://file:filepw@db/file' });
+    expect(loadConfig({ flags: { home }, env: {} }).databaseUrl).toBe('postgres://file:filepw@db/file');
+    const env = { MCPHUB_DATABASE_URL: 'postgres://hub:envpw@db:5432/hub?schema=a' };
+    expect(loadConfig({ flags: { home }, env }).databaseUrl).toBe(
+      'postgres://hub:envpw@db:5432/hub?schema=a',
+    );
+    const config = loadConfig({ flags: { home, 'database-url': 'postgresql://hub:flagpw@db/x' }, env });
+    expect(config.databaseUrl).toBe('postgresql://hub:flagpw@db/x');
+    const printed = JSON.stringify(redactConfig(config));
+    expect(printed).toContain('postgresql://hub:***@db/x');
+    expect(printed).not.toContain('flagpw');
+    expect(codeOf(() => loadConfig({ flags: { home, 'database-url': 'mysql://x' }, env: {} })).code).toBe(
+      'HUB_ERR_CONFIG_INVALID',
+    );
+  });
+
+  it('the queue prefix is a config leaf (MCPHUB_QUEUE_PREFIX, --queue-prefix)', () => {
+    const home = tempHome();
+    expect(loadConfig({ flags: { home }, env: { MCPHUB_QUEUE_PREFIX: 'run-1.' } }).queue.prefix).toBe(
+      'run-1.',
+    );
+    expect(codeOf(() => loadConfig({ flags: { home, 'queue-prefix': 'bad prefix' }, env: {} })).code).toBe(
+      'HUB_ERR_CONFIG_INVALID',
+    );
+  });
 });
 
 describe('sync settings', () => {
@@ -107,14 +135,14 @@ describe('sync settings', () => {
         MCPHUB_SYNC_UPSTREAM_URL: 'https://hub.example/registry',
         MCPHUB_SYNC_UPSTREAM_TOKEN: 'eyJ.secret',
       },
-      flags: { 'sync-queue-prefix': 'team-a.', 'sync-retry-max-ms': '2000' },
+      flags: { 'sync-retry-max-ms': '2000' },
       homeDir: tempHome(),
     });
-    expect(cfg.sync).toMatchObject({ queuePrefix: 'team-a.', retryMaxMs: 2000, retryMinMs: 500 });
+    expect(cfg.sync).toMatchObject({ retryMaxMs: 2000, retryMinMs: 500 });
     expect(JSON.stringify(redactConfig(cfg))).not.toContain('eyJ.secret');
     expect(redactConfig(cfg).sync.upstreamToken).toBe('***');
     expect(
-      codeOf(() => loadConfig({ env: { MCPHUB_SYNC_QUEUE_PREFIX: 'Bad Prefix' }, homeDir: tempHome() })).code,
+      codeOf(() => loadConfig({ env: { MCPHUB_SYNC_RETRY_MIN_MS: '1' }, homeDir: tempHome() })).code,
     ).toBe('HUB_ERR_CONFIG_INVALID');
   });
 });

@@ -76,18 +76,19 @@ export const ConfigSchema = Type.Object(
           maximum: 100,
           description: 'Deliveries before a message is dead-lettered',
         }),
+        prefix: Type.Optional(
+          Type.String({
+            pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+            maxLength: 100,
+            description:
+              'Prefix of every queue and exchange name on the broker (several hubs, or test runs, on one broker)',
+          }),
+        ),
       },
       { additionalProperties: false },
     ),
     sync: Type.Object(
       {
-        queuePrefix: Type.Optional(
-          Type.String({
-            pattern: '^[a-z0-9][a-z0-9._-]*$',
-            maxLength: 64,
-            description: 'Prefix of every AMQP queue and exchange name (several hubs on one broker)',
-          }),
-        ),
         retryMinMs: Type.Integer({
           minimum: 10,
           description: 'First retry delay of the outbox (waiting work for an unreachable remote)',
@@ -130,6 +131,13 @@ export const ConfigSchema = Type.Object(
       Type.String({
         pattern: '^amqps?://',
         description: 'Remote broker (LavinMQ/RabbitMQ) for ANALYZE jobs; default the embedded queue',
+      }),
+    ),
+    databaseUrl: Type.Optional(
+      Type.String({
+        pattern: '^postgres(ql)?://',
+        description:
+          'PostgreSQL (postgres://user:pass@host/db[?schema=name]) shared by hub replicas; default db.sqlite; the password is never printed',
       }),
     ),
     s3Endpoint: Type.Optional(

@@ -15,6 +15,7 @@ describe('hub migrations', () => {
       '0003-jobs',
       '0004-orgs',
       '0005-sync',
+      '0006-job-leases',
     ]);
     expect(await migrateTo(db, 'hub_migrations', hubMigrations)).toEqual([]);
     const tables = (await db.introspection.getTables()).map((t) => t.name);

@@ -108,8 +108,17 @@ export interface OutboxTable {
   created_at: string;
 }
 
+export interface JobLeasesTable {
+  job_id: string;
+  /** A token unique to one holder (one `advance` call), not just to one process. */
+  owner: string;
+  /** Epoch ms; past it, anyone may take the lease over. */
+  expires_at: number;
+}
+
 export interface HubDatabase {
   outbox: OutboxTable;
+  job_leases: JobLeasesTable;
   jobs: JobsTable;
   job_history: JobHistoryTable;
   api_tokens: ApiTokensTable;

@@ -65,7 +65,14 @@ export interface NewJob {
  * redelivered message that finds the job already moved changes nothing.
  */
 export class JobStore {
-  readonly events = new EventEmitter<{ transition: [JobTransition] }>();
+  /**
+   * `transition`: moves made through this store (this process). `replicated`: moves other hub
+   * replicas made in the shared database, seen by `followReplicas` (for event streams only).
+   */
+  readonly events = new EventEmitter<{ transition: [JobTransition]; replicated: [JobTransition] }>();
+  /** `jobId:state` of transitions already announced (a job reaches each state at most once). */
+  private readonly announced = new Map<string, number>();
+  private following = false;
 
   constructor(private readonly db: HubDb) {
     this.events.setMaxListeners(1000);
@@ -218,6 +225,31 @@ export class JobStore {
     return j;
   }
 
+  /**
+   * Takes (or renews) the exclusive right to advance `id` for `ttlMs`. True when `owner` holds it;
+   * false while someone else's unexpired lease stands. One row per job, written with conditional
+   * statements only, so two replicas racing for it cannot both win.
+   */
+  async claim(id: string, owner: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    await this.db
+      .insertInto('job_leases')
+      .values({ job_id: id, owner, expires_at: now + ttlMs })
+      .onConflict((oc) => oc.column('job_id').doNothing())
+      .execute();
+    const r = await this.db
+      .updateTable('job_leases')
+      .set({ owner, expires_at: now + ttlMs })
+      .where('job_id', '=', id)
+      .where((eb) => eb.or([eb('owner', '=', owner), eb('expires_at', '<', now)]))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async release(id: string, owner: string): Promise<void> {
+    await this.db.deleteFrom('job_leases').where('job_id', '=', id).where('owner', '=', owner).execute();
+  }
+
   async countByState(orgs?: readonly string[]): Promise<Record<string, number>> {
     if (orgs?.length === 0) return {};
     let q = this.db.selectFrom('jobs').select(['state', (eb) => eb.fn.countAll<number>().as('n')]);
@@ -226,7 +258,77 @@ export class JobStore {
     return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
   }
 
+  /**
+   * Polls the shared history for transitions other replicas wrote and emits them as `replicated`,
+   * so an event stream on one replica shows the whole hub. Returns a stop function.
+   */
+  followReplicas(intervalMs = 500, windowMs = 10_000): () => void {
+    let cursor = new Date(Date.now() - 1000).toISOString();
+    let stopped = false;
+    this.following = true;
+    let timer: NodeJS.Timeout | null = null;
+    const poll = async () => {
+      const rows = await this.db
+        .selectFrom('job_history as h')
+        .innerJoin('jobs as j', 'j.id', 'h.job_id')
+        .select([
+          'h.job_id',
+          'h.from_state',
+          'h.to_state',
+          'h.at',
+          'h.actor',
+          'h.reason',
+          'j.org',
+          'j.name',
+          'j.version',
+        ])
+        .where('h.at', '>=', cursor)
+        .orderBy('h.at')
+        .orderBy('h.job_id')
+        .orderBy('h.seq')
+        .limit(5000)
+        .execute();
+      for (const r of rows) {
+        const key = `${r.job_id}:${r.to_state}`;
+        if (this.announced.has(key)) continue;
+        this.announced.set(key, Date.parse(r.at));
+        this.events.emit('replicated', {
+          jobId: r.job_id,
+          org: r.org,
+          name: r.name,
+          version: r.version,
+          from: r.from_state as JobState | null,
+          to: r.to_state as JobState,
+          at: r.at,
+          actor: r.actor,
+          reason: r.reason,
+        });
+      }
+      // Rows commit a little after their `at` (and replicas' clocks differ): look back a window.
+      const latest = rows.length > 0 ? Date.parse(rows[rows.length - 1]!.at) : Date.now();
+      const from = Math.min(latest, Date.now()) - windowMs;
+      cursor = new Date(from).toISOString();
+      for (const [key, at] of this.announced) if (at < from - windowMs) this.announced.delete(key);
+    };
+    const loop = () => {
+      if (stopped) return;
+      poll()
+        .catch(() => undefined)
+        .finally(() => {
+          if (!stopped) timer = setTimeout(loop, intervalMs);
+        });
+    };
+    loop();
+    return () => {
+      stopped = true;
+      this.following = false;
+      this.announced.clear();
+      if (timer) clearTimeout(timer);
+    };
+  }
+
   private emit(t: JobTransition): void {
+    if (this.following) this.announced.set(`${t.jobId}:${t.to}`, Date.parse(t.at));
     this.events.emit('transition', t);
   }
 }

@@ -70,7 +70,12 @@ export async function bootstrapOrganizations(db: HubDb): Promise<void> {
         .values({ user_id: admin.id, org: LOCAL_ORG, role: 'owner', created_at: now })
         .onConflict((oc) => oc.columns(['user_id', 'org']).doNothing())
         .execute();
-      await trx.insertInto('settings').values({ key: BOOTSTRAP_KEY, value: now, updated_at: now }).execute();
+      // Two replicas bootstrapping one PostgreSQL at once: the second finds the row and moves on.
+      await trx
+        .insertInto('settings')
+        .values({ key: BOOTSTRAP_KEY, value: now, updated_at: now })
+        .onConflict((oc) => oc.column('key').doNothing())
+        .execute();
     }
     const admin = await trx
       .selectFrom('users')

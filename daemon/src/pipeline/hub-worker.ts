@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   buildStatement,
   type CertificationPredicate,
@@ -33,6 +34,9 @@ import type { PackageInfo } from './package-info.js';
 export const SNAPSHOT_MEDIA_TYPE = 'application/vnd.mcphub.snapshot.v1+json';
 export const BUNDLE_MEDIA_TYPE = 'application/vnd.mcphub.bundle.v1.tar+gzip';
 const ACTOR = 'hub-worker';
+/** How long a job lease lasts without renewal (renewed every third of it while the step runs). */
+const LEASE_MS = 10_000;
+const didMove = (job: Job | null) => job !== null;
 
 /** Runs the sandboxed runtime check for level 3 (provided by the execution plane when available). */
 export type RuntimeChecker = (
@@ -69,6 +73,7 @@ export interface Certification {
  */
 export class HubWorker {
   private consumer: Consumer | null = null;
+  private stopped = false;
 
   constructor(private readonly deps: HubWorkerDeps) {}
 
@@ -84,6 +89,7 @@ export class HubWorker {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.consumer?.cancel();
   }
 
@@ -111,10 +117,37 @@ export class HubWorker {
     for (const job of queued.reverse()) await this.dispatch(job);
     for (const state of ['ANALYZED', 'SCORED', 'CERTIFIED'] as const) {
       for (const job of await this.deps.jobs.list({ state, limit: 10_000 })) {
-        await this.advance(job.id).catch((err: unknown) =>
-          this.deps.logger.error({ err, jobId: job.id }, 'resume failed'),
-        );
+        await this.resume(job.id);
       }
+    }
+  }
+
+  /**
+   * Advances a job found mid-pipeline. A lease still held (another replica at work, or left by a
+   * process that died) is looked at again once it would have expired.
+   */
+  private async resume(jobId: string, tries = 3): Promise<void> {
+    await this.advance(jobId).catch((err: unknown) => {
+      if (err instanceof HubError && err.code === 'HUB_ERR_JOB_BUSY') {
+        if (tries > 1 && !this.stopped) {
+          setTimeout(() => {
+            if (!this.stopped) void this.resume(jobId, tries - 1);
+          }, LEASE_MS + 500).unref();
+        }
+        return;
+      }
+      this.deps.logger.error({ err, jobId }, 'resume failed');
+    });
+  }
+
+  /**
+   * `dispatch` publishes ANALYZE before it records DISPATCHED: a very fast scan can answer first.
+   * Such an answer must not be dropped (the job would wait forever): it is retried a moment later.
+   */
+  private async notBeforeDispatch(jobId: string, moved: Job | null): Promise<void> {
+    if (moved) return;
+    if ((await this.deps.jobs.get(jobId))?.state === 'QUEUED') {
+      throw new HubError('HUB_ERR_JOB_BUSY', `job ${jobId} answered before its dispatch was recorded`);
     }
   }
 
@@ -125,8 +158,8 @@ export class HubWorker {
       case 'started':
         await jobs.transition(m.jobId, ['DISPATCHED'], 'ANALYZING', 'scan-worker', 'scan started');
         return;
-      case 'rejected':
-        await jobs.transition(
+      case 'rejected': {
+        const moved = await jobs.transition(
           m.jobId,
           ['DISPATCHED', 'ANALYZING'],
           'REJECTED',
@@ -137,9 +170,11 @@ export class HubWorker {
             error_message: m.error?.message ?? null,
           },
         );
+        await this.notBeforeDispatch(m.jobId, moved);
         return;
-      case 'failed':
-        await jobs.transition(
+      }
+      case 'failed': {
+        const moved = await jobs.transition(
           m.jobId,
           ['DISPATCHED', 'ANALYZING'],
           'FAILED',
@@ -150,11 +185,13 @@ export class HubWorker {
             error_message: m.error?.message ?? null,
           },
         );
+        await this.notBeforeDispatch(m.jobId, moved);
         return;
+      }
       case 'succeeded': {
         if (!m.resultKey || !m.resultDigest)
           throw new HubError('HUB_ERR_RESULT_INVALID', 'completion without a result');
-        await jobs.transition(
+        const moved = await jobs.transition(
           m.jobId,
           ['DISPATCHED', 'ANALYZING'],
           'ANALYZED',
@@ -165,21 +202,51 @@ export class HubWorker {
             result_digest: m.resultDigest,
           },
         );
+        await this.notBeforeDispatch(m.jobId, moved);
         await this.advance(m.jobId);
         return;
       }
     }
   }
 
-  /** Moves a job forward from ANALYZED as far as it can go. Throws on transient failures (the message is retried). */
+  /**
+   * Moves a job forward from ANALYZED as far as it can go, holding the job's lease so no other
+   * replica (or a second delivery of the same message) scores, certifies or publishes it at the
+   * same time. Throws on transient failures (the message is retried) and with HUB_ERR_JOB_BUSY when
+   * another holder is at work (the retry then finds the job moved on and does nothing).
+   */
   async advance(jobId: string): Promise<void> {
-    for (;;) {
-      const job = await this.deps.jobs.get(jobId);
-      if (!job) return;
-      if (job.state === 'ANALYZED') await this.score(job);
-      else if (job.state === 'SCORED') await this.certify(job);
-      else if (job.state === 'CERTIFIED') await this.publish(job);
-      else return;
+    const first = await this.deps.jobs.get(jobId);
+    if (!first || !['ANALYZED', 'SCORED', 'CERTIFIED'].includes(first.state)) return;
+    const owner = `${ACTOR}:${randomUUID()}`;
+    if (!(await this.deps.jobs.claim(jobId, owner, LEASE_MS))) {
+      throw new HubError('HUB_ERR_JOB_BUSY', `job ${jobId} is being advanced by another worker`);
+    }
+    let lost = false;
+    const renew = setInterval(() => {
+      this.deps.jobs.claim(jobId, owner, LEASE_MS).then(
+        (held) => {
+          if (!held) lost = true;
+        },
+        () => undefined,
+      );
+    }, LEASE_MS / 3);
+    renew.unref();
+    try {
+      for (;;) {
+        const job = await this.deps.jobs.get(jobId);
+        if (!job || lost) return;
+        // Each step ends in a compare-and-set transition; a step that loses it stops here.
+        let moved: boolean;
+        if (job.state === 'ANALYZED') moved = await this.score(job);
+        else if (job.state === 'SCORED') moved = await this.certify(job);
+        else if (job.state === 'CERTIFIED') moved = await this.publish(job);
+        else return;
+        if (!moved) return;
+      }
+    } finally {
+      clearInterval(renew);
+      await this.deps.jobs.release(jobId, owner).catch(() => undefined);
     }
   }
 
@@ -218,15 +285,17 @@ export class HubWorker {
     });
   }
 
-  private async score(job: Job): Promise<void> {
+  private async score(job: Job): Promise<boolean> {
     const report = await this.loadReport(job);
     const score = scoreReport(report);
-    await this.deps.jobs.transition(job.id, ['ANALYZED'], 'SCORED', ACTOR, `score ${score.global}`, {
-      score: JSON.stringify(score),
-    });
+    return didMove(
+      await this.deps.jobs.transition(job.id, ['ANALYZED'], 'SCORED', ACTOR, `score ${score.global}`, {
+        score: JSON.stringify(score),
+      }),
+    );
   }
 
-  private async certify(job: Job): Promise<void> {
+  private async certify(job: Job): Promise<boolean> {
     const { store, signingKey } = this.deps;
     const report = await this.loadReport(job);
     const score = JSON.parse(job.score!) as ScoreBreakdown;
@@ -313,7 +382,7 @@ export class HubWorker {
       snapshot: { key: snapshotKey, digest: sha256Digest(snapshot), size: snapshot.length },
       attestation: { key: attestationKey, digest: sha256Digest(attestation), size: attestation.length },
     };
-    await this.deps.jobs.transition(
+    const next = await this.deps.jobs.transition(
       job.id,
       ['SCORED'],
       'CERTIFIED',
@@ -324,9 +393,10 @@ export class HubWorker {
         certification: JSON.stringify(certification),
       },
     );
+    return didMove(next);
   }
 
-  private async publish(job: Job): Promise<void> {
+  private async publish(job: Job): Promise<boolean> {
     const { store, signingKey, registryUrl } = this.deps;
     const cert = JSON.parse(job.certification!) as Certification;
     const score = JSON.parse(job.score!) as ScoreBreakdown;
@@ -367,7 +437,7 @@ export class HubWorker {
     try {
       const res = await client.publish({ manifest: manifest as never, bundle, snapshot, attestation });
       const digest = res.digest;
-      await this.deps.jobs.transition(
+      const next = await this.deps.jobs.transition(
         job.id,
         ['CERTIFIED'],
         'PUBLISHED',
@@ -377,6 +447,7 @@ export class HubWorker {
           manifest_digest: digest,
         },
       );
+      return didMove(next);
     } catch (err) {
       if (err instanceof RegistryClientError && err.statusCode >= 400 && err.statusCode < 500) {
         await this.fail(
@@ -384,7 +455,7 @@ export class HubWorker {
           err.statusCode === 409 ? 'HUB_ERR_VERSION_EXISTS' : 'HUB_ERR_PUBLISH_FAILED',
           `${err.code}: ${err.message}`,
         );
-        return;
+        return false;
       }
       throw err;
     }

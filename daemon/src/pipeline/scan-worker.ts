@@ -21,6 +21,9 @@ import {
 import { detectPackageInfo } from './package-info.js';
 import type { ScanPool } from './scan-pool.js';
 
+/** Names the stored report of a job, so a duplicate ANALYZE reuses it instead of scanning again. */
+const REPORT_REF = 'report.ref';
+
 export interface ScanWorkerDeps {
   queue: JobQueue;
   store: ObjectStore;
@@ -61,12 +64,49 @@ export async function startScanWorker(deps: ScanWorkerDeps): Promise<Consumer> {
       { messageId: id },
     );
 
+  /** Announces a result already stored for this job (a redelivered or duplicate ANALYZE): no second scan. */
+  async function reuseStored(jobId: string): Promise<boolean> {
+    const refKey = resultKeyOf(jobId, REPORT_REF);
+    if (!(await store.head(RESULTS_BUCKET, refKey))) return false;
+    const resultKey = (await readObjectBytes(store, RESULTS_BUCKET, refKey)).toString('utf8').trim();
+    const report = await readObjectBytes(store, RESULTS_BUCKET, resultKey);
+    await complete(
+      {
+        jobId,
+        status: 'succeeded',
+        resultKey,
+        resultDigest: sha256Digest(report),
+        packageInfoKey: resultKeyOf(jobId, 'package-info.json'),
+      },
+      `complete:${jobId}`,
+    );
+    logger.info({ jobId }, 'duplicate ANALYZE: the stored result is announced again');
+    return true;
+  }
+
+  // The same job delivered twice to this worker at once: the second waits for the first.
+  const inFlight = new Map<string, Promise<void>>();
   async function handle(d: Delivery<AnalyzeMessage>): Promise<void> {
+    const jobId = d.body.jobId;
+    for (let running = inFlight.get(jobId); running; running = inFlight.get(jobId)) {
+      await running.catch(() => undefined);
+    }
+    const run = scanOnce(d);
+    inFlight.set(jobId, run);
+    try {
+      await run;
+    } finally {
+      if (inFlight.get(jobId) === run) inFlight.delete(jobId);
+    }
+  }
+
+  async function scanOnce(d: Delivery<AnalyzeMessage>): Promise<void> {
     const started = performance.now();
     const observe = (outcome: ScanObservation['outcome'], lines = 0) =>
       deps.metrics?.observeScan({ seconds: (performance.now() - started) / 1000, lines, outcome });
     const msg = d.body;
     const log = logger.child({ jobId: msg.jobId, attempt: d.attempt });
+    if (await reuseStored(msg.jobId)) return;
     await complete({ jobId: msg.jobId, status: 'started' }, `started:${msg.jobId}:${d.attempt}`);
     const work = mkdtempSync(join(tmpdir(), 'mcphub-scan-'));
     try {
@@ -107,18 +147,26 @@ export async function startScanWorker(deps: ScanWorkerDeps): Promise<Consumer> {
         }
         throw err;
       }
+      // Another worker finished the same job meanwhile (a duplicate delivered elsewhere): use its result.
+      if (await reuseStored(msg.jobId)) return;
       const info = Buffer.from(JSON.stringify(await detectPackageInfo(dir)));
       const packageInfoKey = resultKeyOf(msg.jobId, 'package-info.json');
       await store.put(RESULTS_BUCKET, packageInfoKey, info);
       const report = Buffer.from(json);
-      const resultKey = resultKeyOf(msg.jobId, 'report.json');
+      const resultDigest = sha256Digest(report);
+      // Content-addressed: a second scan of the same job (its report differs in timings) can never
+      // overwrite the bytes the hub recorded the digest of. The ref names the first one stored.
+      const resultKey = resultKeyOf(msg.jobId, `report-${resultDigest.replace(/^sha256:/, '')}.json`);
       await store.put(RESULTS_BUCKET, resultKey, report);
+      const refKey = resultKeyOf(msg.jobId, REPORT_REF);
+      if (!(await store.head(RESULTS_BUCKET, refKey)))
+        await store.put(RESULTS_BUCKET, refKey, Buffer.from(resultKey));
       await complete(
         {
           jobId: msg.jobId,
           status: 'succeeded',
           resultKey,
-          resultDigest: sha256Digest(report),
+          resultDigest,
           packageInfoKey,
         },
         `complete:${msg.jobId}`,

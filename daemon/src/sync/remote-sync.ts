@@ -68,7 +68,7 @@ export function setupRevocations(deps: {
   if (config.amqpUrl) {
     const b = new RevocationBus({
       url: config.amqpUrl,
-      ...(config.sync.queuePrefix ? { prefix: config.sync.queuePrefix } : {}),
+      ...(config.queue.prefix ? { prefix: config.queue.prefix } : {}),
       nodeId: nodeIdOf(config.home),
       // Only revocations signed by this hub or a hub trusted in trusted-jwks.json are accepted.
       trusted: () => ({ keys: [...jwksOf(signingKey).keys, ...readTrustedKeys(config.home).keys] }),

@@ -24,7 +24,7 @@ export function openRevocation(envelope: unknown, trusted: Jwks): Revocation & {
 
 export interface RevocationBusOptions {
   url: string;
-  /** Queue and exchange name prefix (`sync.queuePrefix`). */
+  /** Queue and exchange name prefix (`queue.prefix`). */
   prefix?: string;
   /** This daemon's stable id: its subscription queue is durable, so revocations sent while it was away wait for it. */
   nodeId: string;

@@ -17,7 +17,11 @@ export class StreamClientTransport implements Transport {
   constructor(
     private readonly input: Readable,
     private readonly output: Writable,
-  ) {}
+  ) {
+    // A server that exits or closes its stdin makes our writes fail (EPIPE). Without a listener that
+    // 'error' event would be thrown and end the whole host process (the hub): report it instead.
+    this.output.on('error', (err) => this.onerror?.(err));
+  }
 
   async start(): Promise<void> {
     if (this.started) throw new Error('StreamClientTransport already started');
@@ -41,8 +45,15 @@ export class StreamClientTransport implements Transport {
   }
 
   send(message: JSONRPCMessage): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.output.write(serializeMessage(message))) resolve();
+    return new Promise((resolve, reject) => {
+      if (this.output.destroyed || this.output.writableEnded) {
+        reject(new Error('the server closed its input'));
+        return;
+      }
+      const written = this.output.write(serializeMessage(message), (err) => {
+        if (err) reject(err);
+      });
+      if (written) resolve();
       else this.output.once('drain', () => resolve());
     });
   }

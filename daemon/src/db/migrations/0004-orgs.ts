@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { isPostgres } from '../database.js';
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
@@ -27,7 +28,12 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('memberships_by_org').on('memberships').columns(['org']).execute();
   await db.schema
     .createTable('usage_events')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    // SQLite: INTEGER PRIMARY KEY AUTOINCREMENT (as shipped); PostgreSQL has no AUTOINCREMENT: serial.
+    .$call((t) =>
+      isPostgres(db)
+        ? t.addColumn('id', 'serial', (c) => c.primaryKey())
+        : t.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement()),
+    )
     .addColumn('org', 'varchar(64)', (c) => c.notNull())
     .addColumn('kind', 'varchar(16)', (c) => c.notNull())
     .addColumn('amount', 'bigint', (c) => c.notNull())

@@ -413,11 +413,13 @@ export async function pipelineRoutes(app: FastifyInstance, deps: PipelineRouteDe
         (readable === '*' || readable.includes(e.org)) &&
         res.write(`event: run\ndata: ${JSON.stringify(e)}\n\n`);
       deps.runEvents?.on('run', sendRun);
+      jobs.events.on('replicated', send);
       const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
       const close = () => {
         clearInterval(ping);
         jobs.events.off('transition', send);
         deps.runEvents?.off('run', sendRun);
+        jobs.events.off('replicated', send);
         streams.delete(end);
       };
       const end = () => {
