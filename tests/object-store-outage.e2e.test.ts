@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import S3rver from 's3rver';
+import type S3rver from 's3rver';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type DaemonProcess, runCli, startDaemonProcess } from './helpers/daemon-process.js';
-import { freePort, switchableProxy } from './helpers/tcp-proxy.js';
+import { startS3rver } from './helpers/s3rver.js';
+import { switchableProxy } from './helpers/tcp-proxy.js';
 
 const CLEAN = fileURLToPath(new URL('./fixtures/clean-clock-server', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -20,14 +20,9 @@ describe('the object store failing requests for a while', () => {
   });
 
   it('retries with backoff: every job ends PUBLISHED exactly once, none failed', async () => {
-    const port = await freePort();
-    s3 = new S3rver({
-      address: '127.0.0.1',
-      port,
-      directory: mkdtempSync(join(tmpdir(), 'mcphub-s3-')),
-      silent: true,
-    });
-    await s3.run();
+    const started = await startS3rver();
+    s3 = started.server;
+    const port = started.port;
     const proxy = await switchableProxy({ host: '127.0.0.1', port });
     await proxy.up();
     const env = {

@@ -1,25 +1,16 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import S3rver from 's3rver';
+import type S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, type DaemonProcess, runCli, startDaemonProcess } from './helpers/daemon-process.js';
+import { startS3rver } from './helpers/s3rver.js';
 
 const VULNERABLE = fileURLToPath(new URL('./fixtures/vulnerable-notes-server', import.meta.url));
 const AMQP = process.env.MCPHUB_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 describe('remote topology: hub on RabbitMQ + S3, scans by a separate `mcphub worker` process', () => {
   let s3: S3rver;
@@ -29,14 +20,9 @@ describe('remote topology: hub on RabbitMQ + S3, scans by a separate `mcphub wor
   const env: NodeJS.ProcessEnv = {};
 
   beforeAll(async () => {
-    const port = await freePort();
-    s3 = new S3rver({
-      address: '127.0.0.1',
-      port,
-      directory: mkdtempSync(join(tmpdir(), 'mcphub-s3-')),
-      silent: true,
-    });
-    await s3.run();
+    const started = await startS3rver();
+    s3 = started.server;
+    const port = started.port;
     // A unique bucket prefix and queue names per run keep runs apart on the shared broker.
     Object.assign(env, {
       MCPHUB_AMQP_URL: AMQP,

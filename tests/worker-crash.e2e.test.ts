@@ -4,10 +4,11 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import S3rver from 's3rver';
+import type S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, type DaemonProcess, runCli, startDaemonProcess } from './helpers/daemon-process.js';
-import { freePort, switchableProxy } from './helpers/tcp-proxy.js';
+import { startS3rver } from './helpers/s3rver.js';
+import { switchableProxy } from './helpers/tcp-proxy.js';
 
 const CLEAN = fileURLToPath(new URL('./fixtures/clean-clock-server', import.meta.url));
 const AMQP = process.env.MCPHUB_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -56,14 +57,9 @@ describe('a scan worker killed (SIGKILL) mid-job', () => {
   };
 
   beforeAll(async () => {
-    const port = await freePort();
-    s3 = new S3rver({
-      address: '127.0.0.1',
-      port,
-      directory: mkdtempSync(join(tmpdir(), 'mcphub-s3-')),
-      silent: true,
-    });
-    await s3.run();
+    const started = await startS3rver();
+    s3 = started.server;
+    const port = started.port;
     Object.assign(env, {
       MCPHUB_AMQP_URL: AMQP,
       MCPHUB_QUEUE_PREFIX: `t${randomUUID().slice(0, 8)}.`,
