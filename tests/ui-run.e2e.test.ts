@@ -1,15 +1,13 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from './helpers/browser.js';
 import { type DaemonProcess, runCli, startDaemonProcess } from './helpers/daemon-process.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
-const UI_DIST = join(repo, 'desktop/dist-renderer/index.html');
 const ARTIFACTS = join(repo, 'test-artifacts/ui');
 const CLOCK = join(repo, 'tests/fixtures/clean-clock-server');
 
@@ -19,7 +17,7 @@ describe.skipIf(process.platform !== 'linux')(
     let d: DaemonProcess;
     let context: BrowserContext;
     let page: Page;
-    const cspViolations: string[] = [];
+    let cspViolations: string[] = [];
     // Tabs are switched from the keyboard (focus + Enter): the panes must be keyboard reachable.
     const openTab = async (name: string) => {
       const tab = page.locator('section.run-detail').getByRole('tab', { name });
@@ -30,18 +28,6 @@ describe.skipIf(process.platform !== 'linux')(
     const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
     beforeAll(async () => {
-      if (!existsSync(CHROMIUM)) {
-        throw new Error(
-          `${CHROMIUM} is missing: the UI tests need Chromium. Install it with: apt-get install -y chromium`,
-        );
-      }
-      if (!existsSync(UI_DIST)) {
-        execFileSync(
-          process.execPath,
-          [join(repo, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'vite.config.ts'],
-          { cwd: join(repo, 'desktop'), stdio: 'ignore' },
-        );
-      }
       mkdirSync(ARTIFACTS, { recursive: true });
       const work = mkdtempSync(join(tmpdir(), 'mcphub-ui-run-e2e-'));
       d = await startDaemonProcess();
@@ -58,24 +44,7 @@ describe.skipIf(process.platform !== 'linux')(
         '--wait',
       ]);
       expect(pushed.code, pushed.stderr).toBe(0);
-      context = await chromium.launchPersistentContext(join(work, 'profile'), {
-        executablePath: CHROMIUM,
-        headless: true,
-        viewport: { width: 1360, height: 900 },
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      });
-      page = context.pages()[0] ?? (await context.newPage());
-      page.on('console', (m) => {
-        if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
-      });
+      ({ context, page, cspViolations } = await launchBrowser(work));
     }, 180_000);
 
     afterAll(async () => {

@@ -1,17 +1,15 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { create as createTar } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from './helpers/browser.js';
 import { type DaemonProcess, runCli, startDaemonProcess } from './helpers/daemon-process.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
-const UI_DIST = join(repo, 'desktop/dist-renderer/index.html');
 const ARTIFACTS = join(repo, 'test-artifacts/ui');
 const VULNERABLE = join(repo, 'tests/fixtures/vulnerable-notes-server');
 
@@ -49,51 +47,19 @@ describe('web UI in a real browser (playwright-core + Chromium)', () => {
   let page: Page;
   let loginUrl: string;
   let archive: string;
-  const cspViolations: string[] = [];
+  let cspViolations: string[] = [];
   const nav = (name: string) =>
     page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name, exact: true });
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: the UI tests need Chromium. Install it with: apt-get install -y chromium`,
-      );
-    }
-    if (!existsSync(UI_DIST)) {
-      // `npm run build` builds the UI; build it here when only the TypeScript was built.
-      execFileSync(
-        process.execPath,
-        [join(repo, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'vite.config.ts'],
-        {
-          cwd: join(repo, 'desktop'),
-          stdio: 'ignore',
-        },
-      );
-    }
     mkdirSync(ARTIFACTS, { recursive: true });
     const work = mkdtempSync(join(tmpdir(), 'mcphub-ui-e2e-'));
     archive = join(work, 'vulnerable-notes-server.tar.gz');
     await createTar({ gzip: true, file: archive, cwd: VULNERABLE, portable: true }, ['.']);
     d = await startDaemonProcess();
     loginUrl = /Web UI:\s+(http:\/\/\S+)/.exec(d.stdout())?.[1] ?? '';
-    context = await chromium.launchPersistentContext(join(work, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1360, height: 900 },
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('console', (m) => {
-      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
-    });
+    ({ context, page, cspViolations } = await launchBrowser(work));
   }, 180_000);
 
   afterAll(async () => {
