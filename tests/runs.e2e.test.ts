@@ -438,9 +438,13 @@ describe.skipIf(process.platform !== 'linux')('running servers through the daemo
   }, 120_000);
 
   it('running a revoked package through the daemon API (cached by an earlier run) is refused with the reason; nothing starts', async () => {
+    // Its own bytes: a revocation is of a digest, and the clean clock's bundle is what later tests run.
+    const dir = join(mkdtempSync(join(tmpdir(), 'mcphub-revoked-clock-')), 'server');
+    cpSync(fixture('clean-clock-server'), dir, { recursive: true });
+    writeFileSync(join(dir, 'REVOKED.md'), 'This copy gets revoked by the test.\n');
     const pushed = await runCli([
       'push',
-      fixture('clean-clock-server'),
+      dir,
       '--home',
       d.home,
       '--name',

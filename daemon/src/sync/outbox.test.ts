@@ -85,7 +85,7 @@ describe('Outbox', () => {
 });
 
 describe('Outbox on PostgreSQL (127.0.0.1:5432, database test)', () => {
-  it('the migration and the flush run unchanged; parallel enqueues (hub replicas) get distinct, ordered seq', async () => {
+  it('the migration and the flush run unchanged; parallel enqueues (hub replicas) get distinct, ordered seq; two replicas flushing at once do each row once', async () => {
     const pg = (await import('pg')).default;
     const { Kysely, PostgresDialect } = await import('kysely');
     const { up } = await import('../db/migrations/0005-sync.js');
@@ -116,6 +116,23 @@ describe('Outbox on PostgreSQL (127.0.0.1:5432, database test)', () => {
       await outbox.kick('dispatch');
       expect(done).toEqual(rows.map((r) => r.ref));
       expect(await outbox.pending()).toEqual([]);
+
+      // Two replicas flushing the same table at once: each row's work is done once, in order.
+      const replicas = [0, 1].map(
+        () => new Outbox(pgDb, { minDelayMs: 10, maxDelayMs: 20, attemptTimeoutMs: 1000, logger }),
+      );
+      const more = Array.from({ length: 30 }, (_, i) => `job-b${i}`);
+      for (const r of more) await replicas[0]!.enqueue('dispatch', r);
+      const doneBy: string[] = [];
+      for (const r of replicas)
+        r.on('dispatch', async (row) => {
+          doneBy.push(row.ref);
+          await new Promise((res) => setTimeout(res, 2));
+        });
+      for (let round = 0; round < 200 && (await replicas[0]!.pending('dispatch')).length > 0; round++) {
+        await Promise.all(replicas.map((r) => r.kick('dispatch')));
+      }
+      expect(doneBy).toEqual(more);
     } finally {
       await pgDb.destroy();
       await admin.query(`drop schema ${schema} cascade`);

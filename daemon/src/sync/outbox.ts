@@ -166,6 +166,17 @@ export class Outbox {
       if (this.stopped) return;
       // In order: a row that is not due yet holds back the ones behind it.
       if (row.next_attempt_at > new Date().toISOString()) return;
+      // Claim the row before doing its work: hub replicas share this table, and the first to move
+      // `next_attempt_at` past the attempt's time limit owns the attempt; the others stop here,
+      // behind it, as behind any row that is not due.
+      const claimedUntil = new Date(Date.now() + this.opts.attemptTimeoutMs + 1_000).toISOString();
+      const claim = await this.db
+        .updateTable('outbox')
+        .set({ next_attempt_at: claimedUntil })
+        .where('id', '=', row.id)
+        .where('next_attempt_at', '=', row.next_attempt_at)
+        .executeTakeFirst();
+      if (Number(claim.numUpdatedRows) !== 1) return;
       try {
         await withTimeout(handler(row), this.opts.attemptTimeoutMs, `${row.topic} ${row.ref}`);
         await this.db.deleteFrom('outbox').where('id', '=', row.id).execute();
