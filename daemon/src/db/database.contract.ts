@@ -236,6 +236,25 @@ export function describeDatabaseContract(name: string, makeHarness: () => Promis
         code: 'HUB_ERR_QUOTA_EXCEEDED',
       });
       await expect(meter.assertQuota('acme', 'scan', 97)).resolves.toBeUndefined();
+
+      // Reservations at the edge of the limit, from both replicas at once: 97 scans are left, so
+      // exactly two of four 40-scan reservations fit (a check-then-record would let all four pass).
+      const attempts = await Promise.allSettled(
+        [db, second, db, second].map((d) => new UsageMeter(d).reserve('acme', { scan: 40 })),
+      );
+      const held = attempts.filter((a) => a.status === 'fulfilled').map((a) => a.value);
+      expect(held).toHaveLength(2);
+      for (const a of attempts.filter((a) => a.status === 'rejected'))
+        expect(a.reason).toMatchObject({ code: 'HUB_ERR_QUOTA_EXCEEDED' });
+      expect(await meter.used('acme', 'scan')).toBe(83);
+      await held[0]!.attach('job-2');
+      await held[1]!.release();
+      expect(await meter.used('acme', 'scan')).toBe(43);
+      // A reservation of several kinds is all or nothing: the scan that fits is given back.
+      await expect(meter.reserve('acme', { scan: 1, bytes_stored: 10 * 1024 ** 3 })).rejects.toMatchObject({
+        code: 'HUB_ERR_QUOTA_EXCEEDED',
+      });
+      expect(await meter.used('acme', 'scan')).toBe(43);
     });
 
     describe('the registry index, through the registry plugin', () => {

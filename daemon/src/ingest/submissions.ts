@@ -156,25 +156,29 @@ export class Submissions {
       );
     }
     // A refused submission leaves nothing behind: no object, no job, no usage row.
-    await this.deps.quota?.assert(target.org, 'scan', 1);
-    await this.deps.quota?.assert(target.org, 'bytes_stored', packed.bytes.length);
+    const held = await this.deps.quota?.reserve(target.org, { scan: 1, bytes_stored: packed.bytes.length });
     const key = sourceKeyOf(packed.digest);
-    if (!(await this.deps.store.head(SOURCES_BUCKET, key)))
-      await this.deps.store.put(SOURCES_BUCKET, key, packed.bytes);
-    const job = await this.deps.jobs.create({
-      org: target.org,
-      name: target.name,
-      version: input.version,
-      sourceKind,
-      sourceKey: key,
-      sourceDigest: packed.digest,
-      sourceBytes: packed.bytes.length,
-      ...(git ? { git } : {}),
-      options: input.options ?? {},
-      createdBy: input.createdBy,
-    });
-    await this.deps.quota?.record(target.org, 'scan', 1, job.id);
-    await this.deps.quota?.record(target.org, 'bytes_stored', packed.bytes.length, job.id);
+    let job: Job;
+    try {
+      if (!(await this.deps.store.head(SOURCES_BUCKET, key)))
+        await this.deps.store.put(SOURCES_BUCKET, key, packed.bytes);
+      job = await this.deps.jobs.create({
+        org: target.org,
+        name: target.name,
+        version: input.version,
+        sourceKind,
+        sourceKey: key,
+        sourceDigest: packed.digest,
+        sourceBytes: packed.bytes.length,
+        ...(git ? { git } : {}),
+        options: input.options ?? {},
+        createdBy: input.createdBy,
+      });
+    } catch (err) {
+      await held?.release();
+      throw err;
+    }
+    await held?.attach(job.id);
     await this.deps.dispatch(job);
     return { job: (await this.deps.jobs.get(job.id)) ?? job, created: true };
   }

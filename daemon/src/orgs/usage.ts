@@ -1,4 +1,5 @@
-import type { HubDb } from '../db/database.js';
+import { sql } from 'kysely';
+import { type HubDb, isPostgres } from '../db/database.js';
 import { HubError } from '../errors.js';
 import {
   DEFAULT_PLAN,
@@ -12,9 +13,21 @@ import {
 } from './plans.js';
 
 /** What ingest needs from billing: check before doing work, record after it is done. */
+/**
+ * Plan quotas for the code that spends them (ingest, runs). `reserve` checks every kind and records
+ * the usage in one step, so two callers at the edge of a limit cannot both pass; the caller then
+ * `attach`es the usage to what it made, or `release`s it when that failed, so a refusal leaves no
+ * usage row behind.
+ */
 export interface QuotaGate {
-  assert(org: string, kind: UsageKind, amount: number): Promise<void>;
-  record(org: string, kind: UsageKind, amount: number, ref: string | null): Promise<void>;
+  reserve(org: string, usage: Partial<Record<UsageKind, number>>): Promise<QuotaHold>;
+}
+
+export interface QuotaHold {
+  /** Names what the usage was for (a job id, a package reference). */
+  attach(ref: string): Promise<void>;
+  /** Gives the usage back (the work it was reserved for did not happen). */
+  release(): Promise<void>;
 }
 
 export interface UsageMeterOptions {
@@ -152,12 +165,68 @@ export class UsageMeter implements QuotaGate {
     };
   }
 
-  // QuotaGate, for ingest.
-  assert(org: string, kind: UsageKind, amount: number): Promise<void> {
-    return this.assertQuota(org, kind, amount);
+  /**
+   * QuotaGate. Each kind is one conditional insert (`insert … select … where used + amount <= limit`),
+   * which SQLite runs atomically; on PostgreSQL, where concurrent statements each see the old sum,
+   * reservations of one organization also take a transaction-scoped advisory lock (hub replicas share
+   * the table). A kind that does not fit gives back the kinds already held and throws the usual
+   * 402/429 with the usage against the limit.
+   */
+  async reserve(org: string, usage: Partial<Record<UsageKind, number>>): Promise<QuotaHold> {
+    const entries = Object.entries(usage).filter(([, amount]) => (amount ?? 0) > 0) as [UsageKind, number][];
+    const ids: number[] = [];
+    const release = async () => {
+      if (ids.length > 0) await this.db.deleteFrom('usage_events').where('id', 'in', ids).execute();
+    };
+    try {
+      for (const [kind, amount] of entries) ids.push(await this.reserveOne(org, kind, amount));
+    } catch (err) {
+      await release();
+      throw err;
+    }
+    return {
+      attach: async (ref) => {
+        if (ids.length > 0)
+          await this.db.updateTable('usage_events').set({ ref }).where('id', 'in', ids).execute();
+      },
+      release,
+    };
   }
 
-  record(org: string, kind: UsageKind, amount: number, ref: string | null): Promise<void> {
-    return this.recordUsage(org, kind, amount, ref);
+  private async reserveOne(org: string, kind: UsageKind, amount: number): Promise<number> {
+    const { quotas } = await this.planOf(org);
+    const limit = quotas[kind];
+    if (limit === 0) await this.assertQuota(org, kind, amount); // throws 402
+    const now = this.now();
+    const since = MONTHLY_KINDS.includes(kind) ? monthStart(now).toISOString() : '';
+    const insert = (db: HubDb) =>
+      limit === null
+        ? sql<{ id: number }>`insert into usage_events (org, kind, amount, at, ref)
+            values (${org}, ${kind}, ${amount}, ${now.toISOString()}, null) returning id`.execute(db)
+        : sql<{ id: number }>`insert into usage_events (org, kind, amount, at, ref)
+            select cast(${org} as varchar(64)), cast(${kind} as varchar(16)), cast(${amount} as bigint),
+                   cast(${now.toISOString()} as varchar(40)), null
+            where (select coalesce(sum(amount), 0) from usage_events
+                   where org = ${org} and kind = ${kind} and at >= ${since}) + cast(${amount} as bigint)
+                  <= cast(${limit} as bigint)
+            returning id`.execute(db);
+    const { rows } = isPostgres(this.db)
+      ? await this.db.transaction().execute(async (trx) => {
+          await sql`select pg_advisory_xact_lock(hashtext(${`mcphub-quota:${org}`}))`.execute(trx);
+          return insert(trx);
+        })
+      : await insert(this.db);
+    if (rows[0]) return Number(rows[0].id);
+    await this.assertQuota(org, kind, amount); // throws 429 naming the usage against the limit
+    // Room appeared between the two statements (a release): a refusal is still the honest answer.
+    throw new HubError(
+      'HUB_ERR_QUOTA_EXCEEDED',
+      `Quota exceeded: ${org} ${QUOTA_LABEL[kind]} (concurrent use)`,
+      {
+        org,
+        kind,
+        limit,
+      },
+    );
   }
 }

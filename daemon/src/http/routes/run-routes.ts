@@ -159,12 +159,13 @@ export async function runRoutes(app: FastifyInstance, deps: RunRouteDeps): Promi
       const org = ORG_RE.exec(body.ref)?.[1];
       if (!org) throw new HubError('HUB_ERR_VALIDATION', `Not a package reference: ${body.ref}`);
       const principal = await mayRun(req, org);
-      await deps.quota?.assert(org, 'run', 1);
+      const held = await deps.quota?.reserve(org, { run: 1 });
       try {
         const run = await runs.start(body.ref, body.policy ?? {}, principal.name);
-        await deps.quota?.record(org, 'run', 1, `${run.name}@${run.version}`);
+        await held?.attach(`${run.name}@${run.version}`);
         return reply.status(201).send(run);
       } catch (err) {
+        await held?.release();
         if (isHubError(err) && err.code === 'HUB_ERR_RUN_DENIED') {
           return reply.status(403).send({
             code: err.code,
