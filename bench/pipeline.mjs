@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import {
   expectPublished,
   followEvents,
@@ -15,6 +15,7 @@ import {
   startDaemon,
   submit,
 } from './lib/hub-client.mjs';
+import { runIfMain } from './lib/main.mjs';
 import { runNode } from './lib/processes.mjs';
 import { formatNumber, formatRatio, renderTable } from './lib/report.mjs';
 import {
@@ -192,14 +193,4 @@ export async function run(args = []) {
   });
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  run(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err) => {
-      process.stderr.write(`bench pipeline: ${err.message}\n`);
-      process.exitCode = err.exitCode ?? 1;
-    },
-  );
-}
+runIfMain(import.meta.url, 'pipeline', run);

@@ -4,9 +4,10 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { measureDownload } from './lib/download-load.mjs';
 import { measure } from './lib/load.mjs';
+import { runIfMain } from './lib/main.mjs';
 import { mintToken, publishToMcpHub, startMcpHub } from './lib/mcphub.mjs';
 import { makeBundle } from './lib/payload.mjs';
 import { formatNumber, formatRatio, machine, renderTable } from './lib/report.mjs';
@@ -321,14 +322,4 @@ export async function run(args = []) {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  run(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err) => {
-      process.stderr.write(`bench registry: ${err.message}\n`);
-      process.exitCode = err.exitCode ?? 1;
-    },
-  );
-}
+runIfMain(import.meta.url, 'registry', run);

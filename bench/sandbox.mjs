@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { runIfMain } from './lib/main.mjs';
 import { CLI, cleanEnv, startMcpHub } from './lib/mcphub.mjs';
 import { bundleInstalledPackage } from './lib/npm-bundle.mjs';
 import { runNode } from './lib/processes.mjs';
@@ -494,14 +495,4 @@ export async function run(args = []) {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  run(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err) => {
-      process.stderr.write(`bench sandbox: ${err.message}\n`);
-      process.exitCode = err.exitCode ?? 1;
-    },
-  );
-}
+runIfMain(import.meta.url, 'sandbox', run);

@@ -5,7 +5,6 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import { brokerVhost, s3Env, startS3 } from './lib/broker.mjs';
 import {
   expectPublished,
@@ -16,6 +15,7 @@ import {
   startWorker,
   submit,
 } from './lib/hub-client.mjs';
+import { runIfMain } from './lib/main.mjs';
 import { formatNumber, formatRatio, machine, renderTable } from './lib/report.mjs';
 import {
   envNumber,
@@ -228,14 +228,4 @@ export async function run(args = []) {
   });
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  run(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err) => {
-      process.stderr.write(`bench scale: ${err.message}\n`);
-      process.exitCode = err.exitCode ?? 1;
-    },
-  );
-}
+runIfMain(import.meta.url, 'scale', run);

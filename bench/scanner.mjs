@@ -13,6 +13,7 @@ import {
   writeFixtureCorpus,
   writeNpmServerCorpus,
 } from './lib/corpus.mjs';
+import { runIfMain } from './lib/main.mjs';
 import { formatNumber, formatRatio, renderTable } from './lib/report.mjs';
 import {
   envNumber,
@@ -251,14 +252,4 @@ export async function run(args = []) {
   });
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  run(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err) => {
-      process.stderr.write(`bench scanner: ${err.message}\n`);
-      process.exitCode = err.exitCode ?? 1;
-    },
-  );
-}
+runIfMain(import.meta.url, 'scanner', run);
