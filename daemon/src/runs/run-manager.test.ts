@@ -51,6 +51,28 @@ describe("RunManager's effective policy (the daemon's policy file, then the requ
     ).rejects.toMatchObject({ code: 'HUB_ERR_VALIDATION' });
   });
 
+  it('simultaneous starts at the cap cannot all pass it: the ones past it are refused at once (HUB_ERR_CONFLICT)', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'mcphub-runs-'));
+    const m = new RunManager({
+      config: defaultConfig(home),
+      logger: createLogger('silent'),
+      jwks: { keys: [] },
+      registries: ['http://127.0.0.1:9'],
+      maxRunning: 1,
+    });
+    const [first, second] = await Promise.allSettled([
+      m.start('local/x@1.0.0', {}, 'me'),
+      m.start('local/y@1.0.0', {}, 'me'),
+    ]);
+    // The first got as far as the (unreachable) registry; the second never started pulling.
+    expect(first).toMatchObject({ status: 'rejected' });
+    expect((first as PromiseRejectedResult).reason.code).not.toBe('HUB_ERR_CONFLICT');
+    expect(second).toMatchObject({ status: 'rejected', reason: { code: 'HUB_ERR_CONFLICT' } });
+    // Once the first start is over, the slot is free again.
+    await expect(m.start('local/z@1.0.0', {}, 'me')).rejects.not.toMatchObject({ code: 'HUB_ERR_CONFLICT' });
+    await m.close();
+  });
+
   it('an unknown run is a 404; a refused start after close() says the daemon is shutting down', async () => {
     const m = manager();
     expect(() => m.get('nope')).toThrow(expect.objectContaining({ code: 'HUB_ERR_NOT_FOUND' }));

@@ -110,6 +110,7 @@ const HISTORY = 60;
 export class RunManager {
   readonly events = new EventEmitter();
   readonly #runs = new Map<string, Live>();
+  #starting = 0;
   readonly #exited: RunView[] = [];
   #closing = false;
 
@@ -155,8 +156,21 @@ export class RunManager {
   async start(ref: string, request: RunPolicyRequest, startedBy: string): Promise<RunView> {
     if (this.#closing) throw new HubError('HUB_ERR_SHUTTING_DOWN');
     const max = this.deps.maxRunning ?? 32;
-    if (this.#runs.size >= max)
-      throw new HubError('HUB_ERR_CONFLICT', `${max} servers are running already: stop one first`);
+    // Starts still pulling count too, so simultaneous starts at the cap cannot all pass it.
+    if (this.#runs.size + this.#starting >= max)
+      throw new HubError(
+        'HUB_ERR_CONFLICT',
+        `${max} servers are running or starting already: stop one first`,
+      );
+    this.#starting++;
+    try {
+      return await this.#start(ref, request, startedBy);
+    } finally {
+      this.#starting--;
+    }
+  }
+
+  async #start(ref: string, request: RunPolicyRequest, startedBy: string): Promise<RunView> {
     const sbx = await this.#sandbox();
     const { config } = this.deps;
     const id = randomUUID();
