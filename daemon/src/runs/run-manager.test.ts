@@ -45,6 +45,29 @@ describe("RunManager's effective policy (the daemon's policy file, then the requ
     expect(p.network).toEqual({ mode: 'allowlist', allow: ['api.example.com:443'] });
   });
 
+  it("a request cannot widen what the daemon's policy file states (network, limits): policy widening is refused, narrowing is fine", async () => {
+    const none = manager({ network: { mode: 'none' }, limits: { memoryMb: 256 } });
+    await expect(
+      none.effectivePolicy({ network: { mode: 'allowlist', allow: ['api.example.com:443'] } }),
+    ).rejects.toMatchObject({ code: 'HUB_ERR_FORBIDDEN', message: expect.stringContaining('network') });
+    await expect(none.effectivePolicy({ limits: { memoryMb: 1024 } })).rejects.toMatchObject({
+      code: 'HUB_ERR_FORBIDDEN',
+      message: expect.stringContaining('limits.memoryMb'),
+    });
+    expect((await none.effectivePolicy({ limits: { memoryMb: 128, pids: 64 } })).limits).toMatchObject({
+      memoryMb: 128,
+      pids: 64,
+    });
+    const some = manager({ network: { mode: 'allowlist', allow: ['a.example:443', 'b.example:443'] } });
+    expect(
+      (await some.effectivePolicy({ network: { mode: 'allowlist', allow: ['b.example:443'] } })).network,
+    ).toEqual({ mode: 'allowlist', allow: ['b.example:443'] });
+    expect((await some.effectivePolicy({ network: { mode: 'none' } })).network.mode).toBe('none');
+    await expect(
+      some.effectivePolicy({ network: { mode: 'allowlist', allow: ['c.example:443'] } }),
+    ).rejects.toMatchObject({ code: 'HUB_ERR_FORBIDDEN', message: expect.stringContaining('c.example:443') });
+  });
+
   it('a bad allowlist entry is a coded validation error and starts nothing', async () => {
     await expect(
       manager().effectivePolicy({ network: { mode: 'allowlist', allow: ['not a host'] } }),

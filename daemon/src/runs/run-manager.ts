@@ -21,6 +21,31 @@ import { appendAudit, certifiedToolsDigest, launchCommand, pullAndAdmit } from '
 
 type Sandbox = typeof import('@mcphub/sandbox');
 
+/**
+ * What the daemon's policy file states is a ceiling for a request: network (none < allowlist of
+ * the file's entries < host) and each limit it sets. Returns how a request would widen it, or null.
+ * What the file leaves unsaid is the request's to choose.
+ */
+function wideningOf(base: PolicyInput, req: RunPolicyRequest): string | null {
+  const fileNet = base.network;
+  if (fileNet?.mode && req.network && fileNet.mode !== 'host') {
+    if (fileNet.mode === 'none' && req.network.mode !== 'none')
+      return `network: the request asks for ${req.network.mode}, but network is none`;
+    if (fileNet.mode === 'allowlist' && req.network.mode === 'allowlist') {
+      const allowed = new Set(fileNet.allow ?? []);
+      const extra = (req.network.allow ?? []).filter((entry) => !allowed.has(entry));
+      if (extra.length > 0)
+        return `network: the request allows ${extra.join(', ')}, which the allowlist [${[...allowed].join(', ')}] does not`;
+    }
+  }
+  for (const [key, value] of Object.entries(req.limits ?? {}) as [string, number | undefined][]) {
+    const ceiling = (base.limits as Record<string, number | undefined> | undefined)?.[key];
+    if (value !== undefined && ceiling !== undefined && value > ceiling)
+      return `limits.${key}: the request asks for ${value}, above ${ceiling}`;
+  }
+  return null;
+}
+
 /** What a caller may ask for: never mounts, env or host networking (those stay in the daemon's policy file). */
 export interface RunPolicyRequest {
   minLevel?: number;
@@ -137,6 +162,12 @@ export class RunManager {
     try {
       const file = this.#policyFile();
       const base: PolicyInput = file ? await sbx.loadPolicyFile(file) : {};
+      const widening = wideningOf(base, req);
+      if (widening)
+        throw new HubError(
+          'HUB_ERR_FORBIDDEN',
+          `${widening} in the daemon's policy file (${file}); a request may only narrow it`,
+        );
       const layer: PolicyInput = {
         ...(req.network
           ? {
@@ -146,7 +177,9 @@ export class RunManager {
         ...(req.limits ? { limits: req.limits } : {}),
         minLevel: Math.max(base.minLevel ?? 0, req.minLevel ?? 0),
       };
-      return sbx.resolvePolicy(sbx.mergePolicyInputs(base, layer));
+      // A request's network replaces the file's (checked above to stay within it), not adds to it.
+      const { network: _fileNetwork, ...rest } = base;
+      return sbx.resolvePolicy(sbx.mergePolicyInputs(req.network ? rest : base, layer));
     } catch (err) {
       if (sbx.isSandboxError(err)) throw new HubError('HUB_ERR_VALIDATION', `Policy: ${err.message}`);
       throw err;
