@@ -152,6 +152,24 @@ export function describeDatabaseContract(name: string, makeHarness: () => Promis
       }
     });
 
+    it('two replicas creating a job for the same version at once: one job, the other refused (HUB_ERR_VERSION_EXISTS)', async () => {
+      const results = await Promise.allSettled([
+        new JobStore(db).create(newJob({ version: '5.0.0' })),
+        new JobStore(second).create(newJob({ version: '5.0.0' })),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(refused.reason).toMatchObject({ code: 'HUB_ERR_VERSION_EXISTS' });
+      const jobs = new JobStore(db);
+      const live = (await jobs.list({ org: 'acme', name: 'files', limit: 100 })).filter(
+        (j) => j.version === '5.0.0',
+      );
+      expect(live).toHaveLength(1);
+      // Once that job has FAILED the version may be submitted again.
+      await jobs.transition(live[0]!.id, ['QUEUED'], 'FAILED', 'tester', 'test');
+      await expect(jobs.create(newJob({ version: '5.0.0' }))).resolves.toMatchObject({ state: 'QUEUED' });
+    });
+
     it('a job lease has one holder at a time, across replicas, until it expires or is released', async () => {
       const a = new JobStore(db);
       const b = new JobStore(second);

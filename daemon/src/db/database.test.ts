@@ -16,6 +16,7 @@ describe('hub migrations', () => {
       '0004-orgs',
       '0005-sync',
       '0006-job-leases',
+      '0007-live-version',
     ]);
     expect(await migrateTo(db, 'hub_migrations', hubMigrations)).toEqual([]);
     const tables = (await db.introspection.getTables()).map((t) => t.name);

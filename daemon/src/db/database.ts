@@ -185,3 +185,9 @@ export async function migrateTo(
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
+
+/** A unique-constraint violation, from SQLite (better-sqlite3) or PostgreSQL (pg, SQLSTATE 23505). */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
+}

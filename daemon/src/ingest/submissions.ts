@@ -5,7 +5,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isStrictVersion, type ObjectStore, parsePackageName } from '@mcphub/registry';
 import { ArchiveError, safeExtractTarGz } from '@mcphub/sandbox';
-import { HubError } from '../errors.js';
+import { HubError, isHubError } from '../errors.js';
 import type { Job, JobStore } from '../jobs/job-store.js';
 import type { QuotaGate } from '../orgs/usage.js';
 import { SOURCES_BUCKET, sourceKeyOf } from '../pipeline/messages.js';
@@ -176,6 +176,14 @@ export class Submissions {
       });
     } catch (err) {
       await held?.release();
+      // Another replica created this version's job between our check and our insert: the same
+      // source is that job, another source is the usual conflict.
+      if (isHubError(err) && err.code === 'HUB_ERR_VERSION_EXISTS') {
+        const live = (await this.deps.jobs.list({ org: target.org, name: target.name, limit: 1000 })).find(
+          (j) => j.version === input.version && j.source_digest === packed.digest,
+        );
+        if (live) return { job: live, created: false };
+      }
       throw err;
     }
     await held?.attach(job.id);

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Selectable, Updateable } from 'kysely';
-import type { HubDb } from '../db/database.js';
+import { type HubDb, isUniqueViolation } from '../db/database.js';
 import type { JobsTable } from '../db/schema.js';
+import { HubError } from '../errors.js';
 
 /** DESIGN.md §4. FAILED and REJECTED end a job; PUBLISHED is success. */
 export const JOB_STATES = [
@@ -106,21 +107,32 @@ export class JobStore {
       created_at: now,
       updated_at: now,
     };
-    await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('jobs').values(row).execute();
-      await trx
-        .insertInto('job_history')
-        .values({
-          job_id: id,
-          seq: 1,
-          from_state: null,
-          to_state: 'QUEUED',
-          at: now,
-          actor: input.createdBy,
-          reason: 'submitted',
-        })
-        .execute();
-    });
+    await this.db
+      .transaction()
+      .execute(async (trx) => {
+        await trx.insertInto('jobs').values(row).execute();
+        await trx
+          .insertInto('job_history')
+          .values({
+            job_id: id,
+            seq: 1,
+            from_state: null,
+            to_state: 'QUEUED',
+            at: now,
+            actor: input.createdBy,
+            reason: 'submitted',
+          })
+          .execute();
+      })
+      .catch((err: unknown) => {
+        // Another live job holds this version (a second replica got it at the same instant).
+        if (isUniqueViolation(err))
+          throw new HubError(
+            'HUB_ERR_VERSION_EXISTS',
+            `${input.org}/${input.name}@${input.version} already has a job in progress or done`,
+          );
+        throw err;
+      });
     this.emit({
       jobId: id,
       org: row.org,
