@@ -11,6 +11,7 @@ import { runIfMain } from './lib/main.mjs';
 import { mintToken, publishToMcpHub, startMcpHub } from './lib/mcphub.mjs';
 import { makeBundle } from './lib/payload.mjs';
 import { formatNumber, formatRatio, machine, renderTable } from './lib/report.mjs';
+import { withCleanup } from './lib/summary.mjs';
 import { publishToVerdaccio, startVerdaccio } from './lib/verdaccio.mjs';
 
 export const description = 'registry: resolve (req/s) and bundle download (MB/s), ours beside Verdaccio';
@@ -177,23 +178,9 @@ const METRICS = [
 export async function run(args = []) {
   const sides = parseArgs(args);
   const settings = settingsFromEnv();
-  const cleanups = [];
-  let cleaned = false;
-  const cleanUp = async () => {
-    if (cleaned) return;
-    cleaned = true;
-    for (const fn of cleanups.reverse()) await fn().catch((err) => log(`cleanup: ${err.message}`));
-  };
-  const onSignal = (signal) => {
-    log(`${signal}: stopping servers`);
-    cleanUp().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-
-  const tmp = mkdtempSync(join(tmpdir(), 'mcphub-bench-registry-'));
-  cleanups.push(async () => rmSync(tmp, { recursive: true, force: true }));
-  try {
+  return withCleanup(log, async (cleanups) => {
+    const tmp = mkdtempSync(join(tmpdir(), 'mcphub-bench-registry-'));
+    cleanups.push(async () => rmSync(tmp, { recursive: true, force: true }));
     const bundle = makeBundle(Math.round(settings.bundleMiB * 2 ** 20));
     const bundlePath = join(tmp, 'bundle.tar.gz');
     writeFileSync(bundlePath, bundle.bytes);
@@ -315,11 +302,7 @@ export async function run(args = []) {
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
     process.stdout.write(`\nResults written to ${file}\n`);
     return 0;
-  } finally {
-    await cleanUp();
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-  }
+  });
 }
 
 runIfMain(import.meta.url, 'registry', run);

@@ -14,6 +14,7 @@ import { bundleInstalledPackage } from './lib/npm-bundle.mjs';
 import { runNode } from './lib/processes.mjs';
 import { formatNumber, formatRatio, machine, renderTable } from './lib/report.mjs';
 import { openSession } from './lib/stdio-mcp.mjs';
+import { withCleanup } from './lib/summary.mjs';
 
 export const description =
   'sandbox: spawn → MCP initialize for server-memory bare, under mcphub run and under srt';
@@ -240,24 +241,10 @@ export async function run(args = []) {
   const settings = parseArgs(args);
   if (process.platform !== 'linux')
     throw new Error('the sandbox benchmark needs Linux (bubblewrap for both sandboxes, /proc for RSS)');
-  const cleanups = [];
-  let cleaned = false;
-  const cleanUp = async () => {
-    if (cleaned) return;
-    cleaned = true;
-    for (const fn of cleanups.reverse()) await fn().catch((err) => log(`cleanup: ${err.message}`));
-  };
-  const onSignal = (signal) => {
-    log(`${signal}: stopping`);
-    cleanUp().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-
-  const id = randomBytes(6).toString('hex');
-  const tmp = mkdtempSync(join(tmpdir(), 'mcphub-bench-sandbox-'));
-  cleanups.push(async () => rmSync(tmp, { recursive: true, force: true }));
-  try {
+  return withCleanup(log, async (cleanups) => {
+    const id = randomBytes(6).toString('hex');
+    const tmp = mkdtempSync(join(tmpdir(), 'mcphub-bench-sandbox-'));
+    cleanups.push(async () => rmSync(tmp, { recursive: true, force: true }));
     const bundleDir = bundleInstalledPackage(PACKAGE, tmp);
     const version = JSON.parse(readFileSync(join(bundleDir, 'package.json'), 'utf8')).version;
     const dataDir = join(tmp, 'data');
@@ -488,11 +475,7 @@ export async function run(args = []) {
     );
     process.stdout.write(`\nResults written to ${file}\n`);
     return 0;
-  } finally {
-    await cleanUp();
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-  }
+  });
 }
 
 runIfMain(import.meta.url, 'sandbox', run);
