@@ -175,9 +175,17 @@ export class SqliteJobQueue implements JobQueue {
       timer = undefined;
       try {
         while (running && active < prefetch) {
-          const claimed = await this.claim(queue);
-          if (!claimed) break;
+          // Hold the slot while claiming: a second pump (scheduled by a handler finishing while this
+          // one awaits the database) must not claim into it too.
           active += 1;
+          const claimed = await this.claim(queue).catch((err: unknown) => {
+            active -= 1;
+            throw err;
+          });
+          if (!claimed) {
+            active -= 1;
+            break;
+          }
           const p = handle(this.delivery<T>(claimed.row, claimed.token), claimed.token).finally(() => {
             active -= 1;
             inFlight.delete(p);
